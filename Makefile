@@ -1,0 +1,36 @@
+# Livestall: `make run` serves the app with demo data; `make test` passes the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= sqlite
+PYTEST_ARGS ?=
+
+.PHONY: install system-deps run demo test test-postgres clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+run: install
+	$(BIN)/livestall demo
+	$(BIN)/livestall serve
+
+demo: install
+	$(BIN)/livestall demo
+
+test: install system-deps
+	LIVESTALL_TEST_DATABASE=$(DB) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres:
+	$(MAKE) test DB=postgresql
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+"""Shops, their staff, products, images and stock."""

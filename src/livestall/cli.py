@@ -1,0 +1,91 @@
+"""The `livestall` command: serve, migrate, create-admin, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+
+import typer
+
+from livestall import migrate as migrations
+from livestall.settings import get_settings
+
+app = typer.Typer(help="Livestall: live-stream shopping, self-hosted.", no_args_is_help=True)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Interface to listen on (default: LIVESTALL_HOST or 127.0.0.1)"),
+    port: int = typer.Option(None, help="Port to listen on (default: LIVESTALL_PORT or 8000)"),
+) -> None:
+    """Migrate the database, then serve the web app, API and live rooms."""
+    import uvicorn
+
+    from livestall.main import create_app
+    from livestall.observability import configure_logging
+
+    settings = get_settings()
+    if host:
+        settings.host = host
+    if port:
+        settings.port = port
+    configure_logging(settings.log_level, settings.log_json)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrations.upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                proxy_headers=True, access_log=False)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrations.upgrade(settings.database_url)
+    typer.echo("database is up to date")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: str = typer.Option(..., prompt=True),
+    display_name: str = typer.Option("Operator", prompt="Display name"),
+    password: str = typer.Option(None, help="Asked for when not given"),
+) -> None:
+    """Create an operator account (or give an existing account the operator role)."""
+    from livestall.demo import ensure_user, session_scope
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrations.upgrade(settings.database_url)
+    if password is None:
+        password = getpass.getpass("Password: ")
+
+    async def run() -> None:
+        async with session_scope(settings) as session:
+            await ensure_user(session, email=email, password=password, display_name=display_name,
+                              roles=["operator"])
+
+    try:
+        asyncio.run(run())
+    except Exception as exc:  # a DomainError from the password or email rules
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"operator {email} is ready")
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo world (shops, hosts, viewers) and print the logins; safe to run again."""
+    from livestall.demo import load_demo
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrations.upgrade(settings.database_url)
+    logins = asyncio.run(load_demo(settings))
+    typer.echo("Demo logins (password for all: %s)" % logins["password"])
+    for row in logins["users"]:
+        typer.echo(f"  {row['email']:<34} {row['roles']:<28} {row['who']}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,138 @@
+"""Domain errors. Services raise these; one handler in http_errors.py maps them to RFC 9457."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One broken rule on one input field."""
+
+    field: str
+    rule: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "rule": self.rule, "message": self.message}
+
+
+class DomainError(Exception):
+    """Base of every error a service raises; `status` is the HTTP status it maps to."""
+
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
+
+    def __init__(self, detail: str, errors: list[FieldProblem] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+    @classmethod
+    def field(cls, field: str, rule: str, message: str) -> "DomainError":
+        """An error about a single field."""
+        return cls(f"{field}: {message}", [FieldProblem(field, rule, message)])
+
+    def problem(self, instance: str | None = None) -> dict:
+        """The RFC 9457 body for this error."""
+        body: dict = {
+            "type": f"https://livestall.org/problems/{self.slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        if self.errors:
+            body["errors"] = [e.as_dict() for e in self.errors]
+        return body
+
+
+class Invalid(DomainError):
+    """Input that breaks a rule (422)."""
+
+    status, title, slug = 422, "Invalid input", "invalid"
+
+
+class Unauthorized(DomainError):
+    """No valid login (401)."""
+
+    status, title, slug = 401, "Not logged in", "unauthorized"
+
+
+class Forbidden(DomainError):
+    """Logged in, but not allowed (403)."""
+
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(DomainError):
+    """No such thing, or not visible to this user (404)."""
+
+    status, title, slug = 404, "Not found", "not-found"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (409)."""
+
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class TooLarge(DomainError):
+    """An upload or body over its size limit (413)."""
+
+    status, title, slug = 413, "Content too large", "too-large"
+
+
+class TooManyRequests(DomainError):
+    """Rate limited (429)."""
+
+    status, title, slug = 429, "Too many requests", "rate-limited"
+
+
+def install_handlers(app) -> None:
+    """Map DomainError and request validation errors to application/problem+json responses."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    media_type = "application/problem+json"
+
+    async def domain_error(request, exc: DomainError):
+        return JSONResponse(exc.problem(request.url.path), status_code=exc.status, media_type=media_type)
+
+    async def validation_error(request, exc: RequestValidationError):
+        problems = [_from_pydantic(err) for err in exc.errors()]
+        detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
+        err = Invalid(detail or "invalid request", problems)
+        return JSONResponse(err.problem(request.url.path), status_code=422, media_type=media_type)
+
+    async def http_error(request, exc: StarletteHTTPException):
+        body = {
+            "type": "about:blank",
+            "title": _HTTP_TITLES.get(exc.status_code, "Error"),
+            "status": exc.status_code,
+            "detail": str(exc.detail),
+            "instance": request.url.path,
+        }
+        return JSONResponse(body, status_code=exc.status_code, media_type=media_type, headers=getattr(exc, "headers", None))
+
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+_HTTP_TITLES = {400: "Bad request", 401: "Not logged in", 403: "Forbidden", 404: "Not found",
+                405: "Method not allowed", 409: "Conflict", 413: "Content too large", 422: "Invalid input"}
+
+
+def _from_pydantic(err: dict) -> FieldProblem:
+    """A FieldProblem from one pydantic error: the field is the location without 'body'/'query'."""
+    loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "header", "form")]
+    field = ".".join(loc) or "body"
+    rule = err.get("type", "invalid")
+    message = err.get("msg", "invalid value")
+    if rule.startswith("value_error") and message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    return FieldProblem(field, rule, message)

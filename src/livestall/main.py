@@ -1,0 +1,47 @@
+"""create_app(): routers, static files, problem handlers and the lifespan of shared resources."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from livestall import __version__, errors, observability
+from livestall.accounts.routes import router as accounts_router
+from livestall.catalog.routes import router as catalog_router
+from livestall.db import make_engine, make_sessionmaker
+from livestall.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The Livestall ASGI application for `settings` (read from the environment by default)."""
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.upload_dir.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = make_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine, publisher=lambda event: app.state.publish(event))
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Livestall",
+        version=__version__,
+        description="Live-stream shopping: shows, chat, shops, orders and money.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.publish = lambda event: None  # replaced by the realtime hub when it starts
+    errors.install_handlers(app)
+    app.add_middleware(observability.RequestMetricsMiddleware)
+    app.include_router(observability.router)
+    app.include_router(accounts_router)
+    app.include_router(catalog_router)
+    app.mount("/media/uploads", StaticFiles(directory=settings.upload_dir), name="uploads")
+    return app

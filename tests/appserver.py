@@ -1,0 +1,67 @@
+"""A real Livestall process (`livestall serve`) for tests: start, wait until healthy, stop or kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.services import free_port
+
+
+class AppProcess:
+    """`python -m livestall.cli serve` on a free port with its own data directory and database URL."""
+
+    def __init__(self, *, database_url: str, data_dir: Path, env: dict[str, str] | None = None,
+                 port: int | None = None) -> None:
+        self.database_url = database_url
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra_env = env or {}
+        self.proc: subprocess.Popen | None = None
+        self.log_path = data_dir / f"server-{self.port}.log"
+
+    def start(self, timeout: float = 60.0) -> "AppProcess":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "LIVESTALL_DATABASE_URL": self.database_url, "LIVESTALL_DATA_DIR": str(self.data_dir),
+               "LIVESTALL_LOG_LEVEL": "INFO", **self.extra_env}
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "livestall.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"livestall serve exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"livestall serve not healthy after {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:] if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        """SIGTERM, as a service manager would; SIGKILL if it does not stop in time."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no cleanup at all."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)

@@ -1,0 +1,34 @@
+"""Helpers that reach into the database directly, for setups the public API does not offer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from sqlalchemy import text
+
+from livestall.db import make_engine
+from tests.helpers import Actor, register
+
+
+def run_sql(database_url: str, sql: str, **params) -> list[tuple]:
+    """Run one SQL statement on the test database and return its rows (if any)."""
+
+    async def run() -> list[tuple]:
+        engine = make_engine(database_url)
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(text(sql), params)
+                return [tuple(r) for r in result] if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def make_operator(api: httpx.Client, database_url: str) -> Actor:
+    """A user given the operator role the way `livestall create-admin` does: outside the API."""
+    actor = register(api)
+    run_sql(database_url, "INSERT INTO user_roles (user_id, role) VALUES (:uid, 'operator')", uid=actor.id)
+    actor.roles = sorted([*actor.roles, "operator"])
+    return actor
