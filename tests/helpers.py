@@ -62,3 +62,15 @@ def make_product(api: httpx.Client, owner: Actor, shop_id: int, **fields) -> dic
     response = api.post(f"/api/v1/shops/{shop_id}/products", json=body, headers=owner.headers)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def make_show(api: httpx.Client, runner: Actor, shop_id: int, *, minutes_ahead: int = 60, **fields) -> dict:
+    """A show scheduled by `runner` (a member of the shop) `minutes_ahead` from now."""
+    from datetime import datetime, timedelta, timezone
+
+    body = {"shop_id": shop_id, "title": "Evening wool special", "language": "zh", "market": "CN",
+            "category": "clothes",
+            "scheduled_at": (datetime.now(timezone.utc) + timedelta(minutes=minutes_ahead)).isoformat(), **fields}
+    response = api.post("/api/v1/shows", json=body, headers=runner.headers)
+    assert response.status_code == 201, response.text
+    return response.json()

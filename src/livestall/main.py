@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from livestall import __version__, errors, observability
 from livestall.accounts.routes import router as accounts_router
 from livestall.catalog.routes import router as catalog_router
+from livestall.shows.routes import router as shows_router
 from livestall.db import make_engine, make_sessionmaker
 from livestall.settings import Settings, get_settings
 
@@ -43,5 +44,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(observability.router)
     app.include_router(accounts_router)
     app.include_router(catalog_router)
+    app.include_router(shows_router)
     app.mount("/media/uploads", StaticFiles(directory=settings.upload_dir), name="uploads")
     return app

@@ -1,0 +1,141 @@
+"""HTTP routes for shows: schedule, list, start, end, cancel, cover, moderators, stream keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+
+from livestall.accounts.deps import CurrentUser
+from livestall.catalog.images import inspect_image
+from livestall.db import SessionDep
+from livestall.shows import service
+from livestall.shows.models import Show
+from livestall.shows.schemas import (
+    Language, ShowCreate, ShowPage, ShowRead, ShowUpdate, ShowWhen, StreamKeyCreated, StreamKeyRead,
+)
+from livestall.validation import CountryCode
+
+router = APIRouter(prefix="/api/v1", tags=["shows"])
+
+
+def show_read(request: Request, show: Show) -> ShowRead:
+    """The API view of a show, with where to join its room and watch its video."""
+    read = ShowRead.model_validate(show)
+    links = getattr(request.app.state, "show_links", None)
+    if links is not None:
+        read.ws_url, read.hls_url = links(request, show)
+    return read
+
+
+def _rtmp_url(request: Request) -> str:
+    host = request.url.hostname or "localhost"
+    return f"rtmp://{host}:1935/live/{{show_id}}"
+
+
+@router.post("/shows", status_code=201, response_model=ShowRead)
+async def schedule_show(show_in: ShowCreate, request: Request, user: CurrentUser, session: SessionDep):
+    """Shop owners and staff: schedule a show with a host."""
+    show = await service.do_schedule_show(session=session, creator=user, show_in=show_in)
+    return show_read(request, show)
+
+
+@router.get("/shows", response_model=ShowPage)
+async def list_shows(
+    request: Request, session: SessionDep, when: ShowWhen | None = None, language: Language | None = None,
+    market: CountryCode | None = None, category: Annotated[str | None, Query(max_length=64)] = None,
+    shop_id: int | None = None, host_id: int | None = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1, per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+):
+    """Live now, upcoming or past shows, by language, market, category, shop or host."""
+    items, total = await service.list_shows(session=session, when=when, language=language, market=market,
+                                            category=category, shop_id=shop_id, host_id=host_id, page=page,
+                                            per_page=per_page)
+    return ShowPage(items=[show_read(request, s) for s in items], total=total, page=page, per_page=per_page)
+
+
+@router.get("/shows/{show_id}", response_model=ShowRead)
+async def get_show(show_id: int, request: Request, session: SessionDep):
+    """One show."""
+    return show_read(request, await service.get_show(session=session, show_id=show_id))
+
+
+@router.patch("/shows/{show_id}", response_model=ShowRead)
+async def update_show(show_id: int, show_in: ShowUpdate, request: Request, user: CurrentUser, session: SessionDep):
+    """The host or the shop: change a scheduled show."""
+    show = await service.get_show(session=session, show_id=show_id)
+    await service.check_can_run_show(session=session, show=show, user=user)
+    return show_read(request, await service.do_update_show(session=session, show=show, show_in=show_in))
+
+
+async def _transition(show_id: int, action: str, request: Request, user, session) -> ShowRead:
+    show = await service.get_show(session=session, show_id=show_id)
+    await service.check_can_run_show(session=session, show=show, user=user)
+    return show_read(request, await service.do_transition(session=session, show=show, action=action))
+
+
+@router.post("/shows/{show_id}/start", response_model=ShowRead)
+async def start_show(show_id: int, request: Request, user: CurrentUser, session: SessionDep):
+    """The host or the shop: go live."""
+    return await _transition(show_id, "start", request, user, session)
+
+
+@router.post("/shows/{show_id}/end", response_model=ShowRead)
+async def end_show(show_id: int, request: Request, user: CurrentUser, session: SessionDep):
+    """The host or the shop: end a live show."""
+    return await _transition(show_id, "end", request, user, session)
+
+
+@router.post("/shows/{show_id}/cancel", response_model=ShowRead)
+async def cancel_show(show_id: int, request: Request, user: CurrentUser, session: SessionDep):
+    """The host or the shop: cancel a scheduled show."""
+    return await _transition(show_id, "cancel", request, user, session)
+
+
+@router.post("/shows/{show_id}/cover", response_model=ShowRead)
+async def upload_cover(show_id: int, request: Request, user: CurrentUser, session: SessionDep,
+                       file: Annotated[UploadFile, File(description="A JPEG, PNG, WebP or GIF image")]):
+    """The host or the shop: set the cover image."""
+    import uuid
+
+    show = await service.get_show(session=session, show_id=show_id)
+    await service.check_can_run_show(session=session, show=show, user=user)
+    settings = request.app.state.settings
+    data = await file.read(settings.max_upload_bytes + 1)
+    _, ext, _, _ = inspect_image(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels)
+    relative = f"covers/{uuid.uuid4().hex}.{ext}"
+    (settings.upload_dir / "covers").mkdir(parents=True, exist_ok=True)
+    (settings.upload_dir / relative).write_bytes(data)
+    show.cover_path = relative
+    await session.flush()
+    return show_read(request, show)
+
+
+@router.put("/shows/{show_id}/moderators/{user_id}", status_code=204)
+async def add_moderator(show_id: int, user_id: int, user: CurrentUser, session: SessionDep) -> None:
+    """The host or the shop: make a user moderator of the show."""
+    show = await service.get_show(session=session, show_id=show_id)
+    await service.check_can_run_show(session=session, show=show, user=user)
+    await service.do_set_moderator(session=session, show=show, user_id=user_id, on=True)
+
+
+@router.delete("/shows/{show_id}/moderators/{user_id}", status_code=204)
+async def remove_moderator(show_id: int, user_id: int, user: CurrentUser, session: SessionDep) -> None:
+    """The host or the shop: remove a moderator."""
+    show = await service.get_show(session=session, show_id=show_id)
+    await service.check_can_run_show(session=session, show=show, user=user)
+    await service.do_set_moderator(session=session, show=show, user_id=user_id, on=False)
+
+
+@router.get("/me/stream-key", response_model=StreamKeyRead | None)
+async def my_stream_key(request: Request, user: CurrentUser, session: SessionDep):
+    """Hosts and sellers: which stream key is current (never the key itself)."""
+    row = await service.get_stream_key(session=session, user=user)
+    return StreamKeyRead(hint=row.hint, created_at=row.created_at, rtmp_url=_rtmp_url(request)) if row else None
+
+
+@router.post("/me/stream-key", status_code=201, response_model=StreamKeyCreated)
+async def rotate_stream_key(request: Request, user: CurrentUser, session: SessionDep):
+    """Hosts and sellers: make a new stream key (shown once) and retire the old one."""
+    key, row = await service.do_rotate_stream_key(session=session, user=user)
+    return StreamKeyCreated(key=key, hint=row.hint, created_at=row.created_at, rtmp_url=_rtmp_url(request))

@@ -1,0 +1,181 @@
+"""Shows: schedule, change, start, end, cancel; who may run them; stream keys; listings."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livestall.accounts.models import User
+from livestall.catalog.models import Shop
+from livestall.catalog.service import get_shop
+from livestall.db import utcnow
+from livestall.errors import Conflict, Forbidden, Invalid, NotFound
+from livestall.events import Event, publish_on_commit
+from livestall.shows.models import Show, ShowModerator, StreamKey
+from livestall.shows.schemas import ShowCreate, ShowUpdate
+
+# Which transitions each action allows: the state machine in one place.
+TRANSITIONS = {"start": ({"scheduled"}, "live"), "end": ({"live"}, "ended"),
+               "cancel": ({"scheduled"}, "cancelled")}
+
+
+async def get_show(*, session: AsyncSession, show_id: int) -> Show:
+    """The show with this id, or NotFound."""
+    show = await session.get(Show, show_id)
+    if show is None:
+        raise NotFound(f"no show {show_id}")
+    return show
+
+
+async def _shop_role(session: AsyncSession, shop_id: int, user: User) -> str | None:
+    shop = await session.get(Shop, shop_id)
+    return shop.member_role(user.id) if shop else None
+
+
+async def can_run_show(*, session: AsyncSession, show: Show, user: User | None) -> bool:
+    """The host and the shop's owners and staff run a show (start, end, change it)."""
+    if user is None:
+        return False
+    return user.id == show.host_id or await _shop_role(session, show.shop_id, user) is not None
+
+
+async def is_moderator(*, session: AsyncSession, show: Show, user: User | None) -> bool:
+    """Whoever runs the show, and the moderators the host named, moderate its room."""
+    if user is None:
+        return False
+    if await can_run_show(session=session, show=show, user=user):
+        return True
+    return await session.get(ShowModerator, (show.id, user.id)) is not None
+
+
+async def check_can_run_show(*, session: AsyncSession, show: Show, user: User) -> None:
+    """Forbidden unless `user` is the host or runs the show's shop."""
+    if not await can_run_show(session=session, show=show, user=user):
+        raise Forbidden("only the show's host and its shop may do this")
+
+
+async def check_moderator(*, session: AsyncSession, show: Show, user: User) -> None:
+    """Forbidden unless `user` may moderate the show."""
+    if not await is_moderator(session=session, show=show, user=user):
+        raise Forbidden("only the show's host and moderators may do this")
+
+
+async def do_schedule_show(*, session: AsyncSession, creator: User, show_in: ShowCreate) -> Show:
+    """Schedule a show of a shop; the creator runs the shop, the host holds the host or seller role."""
+    try:
+        shop = await get_shop(session=session, shop_id=show_in.shop_id)
+    except NotFound:
+        raise Invalid.field("shop_id", "existing_shop", f"no shop {show_in.shop_id}") from None
+    if shop.member_role(creator.id) is None:
+        raise Forbidden("only the shop's owners and staff schedule its shows")
+    host = creator if show_in.host_id in (None, creator.id) else await session.get(User, show_in.host_id)
+    if host is None:
+        raise Invalid.field("host_id", "existing_user", f"no user {show_in.host_id}")
+    if not (host.has_role("host") or host.has_role("seller")):
+        raise Invalid.field("host_id", "host_role", "the host must hold the host or seller role")
+    if show_in.scheduled_at <= utcnow():
+        raise Invalid.field("scheduled_at", "in_future", "must be in the future")
+    show = Show(**show_in.model_dump(exclude={"host_id"}), host_id=host.id, created_by_id=creator.id)
+    session.add(show)
+    await session.flush()
+    return show
+
+
+async def do_update_show(*, session: AsyncSession, show: Show, show_in: ShowUpdate) -> Show:
+    """Change a scheduled show's details."""
+    if show.status != "scheduled":
+        raise Conflict.field("status", "scheduled", f"a {show.status} show can no longer be changed")
+    changes = show_in.model_dump(exclude_unset=True, exclude_none=True)
+    if "scheduled_at" in changes and changes["scheduled_at"] <= utcnow():
+        raise Invalid.field("scheduled_at", "in_future", "must be in the future")
+    for name, value in changes.items():
+        setattr(show, name, value)
+    await session.flush()
+    return show
+
+
+async def do_transition(*, session: AsyncSession, show: Show, action: str, at: datetime | None = None) -> Show:
+    """Move the show by `action` (start, end, cancel) and tell its room."""
+    allowed_from, target = TRANSITIONS[action]
+    if show.status not in allowed_from:
+        raise Conflict.field("status", f"can_{action}", f"a {show.status} show cannot {action}")
+    now = at or utcnow()
+    show.status = target
+    if target == "live":
+        show.started_at = now
+    elif target in ("ended", "cancelled"):
+        show.ended_at = now
+        show.stream_state = "offline"
+    await session.flush()
+    publish_on_commit(session, Event(show.id, f"show.{target}", {"status": target, "at": now.isoformat()}))
+    return show
+
+
+async def do_set_moderator(*, session: AsyncSession, show: Show, user_id: int, on: bool) -> None:
+    """Make a user moderator of the show, or stop them being one."""
+    row = await session.get(ShowModerator, (show.id, user_id))
+    if on and row is None:
+        if await session.get(User, user_id) is None:
+            raise NotFound(f"no user {user_id}")
+        session.add(ShowModerator(show_id=show.id, user_id=user_id))
+    elif not on and row is not None:
+        await session.delete(row)
+    await session.flush()
+
+
+async def list_shows(
+    *, session: AsyncSession, when: str | None = None, language: str | None = None, market: str | None = None,
+    category: str | None = None, shop_id: int | None = None, host_id: int | None = None, page: int = 1,
+    per_page: int = 20,
+) -> tuple[list[Show], int]:
+    """Shows live now (latest first), upcoming (soonest first) or past, filtered."""
+    query = select(Show)
+    order = [Show.scheduled_at.desc()]
+    if when == "live":
+        query, order = query.where(Show.status == "live"), [Show.started_at.desc()]
+    elif when == "upcoming":
+        query, order = query.where(Show.status == "scheduled"), [Show.scheduled_at.asc()]
+    elif when == "past":
+        query, order = query.where(Show.status == "ended"), [Show.ended_at.desc()]
+    for column, value in ((Show.language, language), (Show.market, market), (Show.category, category),
+                          (Show.shop_id, shop_id), (Show.host_id, host_id)):
+        if value is not None:
+            query = query.where(column == value)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.order_by(*order, Show.id.desc()).offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total or 0
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def get_stream_key(*, session: AsyncSession, user: User) -> StreamKey | None:
+    """The user's stream key row (never the key itself)."""
+    return await session.scalar(select(StreamKey).where(StreamKey.user_id == user.id))
+
+
+async def do_rotate_stream_key(*, session: AsyncSession, user: User) -> tuple[str, StreamKey]:
+    """A new stream key for `user`, retiring the old one; the key is returned this once only."""
+    if not (user.has_role("host") or user.has_role("seller")):
+        raise Forbidden("only hosts and sellers stream")
+    key = "lsk_" + secrets.token_urlsafe(24)
+    row = await get_stream_key(session=session, user=user)
+    if row is None:
+        row = StreamKey(user_id=user.id, key_hash=_key_hash(key), hint=key[-4:])
+        session.add(row)
+    else:
+        row.key_hash, row.hint, row.created_at = _key_hash(key), key[-4:], utcnow()
+    await session.flush()
+    return key, row
+
+
+async def stream_key_matches(*, session: AsyncSession, show: Show, key: str) -> bool:
+    """True when `key` is the current stream key of the show's host."""
+    row = await session.scalar(select(StreamKey).where(StreamKey.user_id == show.host_id))
+    return row is not None and hmac.compare_digest(row.key_hash, _key_hash(key or ""))
