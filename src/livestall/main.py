@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -13,6 +13,12 @@ from livestall.catalog.routes import router as catalog_router
 from livestall.shows.routes import router as shows_router
 from livestall.db import make_engine, make_sessionmaker
 from livestall.settings import Settings, get_settings
+
+
+# Long-running parts of a process, each an async context manager factory `service(app)`: entered
+# in order at startup (after the database is ready) and left in reverse order at shutdown.
+# Background jobs and supervised media processes register here.
+SERVICES: list = []
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,7 +33,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine, publisher=lambda event: app.state.publish(event))
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                for service in SERVICES:
+                    await stack.enter_async_context(service(app))
+                yield
         finally:
             await engine.dispose()
 
