@@ -16,6 +16,9 @@ class Rule:
     `allowed` roles must succeed (< 400); every other role must get 401 (anonymous) or 403.
     `body(world)` builds the JSON body; `image` sends a PNG as the multipart field `file`;
     `prepare(world, path)` runs before the call (as the shop owner), e.g. to start a show first.
+    `headers(world)` adds request headers (e.g. a fresh Idempotency-Key). `passed` lists statuses that
+    still show an allowed role got past authorization when this test server cannot finish the call
+    (e.g. 422 for a payment provider it is not configured with).
     The roles: "owner" and "staff" run the world's shop, "seller" and "host" are unrelated users
     who hold those roles, "viewer" holds no other role.
     """
@@ -24,6 +27,8 @@ class Rule:
     body: Callable[[dict], dict] | None = None
     image: bool = False
     prepare: Callable[[dict, str], None] | None = None
+    headers: Callable[[dict], dict] | None = None
+    passed: tuple[int, ...] = ()
 
 
 @dataclass

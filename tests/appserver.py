@@ -22,7 +22,10 @@ class AppProcess:
         self.database_url = database_url
         self.data_dir = data_dir
         self.port = port or free_port()
+        self.ws_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_base = f"ws://127.0.0.1:{self.ws_port}"
+        self.rtmp_port = free_port()  # never the default 1935, which another run may hold
         self.extra_env = env or {}
         self.proc: subprocess.Popen | None = None
         self.log_path = data_dir / f"server-{self.port}.log"
@@ -30,7 +33,8 @@ class AppProcess:
     def start(self, timeout: float = 60.0) -> "AppProcess":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "LIVESTALL_DATABASE_URL": self.database_url, "LIVESTALL_DATA_DIR": str(self.data_dir),
-               "LIVESTALL_LOG_LEVEL": "INFO", **self.extra_env}
+               "LIVESTALL_LOG_LEVEL": "INFO", "LIVESTALL_WS_PORT": str(self.ws_port),
+               "LIVESTALL_RTMP_PORT": str(self.rtmp_port), "LIVESTALL_RTMP_HOST": "127.0.0.1", **self.extra_env}
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "livestall.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],

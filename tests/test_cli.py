@@ -16,7 +16,7 @@ def livestall(tmp_path, database_url, *args, input=None) -> subprocess.Completed
 
 
 COUNTS = "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM shops), (SELECT count(*) FROM products), " \
-         "(SELECT count(*) FROM user_roles), (SELECT count(*) FROM shop_members)"
+         "(SELECT count(*) FROM user_roles), (SELECT count(*) FROM shop_members), (SELECT count(*) FROM shows)"
 
 
 def test_demo_twice_duplicates_nothing(tmp_path):
@@ -28,8 +28,11 @@ def test_demo_twice_duplicates_nothing(tmp_path):
     second = livestall(tmp_path, url, "demo")
     assert second.returncode == 0, second.stderr
     assert run_sql(url, COUNTS) == counts
-    users, shops, products, _, _ = counts[0]
+    users, shops, products, _, _, shows = counts[0]
     assert users >= 12 and shops == 3 and products >= 10
+    assert shows == 5 and run_sql(url, "SELECT count(*) FROM shows WHERE status = 'live'") == [(1,)]
+    languages = {row[0] for row in run_sql(url, "SELECT language FROM shows WHERE status = 'scheduled'")}
+    assert {"es", "fr", "en"} <= languages
     cities = {row[0] for row in run_sql(url, "SELECT city FROM shops")}
     assert "Tianshui" in cities  # the small clothes shop in Gansu
     hosts = run_sql(url, "SELECT u.language FROM users u JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'host'")

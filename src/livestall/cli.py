@@ -8,9 +8,11 @@ import getpass
 import typer
 
 from livestall import migrate as migrations
+from livestall.ledger import cli as ledger_cli
 from livestall.settings import get_settings
 
 app = typer.Typer(help="Livestall: live-stream shopping, self-hosted.", no_args_is_help=True)
+app.add_typer(ledger_cli.app, name="ledger")
 
 
 @app.command()
@@ -24,11 +26,10 @@ def serve(
     from livestall.main import create_app
     from livestall.observability import configure_logging
 
-    settings = get_settings()
-    if host:
-        settings.host = host
-    if port:
-        settings.port = port
+    from livestall.settings import Settings
+
+    # Built anew so that derived defaults (the public URL, the room port) follow --host and --port.
+    settings = Settings(**{k: v for k, v in (("host", host), ("port", port)) if v})
     configure_logging(settings.log_level, settings.log_json)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrations.upgrade(settings.database_url)

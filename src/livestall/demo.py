@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,8 @@ from livestall.accounts import service as accounts
 from livestall.accounts.models import User, UserRole
 from livestall.accounts.schemas import UserCreate
 from livestall.catalog.models import Product, Shop, ShopMember
-from livestall.db import make_engine, make_sessionmaker
+from livestall.db import make_engine, make_sessionmaker, utcnow
+from livestall.shows.models import Show
 from livestall.settings import Settings
 
 DEMO_PASSWORD = "Livestall-demo-2026"
@@ -63,6 +65,18 @@ SHOPS = [
          ("JP-PACK-40", "40 L trekking backpack", "bags", 45900, 90, "Ventilated back, rain cover included."),
          ("JP-GLOVE-TH", "Thermal touchscreen gloves", "accessories", 12900, 300, "Warm fingers, working phone."),
      ]),
+]
+
+
+# shop name, host email, title, language, market, category, hours from now (0 = live now)
+SHOWS = [
+    ("Mei's Wardrobe", "mei@demo.livestall.org", "Hand-knitted wool, live from Tianshui", "zh", "CN", "clothes", 0),
+    ("Zhuji Pearl Farm", "chen@demo.livestall.org", "Oyster opening night: your pearls, opened live", "zh", "CN",
+     "pearls", 2),
+    ("Jade Peak Outdoor", "lucia@demo.livestall.org", "Chaquetas de plumón: ofertas de invierno", "es", "ES",
+     "outdoor", 24),
+    ("Jade Peak Outdoor", "camille@demo.livestall.org", "Doudounes Jade Peak en direct", "fr", "FR", "outdoor", 48),
+    ("Jade Peak Outdoor", "james@demo.livestall.org", "Trekking gear, live from Hangzhou", "en", "GB", "outdoor", 72),
 ]
 
 
@@ -122,6 +136,23 @@ async def load_demo(settings: Settings) -> dict:
                     session.add(Product(shop_id=shop.id, sku=sku, title=title, category=category, price_minor=price,
                                         currency="CNY", stock=stock, status="active", description=text))
         await session.flush()
+        await ensure_shows(session, users)
         rows = [{"email": email, "roles": ",".join(users[email].roles), "who": who}
                 for email, _, _, _, _, _, who in PEOPLE]
     return {"password": DEMO_PASSWORD, "users": rows}
+
+
+async def ensure_shows(session: AsyncSession, users: dict[str, User]) -> None:
+    """One show live now and a few coming up, each created once (matched by shop and title)."""
+    now = utcnow()
+    for shop_name, host_email, title, language, market, category, hours in SHOWS:
+        shop = await session.scalar(select(Shop).where(Shop.name == shop_name))
+        if await session.scalar(select(Show.id).where(Show.shop_id == shop.id, Show.title == title)):
+            continue
+        owner_id = shop.members[0].user_id
+        show = Show(shop_id=shop.id, host_id=users[host_email].id, created_by_id=owner_id, title=title,
+                    language=language, market=market, category=category,
+                    scheduled_at=now + timedelta(hours=hours), status="live" if hours == 0 else "scheduled")
+        if hours == 0:
+            show.started_at = now
+        session.add(show)

@@ -10,15 +10,28 @@ from fastapi.staticfiles import StaticFiles
 from livestall import __version__, errors, observability
 from livestall.accounts.routes import router as accounts_router
 from livestall.catalog.routes import router as catalog_router
-from livestall.shows.routes import router as shows_router
+from livestall.chat.lifecycle import live_rooms
+from livestall.chat.routes import router as chat_router
 from livestall.db import make_engine, make_sessionmaker
+from livestall.ledger.routes import router as ledger_router
+from livestall.media.ingest import router as media_ingest_router
+from livestall.media.routes import router as media_router
+from livestall.media.runtime import media_service
+from livestall.orders.flash_routes import router as flash_router
+from livestall.orders.jobs import selling
+from livestall.orders.routes import router as orders_router
 from livestall.settings import Settings, get_settings
+from livestall.shows.pin_routes import router as pins_router
+from livestall.shows.routes import router as shows_router
+from livestall.web.csrf import CSRFMiddleware
+from livestall.web.pages import router as web_router
+from livestall.web.templating import STATIC as WEB_STATIC
 
 
 # Long-running parts of a process, each an async context manager factory `service(app)`: entered
 # in order at startup (after the database is ready) and left in reverse order at shutdown.
 # Background jobs and supervised media processes register here.
-SERVICES: list = []
+SERVICES: list = [media_service, live_rooms, selling]  # media first: the rooms read its hls_url_for
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,9 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.publish = lambda event: None  # replaced by the realtime hub when it starts
     errors.install_handlers(app)
     app.add_middleware(observability.RequestMetricsMiddleware)
-    app.include_router(observability.router)
-    app.include_router(accounts_router)
-    app.include_router(catalog_router)
-    app.include_router(shows_router)
+    app.add_middleware(CSRFMiddleware, session_cookie=settings.session_cookie)
+    for router in (observability.router, accounts_router, catalog_router, shows_router, pins_router, chat_router,
+                   media_router, media_ingest_router, orders_router, flash_router, ledger_router, web_router):
+        app.include_router(router)
     app.mount("/media/uploads", StaticFiles(directory=settings.upload_dir), name="uploads")
+    app.mount("/static", StaticFiles(directory=WEB_STATIC), name="static")
     return app

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     default_currency: str = "CNY"
     fx_per_usd: dict[str, Decimal] = Field(default_factory=lambda: dict(DEFAULT_FX_PER_USD))
 
+    chat_max_chars: int = Field(300, ge=1, le=300)
+    chat_rate_messages: int = Field(5, ge=1)  # per user per show, in chat_rate_window_s
+    chat_rate_window_s: float = Field(10.0, gt=0)
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":
         if not self.database_url:
@@ -77,8 +81,33 @@ class Settings(BaseSettings):
     realtime_buffer_kb: int = Field(256, ge=16)
     realtime_presence_interval_s: float = Field(2.0, gt=0)
 
+    # Selling: reservations, commission, the purchase batcher, payment providers.
+    reservation_minutes: float = Field(15, gt=0, le=7 * 24 * 60)  # how long reserved stock waits for payment
+    commission_bps: int = Field(500, ge=0, le=10_000)  # platform commission, in basis points of each sale
+    purchase_batch_max: int = Field(2000, ge=1, le=20_000)  # attempts settled in one transaction at most
+    order_jobs_interval_s: float = Field(1.0, gt=0, le=60)  # expiry of reservations, flash-sale start and end
+    stripe_secret_key: str = ""  # "" = Stripe off; the built-in wallet is always on
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_webhook_tolerance_s: int = Field(300, ge=1)
+
+    # Video: RTMP ingest (nginx-rtmp), browser ingest (ffmpeg), HLS, replays.
+    rtmp_enabled: bool = True  # start nginx-rtmp with the app when it is installed
+    rtmp_host: str = ""  # interface nginx listens on for RTMP; "" = all
+    rtmp_port: int = Field(1935, ge=1, le=65535)
+    rtmp_public_host: str = ""  # host in the RTMP URL shown to publishers; "" = public_url's host
+    media_grace_s: float = Field(60.0, ge=0)  # a dropped stream may reconnect this long before the show ends
+    media_max_transcodes: int = Field(2, ge=0)  # concurrent ffmpeg video transcodes on this machine
+    media_ladder: bool = False  # transcode RTMP input into a 720p + 360p ladder (counts against the cap)
+    media_max_chunk_kb: int = Field(2048, ge=16)  # largest go-live WebSocket message
+    media_jobs_interval_s: float = Field(1.0, gt=0, le=60)  # grace-period ender, replay finisher, retention
+    replay_retention_days: float = Field(30, ge=0)  # 0 = keep no replays
+    ffmpeg_path: str = ""  # "" = Debian's ffmpeg, else the imageio-ffmpeg wheel's
+    nginx_path: str = ""  # "" = nginx on PATH
+
 
 @lru_cache
 def get_settings() -> Settings:
     """The process-wide settings, read from the environment on first use."""
     return Settings()
+

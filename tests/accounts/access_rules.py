@@ -11,6 +11,8 @@ AREA = AreaRules(
         ("POST", "/api/v1/auth/logout"): Rule(LOGGED_IN),
         ("PATCH", "/api/v1/me"): Rule(LOGGED_IN, body=lambda w: {"display_name": "Me"}),
         ("PUT", "/api/v1/users/{user_id}/roles"): Rule(("operator",), body=lambda w: {"roles": ["host"]}),
+        ("PUT", "/api/v1/me/follows/{kind}/{target_id}"): Rule(LOGGED_IN),
+        ("DELETE", "/api/v1/me/follows/{kind}/{target_id}"): Rule(LOGGED_IN),
     },
-    params={"user_id": lambda w: w["viewer"].id},
+    params={"user_id": lambda w: w["viewer"].id, "kind": lambda w: "shop", "target_id": lambda w: w["shop"]["id"]},
 )

@@ -12,6 +12,7 @@ from livestall.validation import CountryCode, CurrencyCode, Email, StrictInput
 Language = Literal["en", "es", "fr", "zh", "ar"]
 Role = Literal["viewer", "seller", "host", "agency_admin", "operator"]
 SelfServiceRole = Literal["viewer", "seller", "host"]
+FollowKind = Literal["host", "shop"]
 
 
 class UserCreate(StrictInput):
@@ -57,3 +58,17 @@ class LoginOut(BaseModel):
     token: str
     expires_at: datetime
     user: UserRead
+
+
+class FollowRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    target_id: int
+    created_at: datetime
+
+
+class FollowerCount(BaseModel):
+    kind: str
+    target_id: int
+    followers: int

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from livestall.money import MAX_AMOUNT_MINOR
 from livestall.validation import CountryCode, CurrencyCode, Email, StrictInput
@@ -13,6 +13,8 @@ from livestall.validation import CountryCode, CurrencyCode, Email, StrictInput
 ProductStatus = Literal["draft", "active", "archived"]
 MAX_STOCK = 10_000_000
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
+ProductOptions = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=40)]],
+                           Field(max_length=50)]
 
 
 class ShopCreate(StrictInput):
@@ -70,6 +72,7 @@ class ProductCreate(StrictInput):
     currency: CurrencyCode | None = None
     stock: StrictInt = Field(0, ge=0, le=MAX_STOCK)
     status: ProductStatus = "draft"
+    options: ProductOptions = Field(default_factory=list, description="Choices a buyer picks one of, e.g. sizes")
 
 
 class ProductUpdate(StrictInput):
@@ -81,6 +84,7 @@ class ProductUpdate(StrictInput):
     currency: CurrencyCode | None = None
     stock: StrictInt | None = Field(None, ge=0, le=MAX_STOCK)
     status: ProductStatus | None = None
+    options: ProductOptions | None = None
 
 
 class MoneyRead(BaseModel):
@@ -111,6 +115,7 @@ class ProductRead(BaseModel):
     display_price: MoneyRead | None = Field(None, description="The price in the viewer's currency, for display")
     stock: int
     status: ProductStatus
+    options: list[str] = []
     images: list[ImageRead]
     created_at: datetime
     updated_at: datetime

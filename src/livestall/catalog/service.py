@@ -164,5 +164,6 @@ def product_read(product: Product, display_currency: str | None, fx_per_usd: dic
         id=product.id, shop_id=product.shop_id, title=product.title, description=product.description,
         category=product.category, sku=product.sku, price=price.as_dict(),
         display_price=shown.as_dict() if shown else None, stock=product.stock, status=product.status,
-        images=product.images, created_at=product.created_at, updated_at=product.updated_at,
+        options=product.options or [], images=product.images, created_at=product.created_at,
+        updated_at=product.updated_at,
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from livestall.accounts.deps import CurrentUser
 from livestall.catalog.images import inspect_image
 from livestall.db import SessionDep
+from livestall.media import rtmp_ingest_url
 from livestall.shows import service
 from livestall.shows.models import Show
 from livestall.shows.schemas import (
@@ -29,8 +30,7 @@ def show_read(request: Request, show: Show) -> ShowRead:
 
 
 def _rtmp_url(request: Request) -> str:
-    host = request.url.hostname or "localhost"
-    return f"rtmp://{host}:1935/live/{{show_id}}"
+    return rtmp_ingest_url(request.app.state.settings, request.url.hostname)
 
 
 @router.post("/shows", status_code=201, response_model=ShowRead)

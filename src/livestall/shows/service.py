@@ -179,3 +179,10 @@ async def stream_key_matches(*, session: AsyncSession, show: Show, key: str) -> 
     """True when `key` is the current stream key of the show's host."""
     row = await session.scalar(select(StreamKey).where(StreamKey.user_id == show.host_id))
     return row is not None and hmac.compare_digest(row.key_hash, _key_hash(key or ""))
+
+
+async def list_moderator_ids(*, session: AsyncSession, show: Show) -> set[int]:
+    """Everyone who moderates the show's room: the host, the shop's members and named moderators."""
+    shop = await session.get(Shop, show.shop_id)
+    named = await session.scalars(select(ShowModerator.user_id).where(ShowModerator.show_id == show.id))
+    return {show.host_id, *(m.user_id for m in (shop.members if shop else [])), *named}

@@ -1,0 +1,1 @@
+"""The live room's conversation: chat messages, questions, likes and moderation."""

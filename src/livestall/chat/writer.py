@@ -1,0 +1,92 @@
+"""Chat messages are broadcast first and written in batches, so the database never slows the room."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from livestall.chat.models import ChatMessage
+
+log = logging.getLogger("livestall.chat")
+
+
+class MessageWriter:
+    """Buffers chat rows and inserts them together every `interval_s` (or sooner when `max_batch` fill)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, interval_s: float = 0.25,
+                 max_batch: int = 2000) -> None:
+        self.sessionmaker = sessionmaker
+        self.interval_s = interval_s
+        self.max_batch = max_batch
+        self.pending: dict[str, dict] = {}  # message id -> row, in arrival order
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def add(self, row: dict) -> None:
+        """Queue one message row (never blocks)."""
+        self.pending[row["id"]] = row
+        if len(self.pending) >= self.max_batch:
+            self._wake.set()
+
+    def mark_deleted(self, message_id: str, by_id: int, at: datetime) -> bool:
+        """Mark a queued message deleted before it is written; False if it is not queued."""
+        row = self.pending.get(message_id)
+        if row is None:
+            return False
+        row["deleted_at"], row["deleted_by_id"] = at, by_id
+        return True
+
+    def queued(self, show_id: int) -> list[dict]:
+        """The show's messages not yet written, oldest first."""
+        return [r for r in self.pending.values() if r["show_id"] == show_id]
+
+    async def flush(self) -> None:
+        """Write everything queued, in one transaction (row by row only if the batch fails)."""
+        if not self.pending:
+            return
+        rows, self.pending = list(self.pending.values()), {}
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                await session.execute(insert(ChatMessage), rows)
+        except Exception:
+            log.exception("chat batch write failed; writing rows one by one", extra={"rows": len(rows)})
+            await self._write_each(rows)
+
+    async def _write_each(self, rows: list[dict]) -> None:
+        for row in rows:
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    await session.execute(insert(ChatMessage), [row])
+            except Exception:
+                log.error("chat message dropped", extra={"message_id": row["id"], "show_id": row["show_id"]})
+
+    async def mark_deleted_stored(self, message_id: str, by_id: int, at: datetime) -> None:
+        """Mark an already written message deleted (used when a delete races the batch)."""
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(update(ChatMessage).where(ChatMessage.id == message_id)
+                                  .values(deleted_at=at, deleted_by_id=by_id))
+
+    async def run(self) -> None:
+        """Flush on a timer until cancelled, then flush what is left."""
+        try:
+            while True:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.interval_s)
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+                await self.flush()
+        finally:
+            await asyncio.shield(self.flush())
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="chat-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)

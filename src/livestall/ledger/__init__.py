@@ -1,0 +1,1 @@
+"""Double-entry ledger: accounts, balanced transfers, wallets, payment providers and the check."""

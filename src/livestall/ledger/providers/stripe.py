@@ -1,0 +1,178 @@
+"""Stripe: a Checkout Session per payment, and a signed webhook that says when the money arrived."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livestall.accounts.models import User
+from livestall.db import utcnow
+from livestall.errors import Conflict, DomainError, Invalid
+from livestall.ledger import flows
+from livestall.ledger.models import PaymentCheckout, PaymentEvent
+from livestall.ledger.providers.base import PaymentResult
+from livestall.money import Money
+from livestall.orders.models import Order
+from livestall.orders.service import do_mark_paid
+from livestall.settings import Settings
+
+SIGNATURE_HEADER = "Stripe-Signature"
+
+
+class ProviderError(DomainError):
+    """The payment provider could not be reached or refused the request (502)."""
+
+    status, title, slug = 502, "Payment provider error", "provider-error"
+
+
+class WebhookRejected(DomainError):
+    """A webhook whose signature is missing, forged or too old (400)."""
+
+    status, title, slug = 400, "Webhook rejected", "webhook-rejected"
+
+
+def verify_signature(payload: bytes, header: str | None, secret: str, tolerance_s: int,
+                     now: float | None = None) -> None:
+    """Stripe's scheme: HMAC-SHA256 of 't.payload' under the endpoint secret, within `tolerance_s` of now."""
+    if not header:
+        raise WebhookRejected.field(SIGNATURE_HEADER, "required", "is missing")
+    parts: dict[str, list[str]] = {}
+    for item in header.split(","):
+        name, _, value = item.strip().partition("=")
+        parts.setdefault(name, []).append(value)
+    try:
+        timestamp = int(parts.get("t", [""])[0])
+    except ValueError:
+        raise WebhookRejected.field(SIGNATURE_HEADER, "timestamp", "has no timestamp") from None
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    if not any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
+        raise WebhookRejected.field(SIGNATURE_HEADER, "valid_signature", "does not match the payload")
+    # Checked after the signature so that a forger learns nothing; an old, valid one is a replay.
+    if abs((now if now is not None else time.time()) - timestamp) > tolerance_s:
+        raise WebhookRejected.field(SIGNATURE_HEADER, "timestamp_tolerance", "is too old: a replayed delivery")
+
+
+class StripeProvider:
+    """Creates Checkout Sessions with the secret key; payments complete through the webhook."""
+
+    name = "stripe"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def _create_session(self, *, title: str, amount: Money, purpose: str, reference: str,
+                              metadata: dict[str, str], return_path: str) -> dict:
+        base = self.settings.public_url.rstrip("/")
+        form = {
+            "mode": "payment", "client_reference_id": reference,
+            "line_items[0][quantity]": "1",
+            "line_items[0][price_data][currency]": amount.currency.lower(),
+            "line_items[0][price_data][unit_amount]": str(amount.amount_minor),
+            "line_items[0][price_data][product_data][name]": title[:250],
+            "success_url": f"{base}{return_path}?checkout=done",
+            "cancel_url": f"{base}{return_path}?checkout=cancelled",
+            "metadata[purpose]": purpose, **{f"metadata[{k}]": v for k, v in metadata.items()},
+        }
+        try:
+            async with httpx.AsyncClient(base_url=self.settings.stripe_api_base, timeout=20) as client:
+                response = await client.post("/v1/checkout/sessions", data=form, headers={
+                    "Authorization": f"Bearer {self.settings.stripe_secret_key}",
+                    "Idempotency-Key": f"livestall-{reference}"})
+        except httpx.HTTPError as exc:
+            raise ProviderError(f"Stripe could not be reached: {exc.__class__.__name__}") from None
+        if response.status_code >= 400:
+            message = response.json().get("error", {}).get("message", "") if response.content else ""
+            raise ProviderError(f"Stripe refused the checkout ({response.status_code}): {message}")
+        return response.json()
+
+    async def pay_order(self, *, session: AsyncSession, order: Order, buyer: User,
+                        commission_bps: int) -> PaymentResult:
+        """A Checkout Session for the order's total (the same one again while it is open)."""
+        if order.status != "reserved":
+            raise Conflict.field("status", "not_paid", f"a {order.status} order cannot be paid")
+        if order.reserved_until <= utcnow():
+            raise Conflict.field("status", "reservation_open", "the reservation expired; buy again")
+        open_one = await session.scalar(select(PaymentCheckout).where(
+            PaymentCheckout.order_id == order.id, PaymentCheckout.provider == self.name,
+            PaymentCheckout.status == "open"))
+        if open_one is not None:
+            return PaymentResult("pending", self.name, open_one.url, open_one.external_id)
+        created = await self._create_session(
+            title=f"Order {order.ref}", amount=Money(order.total_minor, order.currency), purpose="order",
+            reference=f"order-{order.id}", metadata={"order_id": str(order.id)}, return_path=f"/orders/{order.id}")
+        row = PaymentCheckout(provider=self.name, external_id=created["id"], purpose="order", order_id=order.id,
+                              user_id=buyer.id, amount_minor=order.total_minor, currency=order.currency,
+                              url=created.get("url") or "")
+        session.add(row)
+        await session.flush()
+        return PaymentResult("pending", self.name, row.url, row.external_id)
+
+    async def top_up(self, *, session: AsyncSession, user: User, amount: Money) -> PaymentResult:
+        """A Checkout Session that fills the user's wallet when paid."""
+        token = hashlib.sha256(f"{user.id}:{time.time_ns()}".encode()).hexdigest()[:16]
+        created = await self._create_session(
+            title=f"Wallet top-up {amount.format()}", amount=amount, purpose="topup", reference=f"topup-{token}",
+            metadata={"user_id": str(user.id)}, return_path="/wallet")
+        row = PaymentCheckout(provider=self.name, external_id=created["id"], purpose="topup", user_id=user.id,
+                              amount_minor=amount.amount_minor, currency=amount.currency, url=created.get("url") or "")
+        session.add(row)
+        await session.flush()
+        return PaymentResult("pending", self.name, row.url, row.external_id)
+
+
+async def handle_webhook(*, session: AsyncSession, payload: bytes, signature: str | None, settings: Settings) -> str:
+    """Verify and apply one Stripe event, at most once; the outcome in a word."""
+    verify_signature(payload, signature, settings.stripe_webhook_secret, settings.stripe_webhook_tolerance_s)
+    try:
+        event = json.loads(payload)
+        event_id, event_type, obj = event["id"], event["type"], event["data"]["object"]
+    except (ValueError, KeyError, TypeError):
+        raise Invalid.field("body", "stripe_event", "is not a Stripe event") from None
+    if await session.scalar(select(PaymentEvent.id).where(PaymentEvent.provider == "stripe",
+                                                          PaymentEvent.event_id == event_id)):
+        return "duplicate"
+    outcome = "ignored"
+    if event_type in ("checkout.session.completed", "checkout.session.async_payment_succeeded") \
+            and obj.get("payment_status") == "paid":
+        outcome = await _checkout_paid(session, obj, event_id, settings)
+    session.add(PaymentEvent(provider="stripe", event_id=str(event_id)[:255], type=str(event_type)[:80],
+                             outcome=outcome))
+    await session.flush()
+    return outcome
+
+
+async def _checkout_paid(session: AsyncSession, obj: dict, event_id: str, settings: Settings) -> str:
+    checkout = await session.scalar(select(PaymentCheckout).where(PaymentCheckout.provider == "stripe",
+                                                                  PaymentCheckout.external_id == str(obj.get("id"))))
+    if checkout is None:
+        return "unknown_session"
+    if str(obj.get("currency", "")).upper() != checkout.currency:
+        raise Invalid.field("data.object.currency", "matches_checkout", f"the checkout was in {checkout.currency}")
+    if obj.get("amount_total") != checkout.amount_minor:
+        raise Invalid.field("data.object.amount_total", "matches_checkout", "differs from the checkout's amount")
+    if checkout.status == "completed":
+        return "duplicate"
+    checkout.status, checkout.completed_at = "completed", utcnow()
+    clearing = await flows.clearing_account(session, "stripe", checkout.currency)
+    if checkout.purpose == "topup":
+        await flows.post_topup(session, user_id=checkout.user_id, amount_minor=checkout.amount_minor,
+                               currency=checkout.currency, source="stripe", reference=f"stripe:{checkout.external_id}",
+                               memo="Stripe top-up")
+        return "topped_up"
+    order = await session.get(Order, checkout.order_id)
+    if order is not None and order.status == "reserved" and order.reserved_until > utcnow():
+        await do_mark_paid(session=session, order=order, provider="stripe", source=clearing,
+                           commission_bps=settings.commission_bps)
+        return "paid"
+    # Paid too late (the reservation expired) or twice: the money is owed back to the buyer.
+    await flows.post_unmatched_payment(session, provider="stripe", amount_minor=checkout.amount_minor,
+                                       currency=checkout.currency, reference=f"stripe:{checkout.external_id}",
+                                       memo=f"payment for order {order.ref if order else checkout.order_id} "
+                                            "that could not be used")
+    return "refund_owed"

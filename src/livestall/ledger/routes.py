@@ -1,0 +1,108 @@
+"""HTTP routes for wallets, operator top-ups, the Stripe webhook and the ledger check."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from pydantic import BaseModel, Field, StrictInt
+
+from livestall.accounts.deps import CurrentUser, require_role
+from livestall.accounts.models import User
+from livestall.catalog.schemas import MoneyRead
+from livestall.db import SessionDep
+from livestall.errors import NotFound
+from livestall.ledger import flows, service
+from livestall.ledger.check import check_ledger
+from livestall.ledger.providers import get_provider
+from livestall.ledger.providers.stripe import SIGNATURE_HEADER, handle_webhook
+from livestall.money import MAX_AMOUNT_MINOR, Money
+from livestall.validation import CurrencyCode, StrictInput
+
+router = APIRouter(prefix="/api/v1", tags=["wallet and payments"])
+Operator = Annotated[User, require_role("operator")]
+
+
+class TopUpIn(StrictInput):
+    amount_minor: StrictInt = Field(gt=0, le=MAX_AMOUNT_MINOR)
+    currency: CurrencyCode
+    note: str = Field("", max_length=160)
+
+
+class CheckoutTopUpIn(StrictInput):
+    amount_minor: StrictInt = Field(gt=0, le=MAX_AMOUNT_MINOR)
+    currency: CurrencyCode
+    provider: str = "stripe"
+
+
+class WalletRead(BaseModel):
+    account_id: int
+    balance: MoneyRead
+
+
+class WalletsRead(BaseModel):
+    wallets: list[WalletRead]
+    entries: list[dict]
+
+
+class TopUpRead(BaseModel):
+    status: str
+    provider: str
+    amount: MoneyRead
+    checkout_url: str | None = None
+
+
+async def _wallets(session, user_id: int) -> WalletsRead:
+    wallets = await service.list_wallets(session, user_id)
+    entries = await service.list_entries(session, [w["account_id"] for w in wallets])
+    return WalletsRead(wallets=wallets, entries=entries)
+
+
+@router.get("/me/wallet", response_model=WalletsRead)
+async def my_wallet(user: CurrentUser, session: SessionDep):
+    """The caller's wallets (one per currency), balances summed from the ledger, and the latest movements."""
+    return await _wallets(session, user.id)
+
+
+@router.post("/users/{user_id}/wallet/topups", status_code=201, response_model=WalletsRead)
+async def operator_topup(user_id: int, topup_in: TopUpIn, operator: Operator, session: SessionDep,
+                         idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None):
+    """Operators: put money received outside the platform (cash, bank) into a user's wallet; with an
+    Idempotency-Key, sending the same top-up again adds nothing."""
+    if await session.get(User, user_id) is None:
+        raise NotFound(f"no user {user_id}")
+    reference = f"operator-topup:{operator.id}:{idempotency_key or uuid.uuid4().hex}"[:120]
+    if not await service.transfer_exists(session, reference):
+        await flows.post_topup(session, user_id=user_id, amount_minor=topup_in.amount_minor,
+                               currency=topup_in.currency, source="operator", reference=reference,
+                               memo=topup_in.note or "top-up by an operator", created_by_id=operator.id)
+    return await _wallets(session, user_id)
+
+
+@router.post("/me/wallet/checkout", status_code=201, response_model=TopUpRead)
+async def checkout_topup(topup_in: CheckoutTopUpIn, request: Request, user: CurrentUser, session: SessionDep):
+    """Top up one's own wallet through a payment provider (a Stripe checkout link)."""
+    provider = get_provider(topup_in.provider, request.app.state.settings)
+    amount = Money(topup_in.amount_minor, topup_in.currency)
+    result = await provider.top_up(session=session, user=user, amount=amount)
+    return TopUpRead(status=result.status, provider=result.provider, amount=amount.as_dict(),
+                     checkout_url=result.checkout_url)
+
+
+@router.post("/payments/stripe/webhook")
+async def stripe_webhook(request: Request, session: SessionDep,
+                         signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None) -> dict:
+    """Stripe: a signed event; each event is applied at most once, retries are answered 200."""
+    settings = request.app.state.settings
+    if not settings.stripe_webhook_secret:
+        raise NotFound("Stripe is not configured here")
+    outcome = await handle_webhook(session=session, payload=await request.body(), signature=signature,
+                                   settings=settings)
+    return {"received": True, "outcome": outcome}
+
+
+@router.get("/ledger/check")
+async def ledger_check(operator: Operator, session: SessionDep) -> dict:
+    """Operators: prove the books (the same check as `livestall ledger check`)."""
+    return (await check_ledger(session=session)).as_dict()

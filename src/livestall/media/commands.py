@@ -1,0 +1,44 @@
+"""The ffmpeg command lines: browser ingest to HLS, the RTMP transcode ladder, replay thumbnails."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+# 1 s keyframes, whatever the frame rate, so that segments are 1 s long.
+KEYFRAMES_1S = ["-force_key_frames", "expr:gte(t,n_forced*1)"]
+X264_LIVE = ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", *KEYFRAMES_1S]
+AAC = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
+
+
+def browser_hls(ffmpeg: str, out_dir: Path, *, transcode: bool) -> list[str]:
+    """WebM chunks on stdin to HLS: video copied when H.264 (else x264, at most 720p), audio to AAC."""
+    video = [*X264_LIVE, "-b:v", "2500k", "-maxrate", "3000k", "-bufsize", "3000k",
+             "-vf", "scale=-2:'min(720,ih)'"] if transcode else ["-c:v", "copy"]
+    # A new name prefix per start: a restarted ffmpeg never overwrites a segment the replay keeps.
+    prefix = f"b{int(time.time() * 1000)}"
+    return [ffmpeg, "-hide_banner", "-loglevel", "warning",
+            "-fflags", "+genpts", "-probesize", "1000000", "-analyzeduration", "1000000",
+            "-f", "matroska", "-i", "pipe:0", "-map", "0:v:0", "-map", "0:a:0?", *video, *AAC,
+            "-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
+            "-hls_flags", "independent_segments+append_list+discont_start+temp_file+omit_endlist",
+            "-hls_segment_filename", str(out_dir / f"{prefix}-%d.ts"), str(out_dir / "index.m3u8")]
+
+
+def ladder(ffmpeg: str, rtmp_url: str, out_dir: Path) -> list[str]:
+    """An RTMP stream (pulled from the local nginx) to a 720p + 360p HLS ladder with a master playlist."""
+    return [ffmpeg, "-hide_banner", "-loglevel", "warning", "-i", rtmp_url,
+            "-filter_complex", "[0:v]split=2[a][b];[a]scale=-2:720[v0];[b]scale=-2:360[v1]",
+            "-map", "[v0]", "-map", "0:a:0", "-map", "[v1]", "-map", "0:a:0",
+            *X264_LIVE, "-b:v:0", "2800k", "-maxrate:v:0", "3000k", "-bufsize:v:0", "3000k",
+            "-b:v:1", "800k", "-maxrate:v:1", "900k", "-bufsize:v:1", "900k", *AAC,
+            "-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
+            "-hls_flags", "independent_segments+delete_segments+temp_file+omit_endlist",
+            "-master_pl_name", "index.m3u8", "-var_stream_map", "v:0,a:0,name:720p v:1,a:1,name:360p",
+            "-hls_segment_filename", str(out_dir / "%v" / "s-%d.ts"), str(out_dir / "%v" / "index.m3u8")]
+
+
+def thumbnail(ffmpeg: str, segment: Path, out: Path) -> list[str]:
+    """One frame of a segment as a 640-pixel-wide JPEG."""
+    return [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-i", str(segment), "-frames:v", "1",
+            "-vf", "scale=640:-2", "-q:v", "4", str(out)]

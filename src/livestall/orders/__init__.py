@@ -1,0 +1,1 @@
+"""Orders: buy now, reservations, flash sales, the purchase batcher, the order lifecycle."""

@@ -1,0 +1,65 @@
+"""The selling service of a process: the purchase batcher, the offer cache, and the clock job
+that expires reservations and starts and ends flash sales."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from livestall.db import make_engine, utcnow
+from livestall.orders.batcher import PurchaseBatcher
+from livestall.orders.flash import run_flash_clock
+from livestall.orders.offers import OfferCache
+from livestall.orders.service import expire_due
+from livestall.shows.pins import get_shelf_view
+
+log = logging.getLogger("livestall.orders.jobs")
+
+
+async def run_clock_once(sessionmaker, fx_per_usd) -> tuple[int, int]:
+    """One tick: (reservations expired, flash sales started or ended); each in its own transaction."""
+    now = utcnow()
+    async with sessionmaker() as session:
+        async with session.begin():
+            expired = await expire_due(session=session, now=now)
+    async with sessionmaker() as session:
+        async with session.begin():
+            changed = await run_flash_clock(session=session, now=now, fx_per_usd=fx_per_usd)
+    return expired, changed
+
+
+async def _clock(app, interval_s: float) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await run_clock_once(app.state.sessionmaker, app.state.settings.fx_per_usd)
+        except Exception:  # a busy database or a lost connection: try again next tick
+            log.exception("order clock tick failed")
+
+
+@asynccontextmanager
+async def selling(app):
+    """Start the batcher (on an engine of its own, so a rush of requests can never starve its writer)."""
+    settings = app.state.settings
+    engine = make_engine(settings.database_url) if settings.is_sqlite else make_engine(
+        settings.database_url, pool_size=4, max_overflow=4)
+    app.state.offers = OfferCache()
+    app.state.purchases = PurchaseBatcher(
+        engine, reservation=timedelta(minutes=settings.reservation_minutes), max_batch=settings.purchase_batch_max,
+        publish=lambda event: app.state.publish(event))
+    room = getattr(app.state, "room_handler", None)
+    if room is not None:  # a viewer joining the room sees the shelf in the join snapshot
+        async def shelf(session, show, principal) -> dict:
+            return {"shelf": await get_shelf_view(session=session, show_id=show.id, fx_per_usd=settings.fx_per_usd)}
+
+        room.state_providers.append(shelf)
+    clock = asyncio.create_task(_clock(app, settings.order_jobs_interval_s))
+    try:
+        yield
+    finally:
+        clock.cancel()
+        await asyncio.gather(clock, return_exceptions=True)
+        await app.state.purchases.close()
+        await engine.dispose()

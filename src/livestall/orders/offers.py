@@ -1,0 +1,73 @@
+"""What a live show sells right now: a pinned product at its price, or at its flash-sale price."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livestall.catalog.models import Product
+from livestall.errors import Conflict, Invalid, NotFound
+from livestall.orders.models import FlashSale
+from livestall.orders.settle import Offer
+from livestall.orders.stock import OPEN_FLASH
+from livestall.shows.models import Show, ShowPin
+
+
+async def get_offer(*, session: AsyncSession, show_id: int, product_id: int, now: datetime) -> tuple[Offer, datetime]:
+    """The offer for a product pinned in a live show, and until when it holds at most (a flash sale's
+    start or end changes it); NotFound, Conflict or Invalid naming the field otherwise."""
+    show = await session.get(Show, show_id)
+    if show is None:
+        raise NotFound(f"no show {show_id}")
+    if show.status != "live":
+        raise Conflict.field("show_id", "show_live", f"the show is {show.status}, not live")
+    pinned = await session.scalar(select(ShowPin.id).where(
+        ShowPin.show_id == show_id, ShowPin.product_id == product_id, ShowPin.unpinned_at.is_(None)).limit(1))
+    product = await session.get(Product, product_id) if pinned else None
+    if product is None:
+        raise Invalid.field("product_id", "pinned_in_show", "is not pinned in this show right now")
+    if product.status != "active":
+        raise Invalid.field("product_id", "active_product", "is not on sale")
+    flash = await session.scalar(
+        select(FlashSale).where(FlashSale.show_id == show_id, FlashSale.product_id == product_id,
+                                FlashSale.status.in_(OPEN_FLASH), FlashSale.ends_at > now)
+        .order_by(FlashSale.starts_at).limit(1))
+    options = tuple(product.options or ())
+    if flash is not None and flash.starts_at <= now:
+        offer = Offer(show_id, show.shop_id, product_id, flash.id, flash.sale_price_minor, flash.currency,
+                      flash.per_buyer_limit, options, product.title)
+        return offer, flash.ends_at
+    offer = Offer(show_id, show.shop_id, product_id, None, product.price_minor, product.currency, None, options,
+                  product.title)
+    return offer, (flash.starts_at if flash is not None else datetime.max.replace(tzinfo=now.tzinfo))
+
+
+class OfferCache:
+    """Offers kept for a moment, so that a rush on one product reads the show, pin and product once.
+
+    The stock is never cached (the batch's conditional decrement is the truth); a price, pin or
+    flash-sale change reaches buyers within `ttl_s`, and a flash sale's start and end exactly.
+    """
+
+    def __init__(self, ttl_s: float = 1.0) -> None:
+        self.ttl_s = ttl_s
+        self.entries: dict[tuple[int, int], tuple[Offer, float, datetime]] = {}
+
+    async def get(self, *, session: AsyncSession, show_id: int, product_id: int, now: datetime) -> Offer:
+        """The offer, from the cache while it is fresh."""
+        entry = self.entries.get((show_id, product_id))
+        if entry is not None and entry[1] > time.monotonic() and now < entry[2]:
+            return entry[0]
+        offer, until = await get_offer(session=session, show_id=show_id, product_id=product_id, now=now)
+        if len(self.entries) > 10_000:
+            self.entries.clear()
+        self.entries[(show_id, product_id)] = (offer, time.monotonic() + self.ttl_s, until)
+        return offer
+
+    def forget_show(self, show_id: int) -> None:
+        """Drop a show's offers (its shelf or a flash sale changed in this process)."""
+        for key in [k for k in self.entries if k[0] == show_id]:
+            del self.entries[key]

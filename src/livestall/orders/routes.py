@@ -1,0 +1,159 @@
+"""HTTP routes for buying in a show, paying, and the order lifecycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from livestall.accounts.deps import CurrentUser
+from livestall.catalog.models import Product, Shop
+from livestall.catalog.service import check_shop_member, get_shop
+from livestall.db import SessionDep, utcnow
+from livestall.errors import DomainError
+from livestall.ledger.providers import get_provider
+from livestall.orders import buy, service
+from livestall.orders.schemas import (
+    BuyIn, OrderPage, OrderRead, OrderStatus, PayIn, PaymentRead, ReceiptRead, ShipIn, order_read,
+)
+from livestall.orders.settle import DUPLICATE, WON
+
+router = APIRouter(prefix="/api/v1", tags=["orders"])
+
+IdempotencyKey = Annotated[str | None, Header(alias=buy.KEY_HEADER, description="A fresh random key per purchase")]
+Page = Annotated[int, Query(ge=1, le=10_000)]
+PerPage = Annotated[int, Query(ge=1, le=200)]
+
+
+async def _pay(request: Request, session, order, user, provider: str) -> PaymentRead:
+    settings = request.app.state.settings
+    result = await get_provider(provider, settings).pay_order(session=session, order=order, buyer=user,
+                                                              commission_bps=settings.commission_bps)
+    return PaymentRead(status=result.status, provider=result.provider, checkout_url=result.checkout_url)
+
+
+async def _replay(session, user, key: str, digest: str, response: Response) -> OrderRead:
+    order = await service.get_order_by_key(session=session, buyer_id=user.id, key=key)
+    buy.check_same_request(order.request_hash if order else None, digest)
+    response.status_code = 200
+    response.headers["Idempotent-Replayed"] = "true"
+    return order_read(order)
+
+
+@router.post("/shows/{show_id}/buy", status_code=201, response_model=OrderRead)
+async def buy_now(show_id: int, buy_in: BuyIn, request: Request, response: Response, user: CurrentUser,
+                  session: SessionDep, idempotency_key: IdempotencyKey = None):
+    """Buy a product pinned in a live show: its units are reserved until paid (201); the same
+    Idempotency-Key again returns the same order (200), never a second one."""
+    key = buy.check_idempotency_key(idempotency_key)
+    digest = buy.request_hash(show_id, buy_in)
+    state = request.app.state
+    try:
+        offer = await state.offers.get(session=session, show_id=show_id, product_id=buy_in.product_id, now=utcnow())
+        attempt = buy.make_attempt(offer, user.id, buy_in, key, digest)
+    except DomainError:
+        if await service.get_order_by_key(session=session, buyer_id=user.id, key=key) is None:
+            raise
+        return await _replay(session, user, key, digest, response)
+    # Hand the connection back while the batch writer works: a rush must not hold the whole pool.
+    await session.commit()
+    outcome = await state.purchases.submit(attempt)
+    if outcome.result == DUPLICATE:
+        buy.check_same_request(outcome.existing_hash, digest)
+        return await _replay(session, user, key, digest, response)
+    if outcome.result != WON:
+        raise buy.refusal(outcome, offer)
+    if buy_in.pay_with is None:
+        return order_read(outcome.order)
+    order = await service.get_order(session=session, order_id=outcome.order["id"])
+    try:
+        payment = await _pay(request, session, order, user, buy_in.pay_with)
+    except DomainError as exc:  # the order stands, reserved: the buyer may pay again another way
+        await session.rollback()
+        order = await service.get_order(session=session, order_id=outcome.order["id"])
+        payment = PaymentRead(status="failed", provider=buy_in.pay_with, error=exc.problem())
+    return order_read(order, payment)
+
+
+@router.get("/orders/{order_id}", response_model=OrderRead)
+async def get_order(order_id: int, user: CurrentUser, session: SessionDep):
+    """The buyer, the shop and operators: one order."""
+    order = await service.get_order(session=session, order_id=order_id)
+    await service.check_can_see(session=session, order=order, user=user)
+    return order_read(order)
+
+
+@router.get("/orders/{order_id}/receipt", response_model=ReceiptRead)
+async def get_receipt(order_id: int, user: CurrentUser, session: SessionDep):
+    """The buyer, the shop and operators: the receipt of an order."""
+    order = await service.get_order(session=session, order_id=order_id)
+    await service.check_can_see(session=session, order=order, user=user)
+    read = order_read(order)
+    shop, product = await session.get(Shop, order.shop_id), await session.get(Product, order.product_id)
+    return ReceiptRead(order_ref=order.ref, shop=shop.name, product=product.title, option=order.option,
+                       quantity=order.quantity, unit_price=read.unit_price, total=read.total, status=read.status,
+                       paid_at=order.paid_at, payment_provider=order.payment_provider,
+                       refunded=order.paid_at is not None and order.status in ("cancelled", "refunded"),
+                       ship_to=order.shipping)
+
+
+@router.get("/me/orders", response_model=OrderPage)
+async def my_orders(user: CurrentUser, session: SessionDep, page: Page = 1, per_page: PerPage = 20):
+    """A buyer's order history, newest first."""
+    items, total = await service.list_buyer_orders(session=session, buyer=user, page=page, per_page=per_page)
+    return OrderPage(items=[order_read(o) for o in items], total=total, page=page, per_page=per_page)
+
+
+@router.get("/shops/{shop_id}/orders", response_model=OrderPage)
+async def shop_orders(shop_id: int, user: CurrentUser, session: SessionDep, status: OrderStatus | None = None,
+                      show_id: int | None = None, product_id: int | None = None, since: datetime | None = None,
+                      until: datetime | None = None, page: Page = 1, per_page: PerPage = 50):
+    """Owners and staff: the shop's orders, by status, show, product and time."""
+    check_shop_member(await get_shop(session=session, shop_id=shop_id), user)
+    items, total = await service.list_shop_orders(session=session, shop_id=shop_id, status=status, show_id=show_id,
+                                                  product_id=product_id, since=since, until=until, page=page,
+                                                  per_page=per_page)
+    return OrderPage(items=[order_read(o) for o in items], total=total, page=page, per_page=per_page)
+
+
+@router.post("/orders/{order_id}/pay", response_model=OrderRead)
+async def pay_order(order_id: int, pay_in: PayIn, request: Request, user: CurrentUser, session: SessionDep):
+    """The buyer: pay a reserved order from the wallet, or get a Stripe checkout link."""
+    order = await service.get_order(session=session, order_id=order_id)
+    service.check_buyer(order=order, user=user)
+    service.check_currency(order=order, currency=pay_in.currency)
+    payment = await _pay(request, session, order, user, pay_in.provider)
+    return order_read(order, payment)
+
+
+@router.post("/orders/{order_id}/cancel", response_model=OrderRead)
+async def cancel_order(order_id: int, user: CurrentUser, session: SessionDep):
+    """The buyer or the shop, before shipping: the units go back on sale, a payment is refunded."""
+    order = await service.get_order(session=session, order_id=order_id)
+    await service.check_buyer_or_seller(session=session, order=order, user=user)
+    return order_read(await service.do_cancel(session=session, order=order, by=user))
+
+
+@router.post("/orders/{order_id}/ship", response_model=OrderRead)
+async def ship_order(order_id: int, ship_in: ShipIn, user: CurrentUser, session: SessionDep):
+    """The shop: a paid order is on its way, with its tracking number."""
+    order = await service.get_order(session=session, order_id=order_id)
+    await service.check_seller(session=session, order=order, user=user)
+    return order_read(await service.do_ship(session=session, order=order, tracking_number=ship_in.tracking_number))
+
+
+@router.post("/orders/{order_id}/deliver", response_model=OrderRead)
+async def deliver_order(order_id: int, user: CurrentUser, session: SessionDep):
+    """The buyer or the shop: a shipped order arrived."""
+    order = await service.get_order(session=session, order_id=order_id)
+    await service.check_buyer_or_seller(session=session, order=order, user=user)
+    return order_read(await service.do_deliver(session=session, order=order))
+
+
+@router.post("/orders/{order_id}/refund", response_model=OrderRead)
+async def refund_order(order_id: int, user: CurrentUser, session: SessionDep):
+    """The shop: refund a shipped or delivered order."""
+    order = await service.get_order(session=session, order_id=order_id)
+    await service.check_seller(session=session, order=order, user=user)
+    return order_read(await service.do_refund(session=session, order=order, by=user))

@@ -1,0 +1,181 @@
+"""Settle a batch of purchase attempts for one offer in one transaction, each attempt answered on its own."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from livestall.ledger.service import Bind, insert_ignoring_conflicts
+from livestall.orders.models import HOLDING, Order
+from livestall.orders.stock import give_back, take_units
+
+ORDERS = Order.__table__
+
+WON, SOLD_OUT, LIMIT_REACHED, DUPLICATE = "won", "sold_out", "limit_reached", "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """What a show sells right now: one product, at a price, from the product's stock or a flash sale."""
+
+    show_id: int
+    shop_id: int
+    product_id: int
+    flash_sale_id: int | None
+    unit_price_minor: int
+    currency: str
+    per_buyer_limit: int | None = None
+    options: tuple[str, ...] = ()
+    title: str = ""
+
+    @property
+    def key(self) -> tuple[int, int, int | None]:
+        """Attempts with the same key race for the same stock row and are merged."""
+        return (self.show_id, self.product_id, self.flash_sale_id)
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One buyer's request to buy `quantity` units of an offer."""
+
+    offer: Offer
+    buyer_id: int
+    quantity: int
+    shipping: dict
+    idempotency_key: str
+    request_hash: str
+    option: str | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The answer to one attempt: won (with its order), sold_out, limit_reached, or duplicate of an order."""
+
+    result: str
+    units_left: int = 0
+    order: dict | None = None
+    existing_order_id: int | None = None
+    existing_hash: str | None = None
+
+
+@dataclass(slots=True)
+class Settled:
+    """What a batch did: one outcome per attempt, in order, and what the room should hear."""
+
+    outcomes: list[Outcome]
+    units_sold: int = 0
+    orders: int = 0
+    units_left: int = 0
+    order_ids: list[int] = field(default_factory=list)
+
+
+def new_ref() -> str:
+    """A public order reference: short, unguessable, unique."""
+    return "LS" + secrets.token_hex(8).upper()
+
+
+async def _existing(bind: Bind, attempts: list[Attempt]) -> dict[tuple[int, str], tuple[int, str]]:
+    """Orders already made under these (buyer, Idempotency-Key) pairs: their id and request hash."""
+    wanted = {(a.buyer_id, a.idempotency_key) for a in attempts}
+    keys = sorted({key for _, key in wanted})
+    found: dict[tuple[int, str], tuple[int, str]] = {}
+    for i in range(0, len(keys), 1000):
+        rows = await bind.execute(select(ORDERS.c.buyer_id, ORDERS.c.idempotency_key, ORDERS.c.id,
+                                         ORDERS.c.request_hash).where(ORDERS.c.idempotency_key.in_(keys[i:i + 1000])))
+        for buyer_id, key, order_id, request_hash in rows:
+            if (buyer_id, key) in wanted:
+                found[(buyer_id, key)] = (order_id, request_hash)
+    return found
+
+
+async def _prior_units(bind: Bind, flash_sale_id: int, buyer_ids: set[int]) -> dict[int, int]:
+    """Units each buyer already holds in this flash sale (read after the stock row is locked)."""
+    held: dict[int, int] = {}
+    ids = sorted(buyer_ids)
+    for i in range(0, len(ids), 1000):
+        rows = await bind.execute(select(ORDERS.c.buyer_id, func.sum(ORDERS.c.quantity))
+                                  .where(ORDERS.c.flash_sale_id == flash_sale_id,
+                                         ORDERS.c.buyer_id.in_(ids[i:i + 1000]), ORDERS.c.status.in_(HOLDING))
+                                  .group_by(ORDERS.c.buyer_id))
+        held.update({buyer_id: int(units) for buyer_id, units in rows})
+    return held
+
+
+async def settle_batch(bind: Bind, attempts: list[Attempt], *, now: datetime, reservation: timedelta) -> Settled:
+    """One conditional decrement for the batch, per-buyer limits, the won orders inserted together.
+
+    Runs inside the caller's transaction; correct with several processes because the stock row is
+    locked by the decrement before the per-buyer counts are read, and the orders' unique
+    (buyer, Idempotency-Key) constraint catches a key raced from another process.
+    """
+    offer = attempts[0].offer
+    outcomes: list[Outcome | None] = [None] * len(attempts)
+    existing = await _existing(bind, attempts)
+    limit = offer.per_buyer_limit
+    candidates: list[int] = []
+    in_batch: dict[int, int] = defaultdict(int)
+    for i, attempt in enumerate(attempts):
+        found = existing.get((attempt.buyer_id, attempt.idempotency_key))
+        if found is not None:
+            outcomes[i] = Outcome(DUPLICATE, existing_order_id=found[0], existing_hash=found[1])
+        elif limit is not None and in_batch[attempt.buyer_id] + attempt.quantity > limit:
+            outcomes[i] = Outcome(LIMIT_REACHED)
+        else:
+            in_batch[attempt.buyer_id] += attempt.quantity
+            candidates.append(i)
+
+    wanted = sum(attempts[i].quantity for i in candidates)
+    taken, left = await take_units(bind, offer.product_id, offer.flash_sale_id, wanted, now) if wanted else (0, 0)
+    held = await _prior_units(bind, offer.flash_sale_id, set(in_batch)) if limit is not None and taken else {}
+    remaining = taken
+    rows: list[dict] = []
+    won: list[int] = []
+    until = now + reservation
+    for i in candidates:
+        attempt = attempts[i]
+        if limit is not None and held.get(attempt.buyer_id, 0) + attempt.quantity > limit:
+            outcomes[i] = Outcome(LIMIT_REACHED)
+        elif attempt.quantity <= remaining:
+            remaining -= attempt.quantity
+            held[attempt.buyer_id] = held.get(attempt.buyer_id, 0) + attempt.quantity
+            rows.append({
+                "ref": new_ref(), "buyer_id": attempt.buyer_id, "shop_id": offer.shop_id, "show_id": offer.show_id,
+                "product_id": offer.product_id, "flash_sale_id": offer.flash_sale_id, "quantity": attempt.quantity,
+                "option": attempt.option, "unit_price_minor": attempt.offer.unit_price_minor,
+                "total_minor": attempt.offer.unit_price_minor * attempt.quantity, "currency": offer.currency,
+                "status": "reserved", "shipping": attempt.shipping, "idempotency_key": attempt.idempotency_key,
+                "request_hash": attempt.request_hash, "reserved_until": until, "created_at": now,
+            })
+            won.append(i)
+        else:
+            outcomes[i] = Outcome(SOLD_OUT)
+
+    ids: dict[str, int] = {}
+    if rows:
+        stmt = insert_ignoring_conflicts(bind, ORDERS, ["idempotency_key", "buyer_id"])
+        result = await bind.execute(stmt.returning(ORDERS.c.id, ORDERS.c.ref), rows)
+        ids = {ref: order_id for order_id, ref in result}
+    lost = [(i, row) for i, row in zip(won, rows) if row["ref"] not in ids]
+    if lost:  # the same key won in another process meanwhile: that order stands, this one never was
+        remaining += sum(row["quantity"] for _, row in lost)
+        raced = await _existing(bind, [attempts[i] for i, _ in lost])
+        for i, _ in lost:
+            found = raced.get((attempts[i].buyer_id, attempts[i].idempotency_key), (None, None))
+            outcomes[i] = Outcome(DUPLICATE, existing_order_id=found[0], existing_hash=found[1])
+    if remaining:
+        _, left = await give_back(bind, offer.product_id, offer.flash_sale_id, remaining, now)
+    sold = taken - remaining
+    settled = Settled(outcomes=[], units_sold=sold, orders=len(rows) - len(lost), units_left=left)
+    for i, row in zip(won, rows):
+        if row["ref"] in ids:
+            row["id"] = ids[row["ref"]]
+            outcomes[i] = Outcome(WON, order=row)
+            settled.order_ids.append(row["id"])
+    for outcome in outcomes:
+        outcome.units_left = left
+    settled.outcomes = outcomes  # type: ignore[assignment]
+    return settled

@@ -1,0 +1,230 @@
+"""RealtimeGateway: the in-process `websockets` server for show rooms, started from the app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import random
+import threading
+import uuid
+from typing import Any
+
+from websockets.asyncio.server import Server, serve
+
+from livestall.events import Event
+from livestall.realtime import config, protocol
+from livestall.realtime.brokers import Broker, MemoryBroker, RedisBroker
+from livestall.realtime.connection import CLOSE_FORBIDDEN, CLOSE_RESTART, Limits, RoomConnection, RoomHandler
+from livestall.realtime.hub import Hub
+from livestall.realtime.presence import Counts, MemoryPresence, PresenceTracker, RedisPresence
+from livestall.realtime.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from livestall.realtime.serving import ConnectionServer
+from livestall.settings import Settings, get_settings
+
+log = logging.getLogger("livestall.realtime")
+
+
+class RealtimeGateway(ConnectionServer):
+    """Serves /ws/shows/{show_id}; fans events out through the hub; delegates the domain to a RoomHandler."""
+
+    def __init__(self, handler: RoomHandler, settings: Settings | None = None, *, host: str | None = None,
+                 port: int | None = None, redis_url: str | None = None, limits: Limits | None = None,
+                 node_id: str | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.handler = handler
+        bind_host, bind_port = config.ws_bind(self.settings)
+        self.host = host if host is not None else bind_host
+        self._port = port if port is not None else bind_port  # 0 = any free port (tests)
+        self.redis_url = redis_url if redis_url is not None else self.settings.redis_url
+        self.limits = limits or Limits()
+        self.node_id = node_id or f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.frame_types: set[str] = set()
+        self.origins = config.allowed_origins(self.settings)
+        self.hub = Hub(tick_s=self.settings.realtime_tick_ms / 1000,
+                       buffer_bytes=self.settings.realtime_buffer_kb * 1024,
+                       on_open=self._room_opened, on_close=self._room_closed)
+        self.broker: Broker = MemoryBroker(self.node_id)
+        self.presence: PresenceTracker | None = None
+        self.rate_limiter: RateLimiter = MemoryRateLimiter()
+        self.redis: Any = None
+        self._subscriber: Any = None
+        self._server: Server | None = None
+        self._accepting = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: int | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._background: set[asyncio.Task[Any]] = set()
+        self._conns: dict[int, RoomConnection] = {}
+        self._ids = itertools.count(1)
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def register(self, *frame_types: str) -> None:
+        """Accept these client frame types (others get an `unknown-type` error frame)."""
+        self.frame_types.update(frame_types)
+
+    @property
+    def port(self) -> int:
+        """The port actually listened on."""
+        if self._server is not None:
+            return self._server.sockets[0].getsockname()[1]
+        return self._port
+
+    def ws_url(self, show_id: int) -> str:
+        """The public URL of a show's room (for the show's JSON)."""
+        return config.ws_url(self.settings, show_id)
+
+    async def start(self) -> None:
+        """Connect the broker (Redis if configured), start the ticker, presence and the server."""
+        self._loop, self._thread = asyncio.get_running_loop(), threading.get_ident()
+        if self.redis_url:
+            import redis.asyncio as aioredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+
+            # Fail fast rather than stall a chat message on Redis: one immediate retry covers
+            # a pooled connection that went stale (Redis restarted), nothing more.
+            options: dict[str, Any] = dict(socket_connect_timeout=2, socket_timeout=2, health_check_interval=15)
+            self.redis = aioredis.from_url(self.redis_url, retry=Retry(NoBackoff(), 1), **options)
+            self._subscriber = aioredis.from_url(self.redis_url, retry=Retry(NoBackoff(), 0), **options)
+            self.broker = RedisBroker(self.redis, self.node_id, subscriber=self._subscriber)
+            store: Any = RedisPresence(self.redis, self.node_id, ttl_s=self.settings.realtime_presence_interval_s * 5)
+            self.rate_limiter = RedisRateLimiter(self.redis)
+        else:
+            store = MemoryPresence()
+        self.broker.bind(self.hub.publish, self._on_control)
+        self.presence = PresenceTracker(store, self.hub.count, self.hub.publish,
+                                        self.settings.realtime_presence_interval_s)
+        await self.broker.start()
+        self._tasks = [asyncio.create_task(self.hub.run(), name="realtime-ticker"),
+                       asyncio.create_task(self.presence.run(), name="realtime-presence")]
+        self._accepting = True
+        # compression=None: frames are built once and written raw to every socket, which
+        # needs a connection without extensions. max_size lets a too-big frame reach our
+        # 4 KB check (error frame, connection kept) instead of closing the socket.
+        self._server = await serve(
+            self._serve, self.host, self._port, process_request=self._check_request, compression=None,
+            max_size=64 * 1024, max_queue=8, write_limit=self.hub.buffer_bytes, ping_interval=20,
+            ping_timeout=20, close_timeout=5, server_header=None, backlog=4096)
+        log.info("realtime gateway listening", extra={"host": self.host, "port": self.port,
+                                                        "broker": type(self.broker).__name__})
+
+    async def stop(self, drain: bool = True, timeout: float = 5.0) -> None:
+        """Stop accepting; with `drain`, flush pending events and send `reconnect` before closing."""
+        if self._server is None:
+            return
+        server, self._server, self._accepting = self._server, None, False
+        server.close(close_connections=False)
+        conns = list(self._conns.values())
+        if drain:
+            await self.hub.flush()
+            for conn in conns:
+                # Spread the reconnects so that a restarted node is not hit by all at once.
+                self.hub.send(conn, protocol.reconnect(random.randint(500, 5000)))
+        code, reason = (CLOSE_RESTART, "server restart") if drain else (1001, "going away")
+        closing = [asyncio.create_task(c.ws.close(code, reason)) for c in conns]
+        if closing:
+            _, late = await asyncio.wait(closing, timeout=timeout)
+            if late:  # peers that never answered the close: cut them, a stop must end
+                log.warning("realtime gateway: aborting %d connections that did not close", len(late))
+                for conn in conns:
+                    conn.ws.transport.abort()
+        try:
+            await asyncio.wait_for(server.wait_closed(), 2.0)
+        except TimeoutError:
+            log.warning("realtime gateway: handlers still running after stop")
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Redis may be slow or gone: every step below is bounded.
+        if self.presence is not None:
+            try:  # report the rooms as empty now, rather than waiting for the TTL
+                await asyncio.wait_for(self.presence.report_all(), 2.0)
+            except Exception:
+                pass
+        await self.broker.stop()
+        if self.redis is not None:
+            for client in (self.redis, self._subscriber):
+                try:
+                    await asyncio.wait_for(client.aclose(), 1.0)
+                except Exception:
+                    pass
+
+    def publish(self, event: Event) -> None:
+        """Queue an event for its show's viewers on every process; never blocks, any thread."""
+        loop = self._loop
+        if loop is None:
+            return
+        if threading.get_ident() != self._thread:
+            try:
+                loop.call_soon_threadsafe(self.broker.publish, event)
+            except RuntimeError:  # the loop is closed: the process is shutting down
+                log.debug("event dropped after shutdown", extra={"show_id": event.show_id})
+        else:
+            self.broker.publish(event)
+
+    def stats(self) -> dict[str, Any]:
+        """Figures for metrics and health: rooms, sockets, fan-out rounds, drops, broker state."""
+        return {"node_id": self.node_id, "rooms": len(self.hub.rooms), "connections": len(self._conns),
+                "broker": type(self.broker).__name__, "broker_connected": getattr(self.broker, "connected", True),
+                **self.hub.stats}
+
+    def send(self, conn_id: int, type: str, **fields: Any) -> bool:
+        """Send a private frame to one connection of this process; False if gone or dropped."""
+        conn = self._conns.get(conn_id)
+        return conn.send(type, **fields) if conn is not None else False
+
+    def send_to_user(self, show_id: int, user_id: Any, type: str, **fields: Any) -> None:
+        """Send a private frame to every socket of a user in a show, on every process."""
+        self.broker.control(show_id, {"k": "user", "u": str(user_id), "f": {"type": type, **fields}})
+
+    def disconnect_user(self, show_id: int, user_id: Any, *, code: int = CLOSE_FORBIDDEN,
+                        reason: str = "banned") -> None:
+        """Close every socket of a user in a show, on every process (a ban or kick)."""
+        self.broker.control(show_id, {"k": "kick", "u": str(user_id), "c": code, "r": reason})
+
+    def viewer_counts(self, show_id: int) -> Counts:
+        """The show's latest counts (concurrent, peak, unique), as pushed in `viewers` events."""
+        return self._counts(show_id, joining=0)
+
+    def _next_id(self) -> int:
+        return next(self._ids)
+
+    def _counts(self, show_id: int, joining: int) -> Counts:
+        counts = self.presence.last(show_id) if self.presence else None
+        if counts is None:  # no report yet: what this process sees (plus the joiner) is the best guess
+            n = self.hub.count(show_id) + joining
+            counts = Counts(n, n, n)
+        return counts
+
+    def background(self, task: asyncio.Task[Any]) -> None:
+        """Keep a fire-and-forget task referenced until it finishes."""
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _room_opened(self, show_id: int) -> None:
+        if self.presence is not None:
+            self.presence.opened(show_id)
+
+    def _room_closed(self, show_id: int) -> None:
+        self.broker.unwatch(show_id)
+
+    def _on_control(self, show_id: int, message: dict[str, Any]) -> None:
+        kind = message.get("k")
+        if kind == "resync":
+            self.hub.resync_room(show_id, str(message.get("reason", "broker")))
+            return
+        room = self.hub.rooms.get(show_id)
+        if room is None:
+            return
+        targets = [c for c in room.conns.values() if isinstance(c, RoomConnection) and c.user_id == message.get("u")]
+        for conn in targets:
+            if kind == "user":
+                conn.send(**message["f"])
+            elif kind == "kick":
+                conn.send("error", code="forbidden", message=str(message.get("r", "")))
+                conn.close(int(message.get("c", CLOSE_FORBIDDEN)), str(message.get("r", "")))

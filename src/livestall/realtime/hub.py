@@ -1,0 +1,295 @@
+"""Per-show rooms: events merged per tick, encoded once, the same bytes written to every socket."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from websockets.protocol import State
+
+from livestall.events import Event
+from livestall.realtime import protocol
+
+log = logging.getLogger("livestall.realtime.hub")
+
+OPEN = State.OPEN
+MAX_HELD = 64  # frames kept for a socket whose snapshot is not out yet; beyond that it resyncs
+
+
+class Conn:
+    """One socket in one room as the hub sees it: a transport, its protocol state, its drop flag."""
+
+    __slots__ = ("id", "show_id", "transport", "protocol", "dropping", "held")
+
+    def __init__(self, id: int, show_id: int, transport: Any, protocol: Any) -> None:
+        self.id = id
+        self.show_id = show_id
+        self.transport = transport  # asyncio.Transport: write(), get_write_buffer_size()
+        self.protocol = protocol  # anything with .state (a websockets Protocol)
+        self.dropping = False  # frames were dropped; a resync is owed once the buffer drains
+        # Frames published between join and snapshot wait here, so that a joiner sees no gap.
+        self.held: list[bytes] | None = []
+
+
+class Room:
+    """The sockets of one show on this process and the events waiting for the next tick."""
+
+    __slots__ = ("show_id", "conns", "viewers", "pending", "seq", "dropping", "lost")
+
+    def __init__(self, show_id: int) -> None:
+        self.show_id = show_id
+        self.conns: dict[int, Conn] = {}
+        self.viewers = 0  # sockets past their snapshot: the ones presence counts
+        self.pending: list[Event] = []
+        self.seq = 0
+        self.dropping: set[Conn] = set()
+        self.lost = False  # pending overflowed: everyone must resync
+
+
+class Hub:
+    """All rooms of this process and the ticker that fans their events out."""
+
+    def __init__(
+        self,
+        *,
+        tick_s: float = 0.1,
+        max_tick_s: float = 2.0,
+        stretch: float = 2.0,
+        buffer_bytes: int = 256 * 1024,
+        max_pending: int = 10_000,
+        max_batch: int = 1_000,
+        chunk: int = 2_000,
+        coalesce: Iterable[str] = ("viewers",),
+        on_open: Callable[[int], None] | None = None,
+        on_close: Callable[[int], None] | None = None,
+    ) -> None:
+        self.tick_s, self.max_tick_s, self.stretch = tick_s, max_tick_s, stretch
+        self.buffer_bytes = buffer_bytes
+        self.max_pending, self.max_batch, self.chunk = max_pending, max_batch, chunk
+        self.coalesce = frozenset(coalesce)
+        self.on_open, self.on_close = on_open, on_close
+        self.rooms: dict[int, Room] = {}
+        self.stats = {"rounds": 0, "batches": 0, "writes": 0, "dropped": 0, "resyncs": 0, "last_round_s": 0.0,
+                      "last_round_cpu_s": 0.0, "period_s": tick_s}
+
+    # -- membership ---------------------------------------------------------------------------
+
+    def add(self, conn: Conn) -> None:
+        """Put `conn` in its show's room; it receives batches once `ready()` is called."""
+        room = self.rooms.get(conn.show_id)
+        if room is None:
+            room = self.rooms[conn.show_id] = Room(conn.show_id)
+            if self.on_open:
+                self.on_open(conn.show_id)
+        room.conns[conn.id] = conn
+
+    def remove(self, conn: Conn) -> None:
+        """Take `conn` out of its room; the room goes when its last socket does."""
+        room = self.rooms.get(conn.show_id)
+        if room is None or room.conns.pop(conn.id, None) is None:
+            return
+        if conn.held is None:
+            room.viewers -= 1
+        room.dropping.discard(conn)
+        if not room.conns:
+            del self.rooms[conn.show_id]
+            if self.on_close:
+                self.on_close(conn.show_id)
+
+    def ready(self, conn: Conn, first: bytes | None = None) -> None:
+        """Write `first` (the snapshot payload), then what was held for `conn` while it joined."""
+        if conn.held is None:
+            return
+        held, conn.held = conn.held, None
+        room = self.rooms.get(conn.show_id)
+        if room is not None and conn.id in room.conns:
+            room.viewers += 1
+        if first is not None:
+            self._deliver(conn, protocol.ws_text_frame(first))
+        for frame in held:
+            self._deliver(conn, frame)
+
+    def count(self, show_id: int) -> int:
+        """Viewers of the show on this process (joined sockets, not those still joining)."""
+        room = self.rooms.get(show_id)
+        return room.viewers if room else 0
+
+    # -- publishing ---------------------------------------------------------------------------
+
+    def publish(self, event: Event) -> None:
+        """Queue `event` for the next tick of its room; no I/O, O(1). Dropped if nobody watches here."""
+        room = self.rooms.get(event.show_id)
+        if room is None:
+            return
+        pending = room.pending
+        if len(pending) >= self.max_pending:
+            # The ticker cannot keep up with the publishers: shed the oldest half, and make
+            # every viewer re-fetch state rather than silently miss events.
+            del pending[: len(pending) // 2]
+            room.lost = True
+        pending.append(event)
+
+    def send(self, conn: Conn, payload: bytes) -> bool:
+        """Write one private frame payload to one socket, without blocking; False if dropped."""
+        frame = protocol.ws_text_frame(payload)
+        if conn.held is not None:
+            return self._hold(conn, frame)
+        return self._deliver(conn, frame)
+
+    def send_room(self, show_id: int, payload: bytes) -> None:
+        """Write one frame payload now to every socket of a room (resync, reconnect notices)."""
+        room = self.rooms.get(show_id)
+        if room is not None:
+            frame = protocol.ws_text_frame(payload)
+            for conn in list(room.conns.values()):
+                if conn.held is not None:
+                    self._hold(conn, frame)
+                else:
+                    self._deliver(conn, frame)
+
+    def resync_room(self, show_id: int, reason: str) -> None:
+        """Tell every socket of a room to re-fetch state (after lost events, e.g. a broker outage)."""
+        self.stats["resyncs"] += self.count(show_id)
+        self.send_room(show_id, protocol.resync(show_id, reason))
+
+    # -- the ticker ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Flush every room each tick; stretch the tick while a write round costs over half of it."""
+        loop = asyncio.get_running_loop()
+        while True:
+            started, cpu_started = loop.time(), time.thread_time()
+            try:
+                await self.flush()
+            except Exception:  # the ticker must outlive any one bad round
+                log.exception("fan-out round failed")
+            took, cpu = loop.time() - started, time.thread_time() - cpu_started
+            # A round that costs more than half a tick means we are behind: widen the window so
+            # that more events merge into each frame. Writes cost per socket, not per event,
+            # so delivery stays whole at the price of some latency, and the loop keeps time
+            # for reads and HTTP. The stretch follows the CPU the round used, not its wall
+            # time: on a busy machine a round takes long because we were descheduled, and
+            # sleeping longer then would only add latency.
+            period = min(self.max_tick_s, max(self.tick_s, cpu * self.stretch))
+            self.stats.update(last_round_s=took, last_round_cpu_s=cpu, period_s=period)
+            await asyncio.sleep(max(0.0, period - took))
+
+    async def flush(self) -> None:
+        """One round: merge each room's pending events into one frame and write it everywhere."""
+        self.stats["rounds"] += 1
+        for room in list(self.rooms.values()):
+            if room.pending:
+                if room.lost:
+                    room.lost = False
+                    self.resync_room(room.show_id, "overflow")
+                await self._write_room(room, protocol.ws_text_frame(self._encode(room)))
+            elif room.dropping:
+                self._settle_dropping(room)
+
+    def _encode(self, room: Room) -> bytes:
+        pending = room.pending
+        if len(pending) > self.max_batch:
+            events, room.pending = pending[: self.max_batch], pending[self.max_batch :]
+        else:
+            events, room.pending = pending, []
+        if self.coalesce and len(events) > 1:
+            # Latest-wins event types (viewer counts): only the newest of each goes out.
+            seen: set[str] = set()
+            kept = []
+            for ev in reversed(events):
+                if ev.type in self.coalesce:
+                    if ev.type in seen:
+                        continue
+                    seen.add(ev.type)
+                kept.append(ev)
+            kept.reverse()
+            events = kept
+        room.seq += 1
+        self.stats["batches"] += 1
+        return protocol.batch(room.show_id, room.seq, ((ev.type, ev.data) for ev in events))
+
+    async def _write_room(self, room: Room, frame: bytes) -> None:
+        # The hot loop: the same bytes object to every transport, no per-socket encoding, no
+        # per-socket task. A socket whose buffer is over the limit is skipped (not waited
+        # for), so one slow viewer costs the others nothing.
+        conns = list(room.conns.values())
+        limit, step = self.buffer_bytes, self.chunk
+        resync_frame = None
+        writes = dropped = 0
+        for start in range(0, len(conns), step):
+            if start:
+                await asyncio.sleep(0)  # let reads and HTTP in between chunks of a big room
+            for conn in conns[start : start + step]:
+                if conn.held is not None:
+                    self._hold(conn, frame)
+                    continue
+                if conn.protocol.state is not OPEN:
+                    continue
+                transport = conn.transport
+                try:
+                    if transport.get_write_buffer_size() > limit:
+                        if not conn.dropping:
+                            conn.dropping = True
+                            room.dropping.add(conn)
+                        dropped += 1
+                        continue
+                    if conn.dropping:
+                        resync_frame = resync_frame or protocol.ws_text_frame(protocol.resync(room.show_id))
+                        conn.dropping = False
+                        room.dropping.discard(conn)
+                        transport.write(resync_frame)
+                        self.stats["resyncs"] += 1
+                    transport.write(frame)
+                    writes += 1
+                except Exception:  # a transport torn down under us; its handler cleans up
+                    log.debug("write failed", exc_info=True)
+        self.stats["writes"] += writes
+        self.stats["dropped"] += dropped
+
+    def _settle_dropping(self, room: Room) -> None:
+        # No new batch, but some sockets owe a resync: send it as soon as their buffer drains.
+        for conn in list(room.dropping):
+            if conn.transport.get_write_buffer_size() <= self.buffer_bytes:
+                conn.dropping = False
+                room.dropping.discard(conn)
+                self._deliver(conn, protocol.ws_text_frame(protocol.resync(room.show_id)))
+                self.stats["resyncs"] += 1
+
+    def _hold(self, conn: Conn, frame: bytes) -> bool:
+        held = conn.held
+        assert held is not None
+        if len(held) >= MAX_HELD:
+            conn.dropping = True
+            self.stats["dropped"] += 1
+            return False
+        held.append(frame)
+        return True
+
+    def _deliver(self, conn: Conn, frame: bytes) -> bool:
+        if conn.protocol.state is not OPEN:
+            return False
+        transport = conn.transport
+        try:
+            if transport.get_write_buffer_size() > self.buffer_bytes:
+                if not conn.dropping:
+                    conn.dropping = True
+                    room = self.rooms.get(conn.show_id)
+                    if room is not None and conn.id in room.conns:
+                        room.dropping.add(conn)
+                self.stats["dropped"] += 1
+                return False
+            if conn.dropping:
+                conn.dropping = False
+                room = self.rooms.get(conn.show_id)
+                if room is not None:
+                    room.dropping.discard(conn)
+                transport.write(protocol.ws_text_frame(protocol.resync(conn.show_id)))
+                self.stats["resyncs"] += 1
+            transport.write(frame)
+            return True
+        except Exception:
+            log.debug("write failed", exc_info=True)
+            return False

@@ -1,0 +1,183 @@
+"""Serving one room socket: handshake checks, join, the receive loop, refusals and closes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.protocol import State
+
+from livestall.errors import DomainError, TooManyRequests
+from livestall.realtime import config, protocol
+from livestall.realtime.connection import CLOSE_FLOODING, ConnectRequest, RoomConnection
+
+if TYPE_CHECKING:
+    from livestall.realtime.brokers import Broker
+    from livestall.realtime.connection import RoomHandler
+    from livestall.realtime.hub import Hub
+    from livestall.realtime.presence import Counts, PresenceTracker
+
+log = logging.getLogger("livestall.realtime")
+
+OPEN = State.OPEN
+
+
+class ConnectionServer:
+    """The per-connection half of RealtimeGateway (a mixin: the gateway owns the state used here)."""
+
+    handler: RoomHandler
+    hub: Hub
+    broker: Broker
+    presence: PresenceTracker | None
+    frame_types: set[str]
+    origins: set[str] | None
+    _accepting: bool
+    _conns: dict[int, RoomConnection]
+
+    def _counts(self, show_id: int, joining: int) -> Counts:
+        raise NotImplementedError
+
+    def _next_id(self) -> int:
+        raise NotImplementedError
+
+    def _check_request(self, ws: ServerConnection, request: Request) -> Response | None:
+        path = urlsplit(request.path).path
+        if not config.ROOM_PATH.match(path):
+            return ws.respond(HTTPStatus.NOT_FOUND, "no such room\n")
+        if not config.origin_ok(request.headers.get("Origin"), self.origins):
+            return ws.respond(HTTPStatus.FORBIDDEN, "origin not allowed\n")
+        if not self._accepting:
+            return ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "shutting down\n")
+        return None
+
+    def _connect_request(self, ws: ServerConnection) -> ConnectRequest:
+        assert ws.request is not None
+        parts = urlsplit(ws.request.path)
+        match = config.ROOM_PATH.match(parts.path)
+        assert match is not None
+        cookies: dict[str, str] = {}
+        for header in ws.request.headers.get_all("Cookie"):
+            for item in header.split(";"):
+                name, _, value = item.strip().partition("=")
+                if name:
+                    cookies.setdefault(name, value)
+        remote = ws.remote_address[0] if ws.remote_address else None
+        return ConnectRequest(int(match.group(1)), parts.path, ws.request.headers, cookies,
+                              dict(parse_qsl(parts.query)), remote, ws.request.headers.get("Origin"))
+
+    async def _serve(self, ws: ServerConnection) -> None:
+        request = self._connect_request(ws)
+        show_id = request.show_id
+        try:
+            principal = await self.handler.authenticate(request)
+        except Exception as exc:
+            await self._refuse(ws, exc)
+            return
+        conn = RoomConnection(self, ws, self._next_id(), request, principal)  # type: ignore[arg-type]
+        self._conns[conn.id] = conn
+        self.hub.add(conn)  # hold batches from now on, so that none fall between snapshot and join
+        joined = False
+        try:
+            await self.broker.watch(show_id)
+            try:
+                state = await self.handler.on_join(show_id, principal, conn)
+            except Exception as exc:
+                self.hub.remove(conn)
+                await self._refuse(ws, exc)
+                return
+            joined = True
+            self.presence.joined(show_id, conn.member_key)  # type: ignore[union-attr]
+            self.hub.ready(conn, protocol.snapshot(show_id, self._with_counts(show_id, state, joining=1)))
+            await self._receive(conn)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.hub.remove(conn)
+            self._conns.pop(conn.id, None)
+            if joined:
+                try:
+                    await self.handler.on_leave(show_id, principal, conn)
+                except Exception:
+                    log.exception("on_leave failed", extra={"show_id": show_id})
+
+    def _with_counts(self, show_id: int, state: dict[str, Any] | None, joining: int) -> dict[str, Any]:
+        state = dict(state or {})
+        state.setdefault("viewers", self._counts(show_id, joining).as_dict())
+        return state
+
+    async def _refuse(self, ws: ServerConnection, exc: BaseException) -> None:
+        if isinstance(exc, DomainError):
+            field = exc.errors[0].field if exc.errors else None
+            frame, code = protocol.error(exc.slug, exc.detail, field), 4000 + exc.status
+        else:
+            log.error("room join failed", exc_info=exc)
+            frame, code = protocol.error(protocol.INTERNAL, "internal error"), 1011
+        try:
+            await ws.send(frame.decode())
+        except ConnectionClosed:
+            return
+        await _close_and_drain(ws, code, getattr(exc, "slug", "internal"))
+
+    async def _receive(self, conn: RoomConnection) -> None:
+        hub, handler, show_id, principal = self.hub, self.handler, conn.show_id, conn.principal
+        async for message in conn.ws:
+            if conn.protocol.state is not OPEN:
+                # Closing (kicked, flooding, stopping): keep reading, so that the peer's close
+                # frame is not stuck behind a full receive queue, but act on nothing.
+                continue
+            budget = conn.bucket.take()
+            problem: protocol.FrameError | None = None
+            try:
+                frame = protocol.parse_client_frame(message, self.frame_types)
+            except protocol.FrameError as exc:
+                frame, problem = None, exc
+            ref = frame.get("id") if frame is not None else problem.ref  # type: ignore[union-attr]
+            if not budget.allowed:
+                hub.send(conn, protocol.error(protocol.RATE_LIMITED,
+                                              f"too many frames; retry in {budget.retry_after_s:.1f}s", ref=ref))
+                if conn.strikes.add():
+                    conn.close(CLOSE_FLOODING, "flooding")
+                continue
+            if problem is not None:
+                hub.send(conn, protocol.error(problem.code, problem.message, problem.field, ref))
+                continue
+            assert frame is not None
+            kind = frame["type"]
+            try:
+                if kind == "ping":
+                    conn.send("pong", ref=ref)
+                elif kind == "sync":
+                    state = await handler.snapshot(show_id, principal, conn)
+                    hub.send(conn, protocol.snapshot(show_id, self._with_counts(show_id, state, joining=0)))
+                else:
+                    result = await handler.on_frame(show_id, principal, frame, conn)
+                    if ref is not None:
+                        conn.send("ack", ref=ref, **({"data": result} if result is not None else {}))
+            except TooManyRequests as exc:
+                conn.send_error(exc, ref)
+                if conn.strikes.add():
+                    conn.close(CLOSE_FLOODING, "flooding")
+            except DomainError as exc:
+                conn.send_error(exc, ref)
+            except ConnectionClosed:
+                raise
+            except Exception:
+                log.exception("room frame handler failed", extra={"show_id": show_id, "frame_type": kind})
+                hub.send(conn, protocol.error(protocol.INTERNAL, "internal error", ref=ref))
+
+
+async def _close_and_drain(ws: ServerConnection, code: int, reason: str) -> None:
+    """Close `ws`, reading (and ignoring) what the client still sends until its close frame arrives."""
+    closing = asyncio.create_task(ws.close(code, reason))
+    try:
+        async for _ in ws:
+            pass
+    except ConnectionClosed:
+        pass
+    await closing

@@ -1,0 +1,131 @@
+"""Languages: Babel catalogs compiled at startup, language negotiation, and locale-aware formatting."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, dates, numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from livestall.money import Money
+
+LANGUAGES = ("en", "es", "fr", "zh", "ar")
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "zh": "中文", "ar": "العربية"}
+RTL = frozenset({"ar"})
+DEFAULT_LANGUAGE = "en"
+# A viewer who has not told us their currency sees prices in the usual one of their language.
+LANGUAGE_CURRENCY = {"en": "USD", "es": "EUR", "fr": "EUR", "zh": "CNY", "ar": "SAR"}
+LOCALE_DIR = Path(__file__).parent / "locales"
+DOMAIN = "messages"
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated where it is shown."""
+    return message
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> NullTranslations:
+    """The compiled catalog of `lang`: English is the source language and needs none."""
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if lang == DEFAULT_LANGUAGE or not po.exists():
+        return NullTranslations()
+    # Compiled in memory from the .po, so the catalogs in the tree are always the ones served.
+    with po.open("rb") as fp:
+        catalog = read_po(fp, locale=lang, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """Primary language subtags of an Accept-Language header, best first (q-values honoured)."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate((header or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().split("-")[0].lower()
+        if primary and primary != "*" and quality > 0:
+            ranked.append((-quality, index, primary))
+    return [primary for _, _, primary in sorted(ranked)]
+
+
+def negotiate(*, profile: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """The page language: the user's profile, else their choice in this browser, else Accept-Language."""
+    for choice in (profile, cookie, *parse_accept_language(accept_language)):
+        if choice in LANGUAGES:
+            return choice
+    return DEFAULT_LANGUAGE
+
+
+def zone(name: str | None) -> tzinfo:
+    """The browser's time zone (an IANA name from its cookie), else UTC."""
+    if name and len(name) < 64:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return timezone.utc
+
+
+class Localizer:
+    """Formats money, numbers, dates and times for one language and time zone, with Babel."""
+
+    def __init__(self, lang: str, tz: tzinfo = timezone.utc) -> None:
+        self.lang = lang
+        self.locale = Locale.parse(lang)
+        self.tz = tz
+
+    def money(self, money: Money | dict | None) -> str:
+        """'CN¥128.00', '128,00 €', ... in this language."""
+        if money is None:
+            return ""
+        if isinstance(money, dict):
+            money = Money(int(money["amount_minor"]), money["currency"])
+        return numbers.format_currency(money.decimal, money.currency, locale=self.locale)
+
+    def number(self, value: int | float | Decimal) -> str:
+        return numbers.format_decimal(value, locale=self.locale)
+
+    def datetime(self, value: datetime | None, format: str = "medium") -> str:
+        return dates.format_datetime(value, format=format, tzinfo=self.tz, locale=self.locale) if value else ""
+
+    def date(self, value: date | datetime | None, format: str = "medium") -> str:
+        if isinstance(value, datetime):
+            value = value.astimezone(self.tz).date()
+        return dates.format_date(value, format=format, locale=self.locale) if value else ""
+
+    def time(self, value: datetime | None, format: str = "short") -> str:
+        return dates.format_time(value, format=format, tzinfo=self.tz, locale=self.locale) if value else ""
+
+    def delta(self, value: timedelta, add_direction: bool = True) -> str:
+        """'in 3 hours', 'hace 5 minutos', ..."""
+        return dates.format_timedelta(value, add_direction=add_direction, locale=self.locale)
+
+    def zone_name(self) -> str:
+        return dates.get_timezone_name(self.tz, width="short", locale=self.locale) if self.tz != timezone.utc \
+            else "UTC"
+
+    def language_name(self, code: str) -> str:
+        return LANGUAGE_NAMES.get(code, code)
+
+    def country_name(self, code: str | None) -> str:
+        if not code:
+            return ""
+        return self.locale.territories.get(code.upper(), code.upper())
+
+    def currency_name(self, code: str) -> str:
+        return numbers.get_currency_name(code, locale=self.locale)

@@ -1,0 +1,11 @@
+"""The page routers, in one router for main.py to include."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from livestall.web.pages import account, discover, manage, studio, watch
+
+router = APIRouter(include_in_schema=False)
+for module in (discover, watch, studio, manage, account):
+    router.include_router(module.router)

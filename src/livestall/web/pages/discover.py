@@ -1,0 +1,120 @@
+"""Discover (live now and upcoming, with filters), search, shop and host pages, and "remind me"."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from livestall.accounts.models import User
+from livestall.catalog import service as catalog
+from livestall.db import SessionDep
+from livestall.errors import NotFound
+from livestall.shows import service as shows
+from livestall.shows.models import Show
+from livestall.web import service
+from livestall.web.i18n import LANGUAGES
+from livestall.web.pages.common import FormDep, PageDep, PageRoute, redirect, render, require_user, safe_next, \
+    wants_json
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+Filter = Annotated[str | None, Query(max_length=64)]
+
+
+def viewers(request: Request, show: Show) -> int:
+    """Viewers in the show's room now (as this process last heard)."""
+    gateway = getattr(request.app.state, "gateway", None)
+    return gateway.viewer_counts(show.id).concurrent if gateway is not None and show.status == "live" else 0
+
+
+async def show_cards(request: Request, session, shows_: list[Show], user: User | None) -> list[dict]:
+    """Shows as discover cards: with shop and host names, viewers, and whether the user asked a reminder."""
+    shops, hosts = await service.get_names(session=session, shop_ids={s.shop_id for s in shows_},
+                                           user_ids={s.host_id for s in shows_})
+    reminded = await service.list_reminded_ids(session=session, user=user, show_ids=[s.id for s in shows_])
+    return [{"show": s, "shop": shops.get(s.shop_id, ""), "host": hosts.get(s.host_id, ""),
+             "viewers": viewers(request, s), "reminded": s.id in reminded} for s in shows_]
+
+
+@router.get("/")
+async def discover(page: PageDep, request: Request, session: SessionDep, language: Filter = None,
+                   market: Filter = None, category: Filter = None):
+    """Live now and coming up, by language, market and category."""
+    filters = {"language": language if language in LANGUAGES else None,
+               "market": market.upper() if market and len(market) == 2 else None, "category": category or None}
+    live, _ = await shows.list_shows(session=session, when="live", per_page=24, **filters)
+    upcoming, _ = await shows.list_shows(session=session, when="upcoming", per_page=24, **filters)
+    return render(page, "discover.html", {
+        "live": await show_cards(request, session, live, page.user),
+        "upcoming": await show_cards(request, session, upcoming, page.user),
+        "filters": filters, "markets": await service.list_markets(session=session),
+        "categories": await service.list_categories(session=session),
+    })
+
+
+@router.get("/search")
+async def search(page: PageDep, request: Request, session: SessionDep,
+                 q: Annotated[str, Query(max_length=100)] = ""):
+    """Shops, products and hosts matching the words typed."""
+    q = q.strip()
+    results = {"shops": [], "products": [], "hosts": []}
+    if q:
+        results["shops"], _ = await catalog.list_shops(session=session, q=q, page=1, per_page=20)
+        results["products"], _ = await catalog.list_products(session=session, q=q, per_page=20)
+        results["hosts"] = await service.search_hosts(session=session, q=q)
+    fx = page.settings.fx_per_usd
+    products = [catalog.product_read(p, page.currency, fx) for p in results["products"]]
+    shops, _ = await service.get_names(session=session, shop_ids={p.shop_id for p in products})
+    return render(page, "search.html", {"q": q, "shops": results["shops"], "products": products,
+                                        "product_shops": shops, "hosts": results["hosts"]})
+
+
+@router.get("/shops/{shop_id}")
+async def shop_page(shop_id: int, page: PageDep, request: Request, session: SessionDep):
+    """A shop: its live and upcoming shows and its products."""
+    shop = await catalog.get_shop(session=session, shop_id=shop_id)
+    products, _ = await catalog.list_products(session=session, shop_id=shop.id, per_page=60)
+    live, _ = await shows.list_shows(session=session, when="live", shop_id=shop.id)
+    upcoming, _ = await shows.list_shows(session=session, when="upcoming", shop_id=shop.id)
+    fx = page.settings.fx_per_usd
+    followed = False
+    if page.user is not None:
+        followed = any(f["kind"] == "shop" and f["target_id"] == shop.id
+                       for f in await service.list_following(session=session, user=page.user))
+    return render(page, "shop.html", {
+        "shop": shop, "products": [catalog.product_read(p, page.currency, fx) for p in products],
+        "shows": await show_cards(request, session, live + upcoming, page.user), "followed": followed})
+
+
+@router.get("/hosts/{user_id}")
+async def host_page(user_id: int, page: PageDep, request: Request, session: SessionDep):
+    """A host: their live, upcoming and past shows."""
+    host = await session.get(User, user_id)
+    if host is None or not (host.has_role("host") or host.has_role("seller")):
+        raise NotFound(f"no host {user_id}")
+    current, _ = await shows.list_shows(session=session, host_id=host.id, per_page=30)
+    current = [s for s in current if s.status in ("live", "scheduled")]
+    past, _ = await shows.list_shows(session=session, when="past", host_id=host.id, per_page=20)
+    followed = False
+    if page.user is not None:
+        followed = any(f["kind"] == "host" and f["target_id"] == host.id
+                       for f in await service.list_following(session=session, user=page.user))
+    return render(page, "host.html", {"host": host, "shows": await show_cards(request, session, current, page.user),
+                                      "past": await show_cards(request, session, past, page.user),
+                                      "followed": followed})
+
+
+@router.post("/shows/{show_id}/remind")
+async def remind(show_id: int, page: PageDep, form: FormDep, request: Request, session: SessionDep):
+    """Turn the "remind me" of an upcoming show on (on=1) or off (on=0)."""
+    user = require_user(page)
+    show = await shows.get_show(session=session, show_id=show_id)
+    if form.get("on", "1") in ("0", "false", "off"):
+        await service.do_forget(session=session, user=user, show=show)
+    else:
+        await service.do_remind(session=session, user=user, show=show)
+    if wants_json(request):
+        return Response(status_code=204)
+    return redirect(page, safe_next(form.get("next"), f"/shows/{show.id}"))

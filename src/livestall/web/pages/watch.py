@@ -1,0 +1,75 @@
+"""The show page for viewers, the replay page with chapters, and the embeddable player."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from livestall.accounts.models import User
+from livestall.catalog.service import get_shop
+from livestall.db import SessionDep
+from livestall.errors import NotFound
+from livestall.realtime.config import ws_url
+from livestall.shows import pins
+from livestall.shows import service as shows
+from livestall.shows.models import Show
+from livestall.web import service
+from livestall.web.pages.common import PageDep, PageRoute, login_url, render
+from livestall.web.pages.discover import viewers
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def links(request: Request, show: Show) -> tuple[str, str]:
+    """(room WebSocket URL, HLS URL) of a show."""
+    made = getattr(request.app.state, "show_links", None)
+    if made is not None:
+        return made(request, show)
+    from livestall.media import hls_url_for
+
+    return ws_url(request.app.state.settings, show.id), hls_url_for(show)
+
+
+async def _watch_context(page, request: Request, session, show_id: int) -> dict:
+    show = await shows.get_show(session=session, show_id=show_id)
+    if show.status == "cancelled" and not await shows.can_run_show(session=session, show=show, user=page.user):
+        raise NotFound(f"no show {show_id}")
+    shop = await get_shop(session=session, shop_id=show.shop_id)
+    host = await session.get(User, show.host_id)
+    room_url, hls_url = links(request, show)
+    shelf = await pins.get_shelf_view(session=session, show_id=show.id, fx_per_usd=page.settings.fx_per_usd) \
+        if show.status == "live" else []
+    reminded = show.id in await service.list_reminded_ids(session=session, user=page.user, show_ids=[show.id])
+    data = {
+        "show_id": show.id, "status": show.status, "stream_state": show.stream_state, "ws_url": room_url,
+        "hls_url": hls_url, "host_id": show.host_id, "shop_id": show.shop_id, "title": show.title,
+        "scheduled_at": show.scheduled_at.isoformat(), "lang": page.lang, "currency": page.currency,
+        "user_id": page.user.id if page.user else None, "login_url": login_url(request), "shelf": shelf,
+        "likes": show.likes, "viewers": viewers(request, show),
+        "buy": request.query_params.get("buy"),
+    }
+    return {"show": show, "shop": shop, "host": host, "data": data, "shelf": shelf, "reminded": reminded,
+            "followed": await service.list_followed(session=session, user=page.user, show=show),
+            "can_run": await shows.can_run_show(session=session, show=show, user=page.user)}
+
+
+@router.get("/shows/{show_id}")
+async def show_page(show_id: int, page: PageDep, request: Request, session: SessionDep):
+    """Watch a show: video, chat and questions, likes, viewers, the pinned products and one-tap buy."""
+    return render(page, "watch/show.html", await _watch_context(page, request, session, show_id))
+
+
+@router.get("/shows/{show_id}/replay")
+async def replay_page(show_id: int, page: PageDep, request: Request, session: SessionDep):
+    """Watch an ended show again, jumping to its chapters (products shown, questions answered)."""
+    context = await _watch_context(page, request, session, show_id)
+    return render(page, "watch/replay.html", context)
+
+
+@router.get("/embed/shows/{show_id}")
+async def embed_page(show_id: int, page: PageDep, request: Request, session: SessionDep):
+    """A show for another website's page (in an iframe): video, chat and the pinned products."""
+    context = await _watch_context(page, request, session, show_id)
+    context["data"]["embed"] = True
+    context["data"]["login_url"] = f"/login?next=/shows/{show_id}"  # opens in a tab of its own
+    context["public_url"] = page.settings.public_url.rstrip("/")
+    return render(page, "watch/embed.html", context, embeddable=True)

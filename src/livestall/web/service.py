@@ -1,0 +1,177 @@
+"""Reminders ("remind me" on an upcoming show) and the reads the pages need beyond other areas' services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livestall.accounts.models import Follow, User, UserRole
+from livestall.catalog.models import Product, Shop, ShopMember
+from livestall.errors import Conflict
+from livestall.money import Money
+from livestall.orders.models import HOLDING, MONEY_IN, Order
+from livestall.shows.models import Show
+from livestall.web.models import ShowReminder
+
+
+# -- reminders ----------------------------------------------------------------------------------
+
+async def do_remind(*, session: AsyncSession, user: User, show: Show) -> None:
+    """Remind `user` when the show starts (asking twice is the same as once)."""
+    if show.status != "scheduled":
+        raise Conflict.field("show_id", "upcoming_show", f"the show is {show.status}, not upcoming")
+    if await session.get(ShowReminder, (user.id, show.id)) is None:
+        session.add(ShowReminder(user_id=user.id, show_id=show.id))
+        await session.flush()
+
+
+async def do_forget(*, session: AsyncSession, user: User, show: Show) -> None:
+    """Drop the user's reminder of a show."""
+    await session.execute(delete(ShowReminder).where(ShowReminder.user_id == user.id,
+                                                     ShowReminder.show_id == show.id))
+
+
+async def list_reminded_ids(*, session: AsyncSession, user: User | None, show_ids: list[int]) -> set[int]:
+    """Which of these shows the user asked to be reminded of."""
+    if user is None or not show_ids:
+        return set()
+    rows = await session.scalars(select(ShowReminder.show_id).where(ShowReminder.user_id == user.id,
+                                                                   ShowReminder.show_id.in_(show_ids)))
+    return set(rows)
+
+
+async def list_reminders(*, session: AsyncSession, user: User) -> list[Show]:
+    """The upcoming shows the user asked to be reminded of, soonest first."""
+    rows = await session.scalars(select(Show).join(ShowReminder, ShowReminder.show_id == Show.id)
+                                 .where(ShowReminder.user_id == user.id, Show.status.in_(("scheduled", "live")))
+                                 .order_by(Show.scheduled_at))
+    return list(rows)
+
+
+# -- names --------------------------------------------------------------------------------------
+
+async def get_names(*, session: AsyncSession, shop_ids: set[int] = frozenset(),
+                    user_ids: set[int] = frozenset()) -> tuple[dict[int, str], dict[int, str]]:
+    """Shop names and user display names by id, in two queries."""
+    shops = dict((await session.execute(select(Shop.id, Shop.name).where(Shop.id.in_(shop_ids)))).all()) \
+        if shop_ids else {}
+    users = dict((await session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))).all()) \
+        if user_ids else {}
+    return shops, users
+
+
+async def list_categories(*, session: AsyncSession) -> list[str]:
+    """The categories of upcoming and live shows, for the discover filter."""
+    rows = await session.scalars(select(Show.category).where(Show.status.in_(("scheduled", "live")),
+                                                             Show.category != "").distinct().limit(100))
+    return sorted(rows)
+
+
+async def list_markets(*, session: AsyncSession) -> list[str]:
+    """The markets of upcoming and live shows, for the discover filter."""
+    rows = await session.scalars(select(Show.market).where(Show.status.in_(("scheduled", "live"))).distinct()
+                                 .limit(250))
+    return sorted(rows)
+
+
+async def search_hosts(*, session: AsyncSession, q: str, limit: int = 20) -> list[User]:
+    """Hosts and sellers whose name contains `q`."""
+    needle = q.lower()
+    rows = await session.scalars(
+        select(User).join(UserRole).where(UserRole.role.in_(("host", "seller")),
+                                          func.lower(User.display_name).contains(needle, autoescape=True))
+        .distinct().order_by(User.display_name).limit(limit))
+    return list(rows)
+
+
+async def list_user_shops(*, session: AsyncSession, user: User) -> list[Shop]:
+    """The shops the user owns or works in."""
+    rows = await session.scalars(select(Shop).join(ShopMember).where(ShopMember.user_id == user.id)
+                                 .order_by(Shop.id))
+    return list(rows)
+
+
+async def list_studio_shows(*, session: AsyncSession, user: User, limit: int = 50) -> list[Show]:
+    """Shows the user hosts or whose shop they run that are not over, soonest first."""
+    shop_ids = select(ShopMember.shop_id).where(ShopMember.user_id == user.id)
+    rows = await session.scalars(select(Show).where(or_(Show.host_id == user.id, Show.shop_id.in_(shop_ids)),
+                                                    Show.status.in_(("scheduled", "live")))
+                                 .order_by(Show.status.desc(), Show.scheduled_at).limit(limit))
+    return list(rows)
+
+
+async def list_following(*, session: AsyncSession, user: User) -> list[dict]:
+    """What the user follows, with names: [{kind, target_id, name}]."""
+    follows = list(await session.scalars(select(Follow).where(Follow.follower_id == user.id)
+                                         .order_by(Follow.created_at.desc())))
+    shops, users = await get_names(session=session, shop_ids={f.target_id for f in follows if f.kind == "shop"},
+                                   user_ids={f.target_id for f in follows if f.kind == "host"})
+    return [{"kind": f.kind, "target_id": f.target_id,
+             "name": (shops if f.kind == "shop" else users).get(f.target_id, "?")} for f in follows]
+
+
+async def list_followed(*, session: AsyncSession, user: User | None, show: Show) -> set[str]:
+    """Which of the show's host and shop the user follows: a subset of {"host", "shop"}."""
+    if user is None:
+        return set()
+    rows = await session.scalars(select(Follow.kind).where(
+        Follow.follower_id == user.id,
+        ((Follow.kind == "host") & (Follow.target_id == show.host_id))
+        | ((Follow.kind == "shop") & (Follow.target_id == show.shop_id))))
+    return set(rows)
+
+
+# -- numbers ------------------------------------------------------------------------------------
+
+@dataclass
+class Sales:
+    """Orders that hold their units (reserved, paid, shipped, delivered), their units and their value."""
+
+    orders: int
+    units: int
+    gmv: Money
+
+
+async def get_show_sales(*, session: AsyncSession, show: Show, currency: str) -> Sales:
+    """What a show has sold so far (its GMV in the shop's currency)."""
+    orders, units, total = (await session.execute(
+        select(func.count(), func.coalesce(func.sum(Order.quantity), 0), func.coalesce(func.sum(Order.total_minor), 0))
+        .where(Order.show_id == show.id, Order.status.in_(HOLDING)))).one()
+    return Sales(int(orders), int(units), Money(int(total), currency))
+
+
+@dataclass
+class ShopNumbers:
+    """A shop's basic figures."""
+
+    products: int
+    active_products: int
+    stock_units: int
+    orders: int
+    to_ship: int
+    revenue: Money
+    shows_live: int
+    shows_upcoming: int
+    shows_ended: int
+    followers: int
+
+
+async def get_shop_numbers(*, session: AsyncSession, shop: Shop) -> ShopNumbers:
+    """Products, stock, orders, paid revenue, shows and followers of a shop."""
+    products, active, stock = (await session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Product.status == "active", 1), else_=0)), 0),
+               func.coalesce(func.sum(Product.stock), 0)).where(Product.shop_id == shop.id))).one()
+    orders, revenue = (await session.execute(
+        select(func.count(), func.coalesce(func.sum(Order.total_minor), 0))
+        .where(Order.shop_id == shop.id, Order.status.in_(MONEY_IN)))).one()
+    to_ship = await session.scalar(select(func.count()).where(Order.shop_id == shop.id, Order.status == "paid"))
+    shows = dict((await session.execute(select(Show.status, func.count()).where(Show.shop_id == shop.id)
+                                        .group_by(Show.status))).all())
+    followers = await session.scalar(select(func.count()).select_from(Follow)
+                                     .where(Follow.kind == "shop", Follow.target_id == shop.id))
+    return ShopNumbers(int(products), int(active), int(stock), int(orders), int(to_ship or 0),
+                       Money(int(revenue), shop.currency), shows.get("live", 0), shows.get("scheduled", 0),
+                       shows.get("ended", 0), int(followers or 0))
+

@@ -1,0 +1,152 @@
+// What every page shares: translated strings, the CSRF-protected fetch, countdowns, follow and remind-me
+// buttons, the browser's time zone for server-side dates. Loaded on every page; other modules import it.
+
+document.documentElement.classList.add("js");
+
+function readJSON(id, fallback) {
+  const el = document.getElementById(id);
+  if (!el) return fallback;
+  try { return JSON.parse(el.textContent); } catch { return fallback; }
+}
+
+const MESSAGES = readJSON("js-messages", {});
+export const pageData = readJSON("page-data", {});
+export const lang = document.documentElement.lang || "en";
+
+// A translated string of the page; %(name)s placeholders are filled from `vars`.
+export function t(key, vars = {}) {
+  const text = MESSAGES[key] || key;
+  return text.replace(/%\((\w+)\)s/g, (_, name) => (name in vars ? String(vars[name]) : ""));
+}
+
+const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+// fetch with the page's CSRF token; JSON in and out. Resolves to {ok, status, data}.
+export async function api(method, url, body = undefined, headers = {}) {
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", "X-CSRF-Token": csrfToken(), ...headers } };
+  if (body instanceof URLSearchParams || body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(url, init);
+  } catch {
+    return { ok: false, status: 0, data: { detail: t("error") } };
+  }
+  let data = null;
+  if (res.status !== 204) {
+    try { data = await res.json(); } catch { data = null; }
+  }
+  return { ok: res.ok, status: res.status, data };
+}
+
+// The first field error of a problem response, or its detail.
+export function problemText(data) {
+  if (!data) return t("error");
+  if (Array.isArray(data.errors) && data.errors.length) return data.errors[0].message;
+  return data.detail || t("error");
+}
+
+export function goLogin() {
+  location.href = pageData.login_url || `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+}
+
+// Money in the page's language (Intl and Babel share the CLDR data).
+const DIGITS = { JPY: 0, KRW: 0, VND: 0, CLP: 0 };
+export function formatMoney(amountMinor, currency) {
+  const digits = DIGITS[currency] ?? 2;
+  try {
+    return new Intl.NumberFormat(lang, { style: "currency", currency }).format(amountMinor / 10 ** digits);
+  } catch {
+    return `${currency} ${(amountMinor / 10 ** digits).toFixed(digits)}`;
+  }
+}
+
+export function formatNumber(n) {
+  return new Intl.NumberFormat(lang).format(n);
+}
+
+// "01:02:03" for a number of seconds (or "2:03" under an hour).
+export function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const two = (n) => String(n).padStart(2, "0");
+  return h ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
+}
+
+function countdownText(ms) {
+  if (ms <= 0) return t("starting");
+  if (ms > 86_400_000) {
+    const rtf = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+    return rtf.format(Math.round(ms / 86_400_000), "day");
+  }
+  return t("starts_in", { time: clock(ms / 1000) });
+}
+
+function tickCountdowns() {
+  const now = Date.now();
+  for (const el of document.querySelectorAll("[data-countdown]")) {
+    const at = Date.parse(el.dataset.countdown);
+    if (!Number.isNaN(at)) el.textContent = countdownText(at - now);
+  }
+}
+
+// The server formats dates in the browser's time zone, which it learns from this cookie.
+function rememberTimeZone() {
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && !document.cookie.split("; ").includes(`livestall_tz=${encodeURIComponent(zone)}`)) {
+      document.cookie = `livestall_tz=${encodeURIComponent(zone)}; path=/; max-age=31536000; samesite=lax`;
+    }
+  } catch { /* no Intl time zones: the server shows UTC */ }
+}
+
+async function toggleFollow(button) {
+  const on = button.getAttribute("aria-pressed") !== "true";
+  const res = await api(on ? "PUT" : "DELETE", `/api/v1/me/follows/${button.dataset.follow}/${button.dataset.target}`);
+  if (res.status === 401) return goLogin();
+  if (!res.ok) return;
+  button.setAttribute("aria-pressed", String(on));
+  const label = on ? t("following") : t("follow");
+  // Keep the name after the dot on the show page ("Follow · Li Mei").
+  const rest = button.textContent.includes("·") ? button.textContent.slice(button.textContent.indexOf("·")) : "";
+  button.textContent = rest ? `${label} ${rest}` : label;
+}
+
+async function submitRemind(form) {
+  const body = new URLSearchParams(new FormData(form));
+  const res = await api("POST", form.action, body);
+  if (res.status === 401) return goLogin();
+  if (!res.ok) return;
+  const on = form.elements.on.value === "1";
+  form.elements.on.value = on ? "0" : "1";
+  const button = form.querySelector("button");
+  button.setAttribute("aria-pressed", String(on));
+  button.classList.toggle("on", on);
+  button.textContent = on ? t("reminded") : t("remind");
+}
+
+document.addEventListener("change", (e) => {
+  if (e.target.matches("select[data-autosubmit]")) e.target.form.requestSubmit();
+});
+document.addEventListener("click", (e) => {
+  const follow = e.target.closest("button[data-follow]");
+  if (follow) {
+    e.preventDefault();
+    if (pageData.logged_in === false || (pageData.user_id === null && "user_id" in pageData)) return goLogin();
+    toggleFollow(follow);
+  }
+});
+document.addEventListener("submit", (e) => {
+  const form = e.target;
+  if (form.matches("form[data-remind]")) {
+    e.preventDefault();
+    submitRemind(form);
+  }
+});
+
+rememberTimeZone();
+tickCountdowns();
+setInterval(tickCountdowns, 1000);

@@ -1,0 +1,101 @@
+// A show room over WebSocket (see docs/protocol.md): join snapshot, batched events, acks, and reconnects.
+// const room = connectRoom(url, { onSnapshot(data), onEvent(type, data), onState(state, detail), onNotice(frame) });
+// room.send("chat.send", { text }) resolves with the ack's data, or rejects with the error frame.
+// States: "connecting", "open", "closed" (reconnecting), "refused" (will not reconnect).
+
+const MAX_BACKOFF_MS = 15000;
+
+export function connectRoom(url, { onSnapshot = () => {}, onEvent = () => {}, onState = () => {}, onNotice = () => {} } = {}) {
+  let socket = null;
+  let nextId = 0;
+  let attempts = 0;
+  let stopped = false;
+  let retryTimer = null;
+  const pending = new Map(); // frame id -> {resolve, reject}
+
+  function fail(id, frame) {
+    const waiter = pending.get(id);
+    if (waiter) {
+      pending.delete(id);
+      waiter.reject(frame);
+    }
+  }
+
+  function schedule(delay) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(open, delay);
+  }
+
+  function handle(frame) {
+    switch (frame.type) {
+      case "snapshot":
+        attempts = 0;
+        onSnapshot(frame.data);
+        break;
+      case "batch":
+        for (const event of frame.events) onEvent(event.type, event.data);
+        break;
+      case "ack": {
+        const waiter = pending.get(frame.ref);
+        if (waiter) { pending.delete(frame.ref); waiter.resolve(frame.data ?? null); }
+        break;
+      }
+      case "error":
+        if (frame.ref !== undefined && pending.has(frame.ref)) fail(frame.ref, frame);
+        else onNotice(frame);
+        break;
+      case "resync": // frames were dropped for us: ask for the whole state again
+        raw({ type: "sync" });
+        break;
+      case "reconnect":
+        socket.close(4999, "server asked");
+        schedule(frame.retry_after_ms || 1000);
+        break;
+      default:
+        onNotice(frame);
+    }
+  }
+
+  function raw(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ v: 1, ...frame }));
+  }
+
+  function open() {
+    if (stopped) return;
+    onState("connecting");
+    socket = new WebSocket(url);
+    socket.onopen = () => onState("open");
+    socket.onmessage = (e) => {
+      try { handle(JSON.parse(e.data)); } catch (err) { console.error("room frame", err); }
+    };
+    socket.onclose = (e) => {
+      for (const id of [...pending.keys()]) fail(id, { type: "error", code: "closed", message: "connection closed" });
+      if (stopped) return;
+      // 4xxx: the server refused us (4000 + HTTP status): banned (4403) or no such show (4404) stay closed.
+      if (e.code === 4403 || e.code === 4404) {
+        onState("refused", e.reason);
+        return;
+      }
+      onState("closed", e.reason);
+      if (e.code !== 4999) schedule(Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempts++) + Math.random() * 500);
+    };
+  }
+
+  open();
+  return {
+    send(type, fields = {}) {
+      const id = ++nextId;
+      return new Promise((resolve, reject) => {
+        if (!socket || socket.readyState !== WebSocket.OPEN) {
+          reject({ type: "error", code: "offline", message: "not connected" });
+          return;
+        }
+        pending.set(id, { resolve, reject });
+        socket.send(JSON.stringify({ v: 1, id, type, ...fields }));
+        setTimeout(() => fail(id, { type: "error", code: "timeout", message: "no answer" }), 15000);
+      });
+    },
+    sync() { raw({ type: "sync" }); },
+    close() { stopped = true; clearTimeout(retryTimer); if (socket) socket.close(1000); },
+  };
+}

@@ -1,0 +1,212 @@
+// The pinned products of a show: prices in the viewer's currency, stock, flash countdowns, one-tap buy.
+// const shelf = createShelf({ root, data, isLive: () => bool }); shelf.render(items); shelf.patch(id, fn);
+import { api, clock, formatMoney, formatNumber, goLogin, problemText, t } from "./app.js";
+
+export function createShelf({ root, data, isLive }) {
+  const shelfEl = root;
+  const shelfList = root.querySelector("[data-shelf-items]");
+  const cardTemplate = document.getElementById("product-card");
+  const embedded = Boolean(data.embed);
+  const loggedIn = data.user_id !== null;
+  let shelf = [];
+  const buyResults = new Map(); // product id -> {text, bad}: kept when the shelf is drawn again
+  const chosenOptions = new Map(); // product id -> the option picked
+  const buying = new Set(); // product ids being bought now
+
+  function priceFor(item) {
+    const flash = item.flash_sale && item.flash_sale.status === "live" ? item.flash_sale : null;
+    const price = flash ? flash.sale_price : item.price;
+    const prices = flash ? flash.display_prices : item.display_prices;
+    const shown = prices && prices[data.currency];
+    return {
+      main: shown ? formatMoney(shown.amount_minor, data.currency) : formatMoney(price.amount_minor, price.currency),
+      original: shown && data.currency !== price.currency ? formatMoney(price.amount_minor, price.currency) : "",
+      flash,
+    };
+  }
+
+  function flashText(sale, now = Date.now()) {
+    if (!sale || sale.status === "ended" || sale.status === "cancelled") return "";
+    const starts = Date.parse(sale.starts_at), ends = Date.parse(sale.ends_at);
+    if (now < starts) return t("flash_starts", { time: clock((starts - now) / 1000) });
+    if (now < ends) return t("flash_ends", { time: clock((ends - now) / 1000) });
+    return "";
+  }
+
+  function unitsLeft(item) {
+    const sale = item.flash_sale;
+    return sale && sale.status === "live" ? sale.units_left : item.stock;
+  }
+
+  function renderShelf() {
+    shelfEl.hidden = shelf.length === 0;
+    // Drawing again must not take the keyboard focus away from a card's button or option.
+    const active = document.activeElement;
+    const focusedCard = shelfList.contains(active) ? active.closest("[data-product-id]") : null;
+    const focusedControl = focusedCard ? (active.hasAttribute("data-option") ? "[data-option]" : "[data-buy]") : null;
+    shelfList.replaceChildren(...shelf.map((item) => {
+      const card = cardTemplate.content.firstElementChild.cloneNode(true);
+      card.dataset.productId = item.product_id;
+      const image = card.querySelector("[data-image]");
+      if (item.image_url) image.src = item.image_url;
+      card.querySelector("[data-title]").textContent = item.title;
+      const price = priceFor(item);
+      card.querySelector("[data-price]").textContent = price.main;
+      card.querySelector("[data-original-price]").textContent = price.original;
+      const left = unitsLeft(item);
+      card.querySelector("[data-stock]").textContent = left > 0 ? t("stock_left", { num: formatNumber(left) }) : t("sold_out");
+      const flash = card.querySelector("[data-flash]");
+      flash.dataset.sale = item.flash_sale ? JSON.stringify(item.flash_sale) : "";
+      flash.textContent = flashText(item.flash_sale);
+      flash.hidden = !flash.textContent;
+      const select = card.querySelector("[data-option]");
+      if (item.options && item.options.length) {
+        const label = card.querySelector("[data-option-label]");
+        select.id = `option-${item.product_id}`;
+        label.htmlFor = select.id;
+        for (const option of item.options) select.append(new Option(option, option));
+        if (chosenOptions.has(item.product_id)) select.value = chosenOptions.get(item.product_id);
+        select.addEventListener("change", () => chosenOptions.set(item.product_id, select.value));
+        select.hidden = false;
+      }
+      const buy = card.querySelector("[data-buy]");
+      buy.disabled = left <= 0 || !isLive() || buying.has(item.product_id);
+      buy.textContent = buying.has(item.product_id) ? t("buying") : left > 0 ? t("buy") : t("sold_out");
+      buy.addEventListener("click", () => buyNow(item));
+      const result = buyResults.get(item.product_id);
+      if (result) {
+        const node = card.querySelector("[data-buy-result]");
+        node.textContent = result.text;
+        node.classList.toggle("bad", result.bad);
+      }
+      return card;
+    }));
+    if (focusedCard) {
+      shelfList.querySelector(`[data-product-id="${focusedCard.dataset.productId}"] ${focusedControl}`)?.focus();
+    }
+    if (data.buy && !embedded) {
+      const wanted = shelfList.querySelector(`[data-product-id="${CSS.escape(String(data.buy))}"]`);
+      if (wanted) {
+        data.buy = null;
+        wanted.scrollIntoView({ block: "nearest" });
+        wanted.querySelector("[data-buy]").focus();
+      }
+    }
+  }
+
+  function tickFlash() {
+    for (const node of shelfList.querySelectorAll("[data-flash]")) {
+      if (!node.dataset.sale) continue;
+      node.textContent = flashText(JSON.parse(node.dataset.sale));
+      node.hidden = !node.textContent;
+    }
+  }
+  async function refreshShelf() {
+    const res = await api("GET", `/api/v1/shows/${data.show_id}/pins`);
+    if (res.ok) {
+      shelf = res.data.items;
+      renderShelf();
+    }
+  }
+
+  function patchItem(productId, change) {
+    const item = shelf.find((i) => i.product_id === productId);
+    if (!item) return;
+    change(item);
+    renderShelf();
+  }
+
+  // -- buying --------------------------------------------------------------------------------------
+
+  function newKey() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  async function lastAddress() {
+    try {
+      const saved = JSON.parse(localStorage.getItem("livestall.shipping") || "null");
+      if (saved) return saved;
+    } catch { /* unreadable: ask again */ }
+    const res = await api("GET", "/api/v1/me/orders?per_page=1");
+    return res.ok && res.data.items.length ? res.data.items[0].shipping : null;
+  }
+
+  function askAddress() {
+    const dialog = document.querySelector("[data-address-dialog]");
+    const form = dialog.querySelector("[data-address-form]");
+    return new Promise((resolve) => {
+      dialog.addEventListener("close", () => {
+        if (dialog.returnValue !== "ok") return resolve(null);
+        const address = Object.fromEntries(new FormData(form));
+        address.country = (address.country || "").toUpperCase();
+        if (!address.phone) delete address.phone;
+        resolve(address);
+      }, { once: true });
+      dialog.showModal();
+    });
+  }
+
+  function setBuyResult(productId, text, bad = false) {
+    buyResults.set(productId, { text, bad });
+    renderShelf();
+  }
+
+  async function buyNow(item) {
+    if (embedded) {
+      // Another site's page has no login of ours: buy on the show page, in the same order flow.
+      window.open(`/shows/${data.show_id}?buy=${item.product_id}`, "_blank", "noopener");
+      return;
+    }
+    if (!loggedIn) {
+      location.href = `/login?next=${encodeURIComponent(`/shows/${data.show_id}?buy=${item.product_id}`)}`;
+      return;
+    }
+    const card = shelfList.querySelector(`[data-product-id="${item.product_id}"]`);
+    const option = card.querySelector("[data-option]");
+    const chosen = option.hidden ? null : option.value;
+    let shipping = await lastAddress();
+    if (!shipping) shipping = await askAddress();
+    if (!shipping) return;
+    buying.add(item.product_id);
+    buyResults.delete(item.product_id);
+    renderShelf();
+    const body = { product_id: item.product_id, quantity: 1, shipping, pay_with: "wallet" };
+    if (chosen !== null) body.option = chosen;
+    const res = await api("POST", `/api/v1/shows/${data.show_id}/buy`, body, { "Idempotency-Key": newKey() });
+    buying.delete(item.product_id);
+    if (res.status === 401) return goLogin();
+    if (!res.ok) {
+      if (res.data?.errors?.some((e) => e.field.startsWith("shipping"))) localStorage.removeItem("livestall.shipping");
+      setBuyResult(item.product_id, problemText(res.data), true);
+      return;
+    }
+    localStorage.setItem("livestall.shipping", JSON.stringify(shipping));
+    const order = res.data;
+    setBuyResult(item.product_id, order.status === "paid" ? t("bought", { ref: order.ref }) : t("reserved", { ref: order.ref }));
+  }
+
+  // What the room says about the shelf: pins, sales, stock and flash sales.
+  function onEvent(type, event) {
+    const isFlash = (item) => event.flash_sale_id && item.flash_sale && item.flash_sale.id === event.flash_sale_id;
+    const setLeft = (left) => (item) => {
+      if (isFlash(item)) item.flash_sale.units_left = left;
+      else item.stock = left;
+    };
+    if (type === "pin.changed") {
+      shelf = event.items;
+      renderShelf();
+    } else if (type === "sale.made" || type === "stock.changed") patchItem(event.product_id, setLeft(event.units_left));
+    else if (type === "product.sold_out") patchItem(event.product_id, setLeft(0));
+    else if (type.startsWith("flash.")) refreshShelf();
+  }
+
+  setInterval(tickFlash, 1000);
+  return {
+    event: onEvent,
+    render(items) { shelf = items; renderShelf(); },
+    patch: patchItem,
+    refresh: refreshShelf,
+    redraw: renderShelf,
+  };
+}

@@ -1,0 +1,64 @@
+"""Two app processes, one PostgreSQL, one Redis: a show's room spans both."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from tests.appserver import AppProcess
+from tests.helpers import make_shop, make_show, register
+from tests.room_client import RoomClient
+from tests.services import create_database
+
+
+@pytest.fixture(scope="module")
+def cluster(postgres_url, redis_url, tmp_path_factory):
+    from livestall import migrate
+
+    database_url = create_database(postgres_url, f"cluster_{uuid.uuid4().hex[:8]}")
+    migrate.upgrade(database_url)
+    env = {"LIVESTALL_REDIS_URL": redis_url, "LIVESTALL_REALTIME_PRESENCE_INTERVAL_S": "0.5"}
+    nodes = [AppProcess(database_url=database_url, data_dir=tmp_path_factory.mktemp(f"node{i}"), env=env).start()
+             for i in range(2)]
+    yield nodes
+    for node in nodes:
+        node.stop()
+
+
+def test_message_on_one_process_reaches_viewers_on_the_other(cluster):
+    a, b = cluster
+    with httpx.Client(base_url=a.url, timeout=30) as api:
+        host = register(api, roles=["seller", "host"])
+        show = make_show(api, host, make_shop(api, host)["id"])
+        api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers)
+        viewer = register(api)
+    on_a = [RoomClient(a.ws_base, show["id"], viewer.token), RoomClient(a.ws_base, show["id"])]
+    on_b = [RoomClient(b.ws_base, show["id"]) for _ in range(3)]
+    try:
+        assert on_a[0].request("chat.send", text="hola desde A")["type"] == "ack"
+        for client in on_b:
+            assert client.wait_event("chat.message")["text"] == "hola desde A"
+        host_on_b = RoomClient(b.ws_base, show["id"], host.token)
+        on_b.append(host_on_b)
+        assert host_on_b.request("chat.send", text="hello from B")["type"] == "ack"
+        assert on_a[1].wait_event("chat.message", lambda d: d["text"] == "hello from B")
+
+        # 2 sockets on A and 4 on B (5 distinct viewers: the anonymous ones count one each)
+        counts = on_a[1].wait_event("viewers", lambda d: d["concurrent"] == 6, timeout=10)
+        assert counts["peak"] >= 6
+        assert on_b[0].wait_event("viewers", lambda d: d["concurrent"] == 6, timeout=10)
+
+        on_a[0].send("like", count=3)
+        host_on_b.send("like", count=4)
+        assert on_b[0].wait_event("likes", lambda d: d["total"] == 7, timeout=10)
+        assert on_a[1].wait_event("likes", lambda d: d["total"] == 7, timeout=10)
+
+        # A ban on B disconnects the viewer on A.
+        assert host_on_b.request("mod.ban", user_id=viewer.id)["type"] == "ack"
+        closed = on_a[0].wait_frame(lambda f: f["type"] == "error" and f["code"] == "forbidden", timeout=10)
+        assert "banned" in closed["message"]
+    finally:
+        for client in on_a + on_b:
+            client.close()

@@ -1,0 +1,55 @@
+"""One real `livestall serve` with RTMP ingest on a free port, short grace periods, for the video tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.appserver import AppProcess
+from tests.media.support import CHROMIUM, CHROMIUM_ARGS, have_media_tools, make_webm
+
+GRACE_S = 3.0
+
+
+@pytest.fixture(scope="session")
+def media_server(database_url, tmp_path_factory):
+    """The app with nginx-rtmp supervised; RTMP on a free port so that runs never collide."""
+    missing = have_media_tools()
+    if missing:
+        pytest.skip(missing)
+    env = {"LIVESTALL_MEDIA_GRACE_S": str(GRACE_S), "LIVESTALL_MEDIA_JOBS_INTERVAL_S": "0.3",
+           "LIVESTALL_MEDIA_MAX_TRANSCODES": "1", "LIVESTALL_MEDIA_MAX_CHUNK_KB": "512"}
+    server = AppProcess(database_url=database_url, data_dir=Path(tmp_path_factory.mktemp("media")), env=env).start()
+    server.rtmp = f"rtmp://127.0.0.1:{server.rtmp_port}/live"
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def mapi(media_server):
+    """An HTTP client for the media app."""
+    with httpx.Client(base_url=media_server.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def webm_files(tmp_path_factory):
+    """MediaRecorder-like recordings: 20 s of H.264 and 4 s of VP8, both with Opus audio."""
+    if have_media_tools():
+        pytest.skip(have_media_tools())
+    folder = Path(tmp_path_factory.mktemp("webm"))
+    return {"h264": make_webm(folder / "h264.mkv", "h264", 20), "vp8": make_webm(folder / "vp8.webm", "vp8", 4)}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, with a fake camera and microphone."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -1,0 +1,189 @@
+"""Property tests: random interleavings of buy, pay, cancel, expire, ship, refund and flash-sale end keep
+stock ≥ 0, units held by orders equal to units taken, per-buyer limits, and the ledger balanced."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from sqlalchemy import func, select, update
+
+from bench.flash_world import seed
+from livestall import migrate
+from livestall.accounts.models import User
+from livestall.catalog.models import Product
+from livestall.db import make_engine, make_sessionmaker, utcnow
+from livestall.errors import DomainError
+from livestall.ledger.check import check_ledger
+from livestall.ledger.providers.wallet import WalletProvider
+from livestall.orders import service
+from livestall.orders.flash import do_end_flash_sale, get_flash_sale
+from livestall.orders.models import HOLDING, FlashSale, Order
+from livestall.orders.settle import Attempt, Offer, settle_batch
+from tests.services import create_database
+
+STOCK, FLASH_UNITS, LIMIT = 6, 5, 2
+ADDRESS = {"name": "P", "line1": "1 Road", "city": "C", "postal_code": "100000", "country": "CN"}
+
+
+class Env:
+    """One event loop and engine for every example of a run."""
+
+    loop: asyncio.AbstractEventLoop
+    engine = None
+    sessions = None
+
+    def run(self, coro):
+        return self.loop.run_until_complete(coro)
+
+
+ENV = Env()
+
+
+class Selling(RuleBasedStateMachine):
+    """A world of three buyers, a product with regular stock, and a flash sale on it."""
+
+    @initialize()
+    def world(self):
+        world = ENV.run(seed(ENV.url, buyers=3, stock=FLASH_UNITS, per_buyer_limit=LIMIT, wallet_minor=10**7,
+                             tag=uuid.uuid4().hex[:10]))
+        self.world = world
+        ENV.run(self._set_stock(world.product_id, STOCK))
+        self.initial = STOCK + FLASH_UNITS
+        self.orders: list[int] = []
+
+    async def _set_stock(self, product_id: int, stock: int) -> None:
+        async with ENV.engine.begin() as conn:
+            await conn.execute(update(Product.__table__).where(Product.__table__.c.id == product_id)
+                               .values(stock=stock))
+
+    async def _in_session(self, action) -> None:
+        async with ENV.sessions() as session:
+            try:
+                await action(session)
+                await session.commit()
+            except DomainError:  # a move the state machine does not allow: refused, nothing written
+                await session.rollback()
+
+    @rule(buyers=st.lists(st.integers(0, 2), min_size=1, max_size=4), flash=st.booleans(),
+          quantity=st.integers(1, 3))
+    def buy(self, buyers, flash, quantity):
+        w = self.world
+        offer = Offer(w.show_id, w.shop_id, w.product_id, w.flash_sale_id if flash else None,
+                      9900 if flash else 19800, "CNY", LIMIT if flash else None)
+        attempts = [Attempt(offer, w.buyer_ids[b], quantity, ADDRESS, uuid.uuid4().hex, "h") for b in buyers]
+
+        async def settle():
+            async with ENV.engine.begin() as conn:
+                return await settle_batch(conn, attempts, now=utcnow(), reservation=timedelta(minutes=15))
+
+        settled = ENV.run(settle())
+        assert len(settled.outcomes) == len(attempts)
+        assert settled.units_sold == sum(o.order["quantity"] for o in settled.outcomes if o.order)
+        self.orders.extend(settled.order_ids)
+
+    def _order_action(self, index, action):
+        if not self.orders:
+            return
+        order_id = self.orders[index % len(self.orders)]
+
+        async def run(session):
+            order = await service.get_order(session=session, order_id=order_id)
+            await action(session, order)
+
+        ENV.run(self._in_session(run))
+
+    @rule(index=st.integers(0, 50))
+    def pay(self, index):
+        async def action(session, order):
+            buyer = await session.get(User, order.buyer_id)
+            await WalletProvider().pay_order(session=session, order=order, buyer=buyer, commission_bps=750)
+        self._order_action(index, action)
+
+    @rule(index=st.integers(0, 50))
+    def cancel(self, index):
+        async def action(session, order):
+            await service.do_cancel(session=session, order=order, by=await session.get(User, order.buyer_id))
+        self._order_action(index, action)
+
+    @rule(index=st.integers(0, 50))
+    def expire(self, index):
+        async def action(session, order):
+            past = utcnow() - timedelta(seconds=1)
+            await session.execute(update(Order.__table__).where(Order.__table__.c.id == order.id,
+                                                                Order.__table__.c.status == "reserved")
+                                  .values(reserved_until=past))
+            await service.expire_due(session=session, now=utcnow())
+        self._order_action(index, action)
+
+    @rule(index=st.integers(0, 50), deliver=st.booleans())
+    def ship_and_refund(self, index, deliver):
+        async def action(session, order):
+            await service.do_ship(session=session, order=order, tracking_number="SF1")
+            if deliver:
+                await service.do_deliver(session=session, order=order)
+            await service.do_refund(session=session, order=order, by=await session.get(User, order.buyer_id))
+        self._order_action(index, action)
+
+    @rule()
+    def end_flash_sale(self):
+        async def run(session):
+            flash = await get_flash_sale(session=session, flash_sale_id=self.world.flash_sale_id)
+            await do_end_flash_sale(session=session, flash=flash)
+        ENV.run(self._in_session(run))
+
+    @invariant()
+    def books_and_stock_hold(self):
+        if not hasattr(self, "world"):
+            return
+        w = self.world
+
+        async def read():
+            async with ENV.sessions() as session:
+                stock = await session.scalar(select(Product.stock).where(Product.id == w.product_id))
+                left = await session.scalar(select(FlashSale.units_left).where(FlashSale.id == w.flash_sale_id))
+                # Units of refunded orders went out with the parcel: no longer on sale either.
+                held = await session.scalar(select(func.coalesce(func.sum(Order.quantity), 0)).where(
+                    Order.product_id == w.product_id, Order.status.in_((*HOLDING, "refunded"))))
+                per_buyer = (await session.execute(select(func.sum(Order.quantity)).where(
+                    Order.flash_sale_id == w.flash_sale_id, Order.status.in_(HOLDING)).group_by(Order.buyer_id))).all()
+                report = await check_ledger(session=session)
+                return stock, left, held, per_buyer, report
+
+        stock, left, held, per_buyer, report = ENV.run(read())
+        assert stock >= 0 and left >= 0
+        assert stock + left + held == self.initial  # every unit is on sale or with exactly one order
+        assert all(n <= LIMIT for (n,) in per_buyer)
+        assert report.ok, report.problems
+
+
+@pytest.fixture()
+def fresh_database(request, tmp_path) -> str:
+    """A database of its own (the ledger check reads all of it), on the suite's kind of database."""
+    if os.environ.get("LIVESTALL_TEST_DATABASE") == "postgresql" or \
+            os.environ.get("LIVESTALL_TEST_DATABASE_URL", "").startswith("postgresql"):
+        url = create_database(request.getfixturevalue("postgres_url"), f"prop_{uuid.uuid4().hex[:8]}")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'properties.db'}"
+    migrate.upgrade(url)
+    return url
+
+
+def test_random_interleavings_keep_stock_orders_and_ledger_consistent(fresh_database):
+    ENV.loop = asyncio.new_event_loop()
+    ENV.url = fresh_database
+    ENV.engine = make_engine(fresh_database)
+    ENV.sessions = make_sessionmaker(ENV.engine)
+    try:
+        run_state_machine_as_test(Selling, settings=settings(
+            max_examples=20, stateful_step_count=15, deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+    finally:
+        ENV.run(ENV.engine.dispose())
+        ENV.loop.close()
