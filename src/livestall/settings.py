@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     realtime_tick_ms: int = Field(100, ge=10, le=2000)
     realtime_buffer_kb: int = Field(256, ge=16)
     realtime_presence_interval_s: float = Field(2.0, gt=0)
+    realtime_gc_freeze: bool = True  # freeze the heap as audiences grow (see realtime/heap.py)
 
     # Selling: reservations, commission, the purchase batcher, payment providers.
     reservation_minutes: float = Field(15, gt=0, le=7 * 24 * 60)  # how long reserved stock waits for payment

@@ -17,6 +17,7 @@ from livestall.events import Event
 from livestall.realtime import config, protocol
 from livestall.realtime.brokers import Broker, MemoryBroker, RedisBroker
 from livestall.realtime.connection import CLOSE_FORBIDDEN, CLOSE_RESTART, Limits, RoomConnection, RoomHandler
+from livestall.realtime.heap import HeapKeeper
 from livestall.realtime.hub import Hub
 from livestall.realtime.presence import Counts, MemoryPresence, PresenceTracker, RedisPresence
 from livestall.realtime.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -100,6 +101,9 @@ class RealtimeGateway(ConnectionServer):
         await self.broker.start()
         self._tasks = [asyncio.create_task(self.hub.run(), name="realtime-ticker"),
                        asyncio.create_task(self.presence.run(), name="realtime-presence")]
+        if self.settings.realtime_gc_freeze:
+            keeper = HeapKeeper(lambda: len(self._conns))
+            self._tasks.append(asyncio.create_task(keeper.run(), name="realtime-heap"))
         self._accepting = True
         # compression=None: frames are built once and written raw to every socket, which
         # needs a connection without extensions. max_size lets a too-big frame reach our

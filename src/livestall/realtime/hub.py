@@ -57,7 +57,7 @@ class Hub:
         *,
         tick_s: float = 0.1,
         max_tick_s: float = 2.0,
-        stretch: float = 2.0,
+        stretch: float = 1.5,
         buffer_bytes: int = 256 * 1024,
         max_pending: int = 10_000,
         max_batch: int = 1_000,
@@ -158,7 +158,7 @@ class Hub:
     # -- the ticker ---------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Flush every room each tick; stretch the tick while a write round costs over half of it."""
+        """Flush every room each tick; stretch the tick while write rounds cost more than 1/stretch of it."""
         loop = asyncio.get_running_loop()
         while True:
             started, cpu_started = loop.time(), time.thread_time()
@@ -167,9 +167,10 @@ class Hub:
             except Exception:  # the ticker must outlive any one bad round
                 log.exception("fan-out round failed")
             took, cpu = loop.time() - started, time.thread_time() - cpu_started
-            # A round that costs more than half a tick means we are behind: widen the window so
-            # that more events merge into each frame. Writes cost per socket, not per event,
-            # so delivery stays whole at the price of some latency, and the loop keeps time
+            # A round that costs more than 1/stretch of a tick means we are falling behind:
+            # widen the window so that more events merge into each frame. Writes cost per
+            # socket, not per event, so delivery stays whole at the price of some latency,
+            # and fan-out never takes more than 1/stretch (2/3) of the loop, which keeps time
             # for reads and HTTP. The stretch follows the CPU the round used, not its wall
             # time: on a busy machine a round takes long because we were descheduled, and
             # sleeping longer then would only add latency.

@@ -1,0 +1,52 @@
+"""Keep Python's full garbage collections short while thousands of room sockets are open."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from collections.abc import Callable
+
+log = logging.getLogger("livestall.realtime.heap")
+
+
+class HeapKeeper:
+    """Freezes the heap as the audience grows, so that full collections skip the open sockets.
+
+    Each open socket keeps about 90 long-lived objects (connection, protocol, tasks, buffers).
+    CPython's full collection walks every tracked object: at 15,000 viewers that stalled the
+    event loop for up to 1.2 s, and every viewer's frames with it. `gc.freeze()` moves what
+    exists now out of the collector's sight (O(1)); later collections only walk what came
+    after. Objects that die while frozen are still freed by reference counting; only
+    reference cycles wait (about 20 objects per closed socket), so once the audience has
+    shrunk to a quarter the heap is unfrozen and collected in one go: mostly garbage by then,
+    and a quarter of the live objects.
+    """
+
+    def __init__(self, connections: Callable[[], int], *, interval_s: float = 1.0, min_connections: int = 1000,
+                 growth: float = 0.1) -> None:
+        self.connections = connections
+        self.interval_s, self.min_connections, self.growth = interval_s, min_connections, growth
+        self.frozen_at = 0  # connections open at the last freeze; 0 = not frozen
+
+    async def run(self) -> None:
+        """Check every interval, until cancelled."""
+        while True:
+            await asyncio.sleep(self.interval_s)
+            self.check()
+
+    def check(self) -> None:
+        """Freeze after the audience grew by `growth`; unfreeze and collect once it is down to a quarter."""
+        n = self.connections()
+        if n >= self.min_connections and n >= self.frozen_at * (1 + self.growth):
+            gc.collect(1)  # the young generations only: cheap, and keeps fresh garbage out of the freeze
+            gc.freeze()
+            self.frozen_at = n
+            log.debug("heap frozen", extra={"connections": n, "frozen": gc.get_freeze_count()})
+        elif self.frozen_at and n < self.frozen_at / 4:
+            # One full collection frees the cycles the departed sockets left in the frozen
+            # part (a pause, but of a small heap); the next check freezes afresh.
+            gc.unfreeze()
+            gc.collect()
+            self.frozen_at = 0
+            log.debug("heap unfrozen and collected", extra={"connections": n})
