@@ -38,10 +38,10 @@ SHIPPING = {"name": "Bench Buyer", "line1": "1 Bench Road", "line2": "", "city":
             "postal_code": "741000", "country": "CN", "phone": ""}
 
 
-async def baseline(url: str, world: World, attempts: int, concurrency: int) -> dict:
+async def baseline(url: str, world: World, attempts: int, concurrency: int, stock: int) -> dict:
     """One transaction per attempt: a conditional UPDATE of the stock row, committed."""
     engine = make_engine(url)
-    sold, latencies, cursor = [0], [], [0]
+    latencies, cursor = [], [0]
     stmt = text("UPDATE products SET stock = stock - 1 WHERE id = :id AND stock >= 1")
 
     async def worker() -> None:
@@ -49,7 +49,7 @@ async def baseline(url: str, world: World, attempts: int, concurrency: int) -> d
             cursor[0] += 1
             started = time.perf_counter()
             async with engine.begin() as conn:
-                sold[0] += (await conn.execute(stmt, {"id": world.baseline_product_id})).rowcount
+                await conn.execute(stmt, {"id": world.baseline_product_id})
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
@@ -60,7 +60,7 @@ async def baseline(url: str, world: World, attempts: int, concurrency: int) -> d
                                    {"id": world.baseline_product_id})).scalar_one()
     await engine.dispose()
     return {"attempts": attempts, "attempts_per_s": round(attempts / elapsed), **percentiles(latencies),
-            "units_sold": sold[0], "units_left": left, "concurrency": concurrency}
+            "units_sold": stock - left, "units_left": left, "concurrency": concurrency}
 
 
 async def merged(url: str, world: World, args) -> dict:
@@ -170,7 +170,7 @@ async def run_database(name: str, url_for, args, tmp: Path) -> dict:
     url = await asyncio.to_thread(url_for, "base")
     world = await seed(url, buyers=10, stock=args.stock, per_buyer_limit=None, tag="base")
     concurrency = 1 if name == "sqlite" else args.baseline_concurrency
-    out["baseline"] = await baseline(url, world, args.baseline_attempts or args.attempts, concurrency)
+    out["baseline"] = await baseline(url, world, args.baseline_attempts or args.attempts, concurrency, args.stock)
     out["baseline"]["oversold"] = max(0, out["baseline"]["units_sold"] - args.stock)
 
     say(f"{name}: merged path in-process")

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livestall.accounts import service as accounts
 from livestall.accounts.models import User, UserRole
 from livestall.accounts.schemas import UserCreate
+from livestall.agency.demo import ensure_agency
 from livestall.catalog.models import Product, Shop, ShopMember
 from livestall.db import make_engine, make_sessionmaker, utcnow
 from livestall.shows.models import Show
@@ -137,6 +138,7 @@ async def load_demo(settings: Settings) -> dict:
                                         currency="CNY", stock=stock, status="active", description=text))
         await session.flush()
         await ensure_shows(session, users)
+        await ensure_agency(session, users)
         rows = [{"email": email, "roles": ",".join(users[email].roles), "who": who}
                 for email, _, _, _, _, _, who in PEOPLE]
     return {"password": DEMO_PASSWORD, "users": rows}

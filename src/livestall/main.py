@@ -9,6 +9,9 @@ from fastapi.staticfiles import StaticFiles
 
 from livestall import __version__, errors, observability
 from livestall.accounts.routes import router as accounts_router
+from livestall.agency.booking_routes import router as agency_bookings_router
+from livestall.agency.fee_routes import router as agency_fees_router
+from livestall.agency.routes import router as agency_router
 from livestall.catalog.routes import router as catalog_router
 from livestall.chat.lifecycle import live_rooms
 from livestall.chat.routes import router as chat_router
@@ -17,6 +20,9 @@ from livestall.ledger.routes import router as ledger_router
 from livestall.media.ingest import router as media_ingest_router
 from livestall.media.routes import router as media_router
 from livestall.media.runtime import media_service
+from livestall.openings.lifecycle import openings_room
+from livestall.openings.pages import router as openings_pages_router
+from livestall.openings.routes import router as openings_router
 from livestall.orders.flash_routes import router as flash_router
 from livestall.orders.jobs import selling
 from livestall.orders.routes import router as orders_router
@@ -31,7 +37,7 @@ from livestall.web.templating import STATIC as WEB_STATIC
 # Long-running parts of a process, each an async context manager factory `service(app)`: entered
 # in order at startup (after the database is ready) and left in reverse order at shutdown.
 # Background jobs and supervised media processes register here.
-SERVICES: list = [media_service, live_rooms, selling]  # media first: the rooms read its hls_url_for
+SERVICES: list = [media_service, live_rooms, selling, openings_room]  # media first: the rooms read its hls_url_for
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(observability.RequestMetricsMiddleware)
     app.add_middleware(CSRFMiddleware, session_cookie=settings.session_cookie)
     for router in (observability.router, accounts_router, catalog_router, shows_router, pins_router, chat_router,
-                   media_router, media_ingest_router, orders_router, flash_router, ledger_router, web_router):
+                   media_router, media_ingest_router, orders_router, flash_router, ledger_router, openings_router,
+                   openings_pages_router, agency_router, agency_bookings_router, agency_fees_router, web_router):
         app.include_router(router)
     app.mount("/media/uploads", StaticFiles(directory=settings.upload_dir), name="uploads")
     app.mount("/static", StaticFiles(directory=WEB_STATIC), name="static")

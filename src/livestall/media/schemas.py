@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 
 class Chapter(BaseModel):
     at_s: float = Field(description="Seconds into the replay")
-    kind: Literal["product", "question"]
+    kind: Literal["product", "question", "opening"]
     title: str
     product_id: int | None = None
     question_id: int | None = None
+    ticket_id: int | None = None
 
 
 class ReplayRead(BaseModel):

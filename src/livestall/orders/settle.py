@@ -7,9 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from livestall.ledger.service import Bind, insert_ignoring_conflicts
+from livestall.ledger.service import Bind, dialect_name, insert_ignoring_conflicts
 from livestall.orders.models import HOLDING, Order
 from livestall.orders.stock import give_back, take_units
 
@@ -78,6 +79,14 @@ def new_ref() -> str:
     return "LS" + secrets.token_hex(8).upper()
 
 
+def _among(bind: Bind, column, values: list, type_):
+    """`column` is one of `values`: one array parameter on PostgreSQL (one prepared statement for any
+    batch size), an IN list elsewhere."""
+    if dialect_name(bind) == "postgresql":
+        return column == any_(bindparam("among", values, type_=ARRAY(type_)))
+    return column.in_(values)
+
+
 async def _existing(bind: Bind, attempts: list[Attempt]) -> dict[tuple[int, str], tuple[int, str]]:
     """Orders already made under these (buyer, Idempotency-Key) pairs: their id and request hash."""
     wanted = {(a.buyer_id, a.idempotency_key) for a in attempts}
@@ -85,7 +94,8 @@ async def _existing(bind: Bind, attempts: list[Attempt]) -> dict[tuple[int, str]
     found: dict[tuple[int, str], tuple[int, str]] = {}
     for i in range(0, len(keys), 1000):
         rows = await bind.execute(select(ORDERS.c.buyer_id, ORDERS.c.idempotency_key, ORDERS.c.id,
-                                         ORDERS.c.request_hash).where(ORDERS.c.idempotency_key.in_(keys[i:i + 1000])))
+                                         ORDERS.c.request_hash)
+                                  .where(_among(bind, ORDERS.c.idempotency_key, keys[i:i + 1000], String)))
         for buyer_id, key, order_id, request_hash in rows:
             if (buyer_id, key) in wanted:
                 found[(buyer_id, key)] = (order_id, request_hash)
@@ -99,7 +109,8 @@ async def _prior_units(bind: Bind, flash_sale_id: int, buyer_ids: set[int]) -> d
     for i in range(0, len(ids), 1000):
         rows = await bind.execute(select(ORDERS.c.buyer_id, func.sum(ORDERS.c.quantity))
                                   .where(ORDERS.c.flash_sale_id == flash_sale_id,
-                                         ORDERS.c.buyer_id.in_(ids[i:i + 1000]), ORDERS.c.status.in_(HOLDING))
+                                         _among(bind, ORDERS.c.buyer_id, ids[i:i + 1000], Integer),
+                                         ORDERS.c.status.in_(HOLDING))
                                   .group_by(ORDERS.c.buyer_id))
         held.update({buyer_id: int(units) for buyer_id, units in rows})
     return held

@@ -131,6 +131,7 @@ document.querySelector("[data-like]")?.addEventListener("click", (e) => {
 // -- the room ------------------------------------------------------------------------------------
 
 function onEvent(type, event) {
+  document.dispatchEvent(new CustomEvent("livestall:room", { detail: { type, data: event } }));
   if (chat.event(type, event)) return;
   switch (type) {
     case "likes": setCount("[data-likes]", event.total); break;
@@ -144,6 +145,7 @@ function onEvent(type, event) {
 }
 
 function onSnapshot(snapshot) {
+  document.dispatchEvent(new CustomEvent("livestall:room", { detail: { type: "snapshot", data: snapshot } }));
   chat.reset(snapshot);
   if (snapshot.viewers) setCount("[data-viewers]", snapshot.viewers.concurrent);
   if (snapshot.show) {

@@ -181,6 +181,7 @@ function roomSettings(settings) {
 }
 
 function onEvent(type, event) {
+  document.dispatchEvent(new CustomEvent("livestall:room", { detail: { type, data: event } }));
   if (chat.event(type, event)) return;
   if (type === "viewers") $("[data-viewers]").textContent = formatNumber(event.concurrent);
   else if (type === "likes") $("[data-likes]").textContent = formatNumber(event.total);

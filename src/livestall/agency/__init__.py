@@ -1,0 +1,1 @@
+"""Agencies and their hosts: recruitment, training, certification and bookings onto shows."""

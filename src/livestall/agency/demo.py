@@ -1,0 +1,63 @@
+"""The demo world's agency: Silk Road Talent in Beijing, its trained hosts and their bookings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livestall.accounts.models import User
+from livestall.agency.models import (
+    Agency, AgencyAdmin, Booking, HostProfile, ModuleCompletion, TrainingCourse, TrainingModule,
+)
+from livestall.db import utcnow
+from livestall.shows.models import Show
+
+AGENCY = "Silk Road Talent"
+ADMIN = "zhao@demo.livestall.org"
+MODULES = ("Camera, light and sound", "Presenting a product in 90 seconds", "Answering questions live",
+           "Returns, sizes and shipping")
+# email, markets, time zone, social handle, followers
+HOSTS = [
+    ("lucia@demo.livestall.org", ["ES", "MX"], "Europe/Madrid", "@lucia.live", 48000),
+    ("camille@demo.livestall.org", ["FR", "BE"], "Europe/Paris", "@camille.direct", 31000),
+    ("james@demo.livestall.org", ["GB", "US"], "Europe/London", "@jamesonair", 22000),
+]
+
+
+async def ensure_agency(session: AsyncSession, users: dict[str, User]) -> Agency:
+    """Silk Road Talent with its course, its three certified hosts and their accepted bookings; made once."""
+    agency = await session.scalar(select(Agency).where(Agency.name == AGENCY))
+    if agency is not None:
+        return agency
+    agency = Agency(name=AGENCY, city="Beijing", country="CN")
+    session.add(agency)
+    await session.flush()
+    session.add(AgencyAdmin(agency_id=agency.id, user_id=users[ADMIN].id))
+    course = TrainingCourse(agency_id=agency.id, title="Live selling for overseas markets")
+    session.add(course)
+    await session.flush()
+    modules = [TrainingModule(course_id=course.id, title=title, position=i) for i, title in enumerate(MODULES)]
+    session.add_all(modules)
+    await session.flush()
+    now = utcnow()
+    for email, markets, tz, handle, followers in HOSTS:
+        user = users[email]
+        host = HostProfile(agency_id=agency.id, user_id=user.id, display_name=user.display_name, email=email,
+                           country=user.country or "CN", languages=[user.language], markets=markets,
+                           socials=[{"network": "tiktok", "handle": handle, "followers": followers}],
+                           fee_minor=150000, fee_currency="CNY", commission_bp=300, currency=user.currency,
+                           timezone=tz, availability={}, stage="active", source="agency",
+                           certified_at=now - timedelta(days=30))
+        session.add(host)
+        await session.flush()
+        session.add_all([ModuleCompletion(host_id=host.id, module_id=m.id, recorded_by_id=users[ADMIN].id,
+                                          completed_at=now - timedelta(days=30)) for m in modules])
+        for show in await session.scalars(select(Show).where(Show.host_id == user.id, Show.status == "scheduled")):
+            session.add(Booking(agency_id=agency.id, host_id=host.id, show_id=show.id, starts_at=show.scheduled_at,
+                                ends_at=show.scheduled_at + timedelta(hours=2), fee_minor=150000,
+                                fee_currency="CNY", commission_bp=300, status="accepted",
+                                booked_by_id=users[ADMIN].id, accepted_at=now))
+    await session.flush()
+    return agency

@@ -1,0 +1,172 @@
+"""On camera: opening the next ticket, recording its outcome, corrections, absent buyers, and closing a lot."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livestall.accounts.models import User
+from livestall.db import utcnow
+from livestall.errors import Conflict, Invalid, NotFound
+from livestall.events import Event, publish_on_commit
+from livestall.ledger.flows import wallet_account
+from livestall.ledger.service import ACCOUNTS, ENTRIES, TRANSFERS, Account, post_transfer
+from livestall.openings.models import WAITING, OpeningLot, OpeningTicket
+from livestall.openings.schemas import CloseIn, CorrectionIn, FulfilmentIn, OutcomeIn
+from livestall.openings.service import audit, publish_queue, ticket_view
+from livestall.shows.models import Show
+
+
+async def get_ticket(*, session: AsyncSession, lot: OpeningLot, ticket_id: int) -> OpeningTicket:
+    """The lot's ticket with this id: a ticket of another lot is refused by name."""
+    ticket = await session.get(OpeningTicket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"no ticket {ticket_id}")
+    if ticket.lot_id != lot.id:
+        raise Invalid.field("ticket_id", "ticket_of_lot", "this ticket belongs to another lot")
+    return ticket
+
+
+def _check_open(lot: OpeningLot) -> None:
+    if lot.status != "open":
+        raise Conflict.field("lot_id", "lot_open", "this lot is closed: outcomes can no longer be recorded")
+
+
+def summary(lot: OpeningLot, outcome: dict) -> str:
+    """The line the room sees, e.g. '4 pearls'."""
+    if outcome.get("pearl_count") is not None:
+        count = outcome["pearl_count"]
+        return f"{count} pearl" if count == 1 else f"{count} pearls"
+    return outcome.get("summary") or lot.title
+
+
+async def do_open(*, session: AsyncSession, lot: OpeningLot, ticket_id: int, host: User,
+                  outcome_in: OutcomeIn) -> OpeningTicket:
+    """Open a ticket on camera and record what was inside: the next in line, or one set aside earlier."""
+    _check_open(lot)
+    ticket = await get_ticket(session=session, lot=lot, ticket_id=ticket_id)
+    if ticket.status not in WAITING:
+        raise Conflict.field("ticket_id", "not_opened", f"this ticket is {ticket.status.replace('_', ' ')}")
+    if ticket.status == "queued":
+        first = await session.scalar(select(OpeningTicket.id).where(
+            OpeningTicket.lot_id == lot.id, OpeningTicket.status == "queued").order_by(OpeningTicket.position).limit(1))
+        if first != ticket.id:
+            raise Conflict.field("ticket_id", "next_in_line", "open the tickets in line order (or set this one aside)")
+    outcome = outcome_in.model_dump(exclude_none=True)
+    if ticket.drawn_index is not None:
+        outcome["drawn_item"] = lot.pick_items[ticket.drawn_index]
+    ticket.outcome = outcome
+    ticket.status = "opened"
+    ticket.opened_at = utcnow()
+    ticket.fulfilment = "awaiting_choice"
+    buyer = await session.get(User, ticket.buyer_id)
+    line = summary(lot, outcome)
+    audit(session, lot, "opened", {"position": ticket.position, "outcome": outcome}, actor_id=host.id,
+          ticket_id=ticket.id)
+    await session.flush()
+    publish_on_commit(session, Event(lot.show_id, "opening.result", {
+        "lot_id": lot.id, "ticket_id": ticket.id, "buyer_name": buyer.display_name, "kind": lot.kind,
+        "summary": line, "outcome": outcome, "stream_offset_s": outcome.get("stream_offset_s")}))
+    await publish_queue(session, lot)
+    return ticket
+
+
+async def do_correct(*, session: AsyncSession, lot: OpeningLot, ticket_id: int, host: User,
+                     correction: CorrectionIn) -> dict:
+    """A correction of an outcome: a new audit entry; the recorded outcome itself never changes."""
+    ticket = await get_ticket(session=session, lot=lot, ticket_id=ticket_id)
+    if ticket.status != "opened":
+        raise Conflict.field("ticket_id", "opened", "only an opened ticket's outcome can be corrected")
+    data = {"reason": correction.reason, "outcome": correction.outcome.model_dump(exclude_none=True)}
+    audit(session, lot, "corrected", data, actor_id=host.id, ticket_id=ticket.id)
+    return data
+
+
+async def do_set_aside(*, session: AsyncSession, lot: OpeningLot, ticket_id: int, host: User) -> OpeningTicket:
+    """The buyer is away: their ticket leaves the line, to be opened later in the show or at close."""
+    _check_open(lot)
+    ticket = await get_ticket(session=session, lot=lot, ticket_id=ticket_id)
+    if ticket.status != "queued":
+        raise Conflict.field("ticket_id", "queued", f"this ticket is {ticket.status.replace('_', ' ')}")
+    ticket.status = "set_aside"
+    audit(session, lot, "set_aside", {"position": ticket.position}, actor_id=host.id, ticket_id=ticket.id)
+    await session.flush()
+    await publish_queue(session, lot)
+    return ticket
+
+
+async def do_choose_fulfilment(*, session: AsyncSession, ticket: OpeningTicket, buyer: User,
+                               choice: FulfilmentIn) -> OpeningTicket:
+    """The buyer says where what was inside goes: shipped as is, or set into jewellery."""
+    if ticket.buyer_id != buyer.id:
+        raise NotFound(f"no ticket {ticket.id}")
+    if ticket.status != "opened":
+        raise Conflict.field("ticket_id", "opened", "choose once your opening has been opened")
+    if ticket.fulfilment not in (None, "awaiting_choice"):
+        raise Conflict.field("choice", "not_chosen", f"already chosen: {ticket.fulfilment}")
+    ticket.fulfilment = choice.choice
+    ticket.shipping = choice.shipping.model_dump()
+    lot = await session.get(OpeningLot, ticket.lot_id)
+    audit(session, lot, "fulfilment", {"choice": choice.choice}, actor_id=buyer.id, ticket_id=ticket.id)
+    return ticket
+
+
+async def _refund(session: AsyncSession, ticket: OpeningTicket, actor_id: int) -> None:
+    """Undo the ticket's payment exactly, back into the buyer's wallet."""
+    paid = await session.execute(
+        select(ACCOUNTS.c.id, ACCOUNTS.c.kind, ACCOUNTS.c.owner_key, ACCOUNTS.c.currency, ENTRIES.c.amount_minor)
+        .join(ENTRIES, ENTRIES.c.account_id == ACCOUNTS.c.id).join(TRANSFERS, TRANSFERS.c.id == ENTRIES.c.transfer_id)
+        .where(TRANSFERS.c.reference == f"opening:{ticket.id}:payment"))
+    legs = [(Account(a, k, o, c), -amount) for a, k, o, c, amount in paid if amount > 0]
+    wallet = await wallet_account(session, ticket.buyer_id, ticket.currency)
+    await post_transfer(session, kind="opening_refund", reference=f"opening:{ticket.id}:refund",
+                        legs=[*legs, (wallet, ticket.price_minor)], memo=f"refund of opening ticket {ticket.id}",
+                        created_by_id=actor_id)
+
+
+async def do_close(*, session: AsyncSession, lot: OpeningLot, host: User, close_in: CloseIn) -> list[OpeningTicket]:
+    """Close the lot, reveal its seed, and refund or carry over every unopened ticket; each buyer is told."""
+    _check_open(lot)
+    if close_in.unopened == "follow_up":
+        if close_in.follow_up_show_id is None:
+            raise Invalid.field("follow_up_show_id", "required", "name the follow-up show")
+        follow = await session.get(Show, close_in.follow_up_show_id)
+        if follow is None or follow.shop_id != lot.shop_id or follow.status != "scheduled" or follow.id == lot.show_id:
+            raise Invalid.field("follow_up_show_id", "scheduled_show_of_shop",
+                                "must be another scheduled show of the same shop")
+    lot.status = "closed"
+    lot.closed_at = utcnow()
+    lot.unopened = close_in.unopened
+    lot.follow_up_show_id = close_in.follow_up_show_id if close_in.unopened == "follow_up" else None
+    unopened = list(await session.scalars(select(OpeningTicket).where(
+        OpeningTicket.lot_id == lot.id, OpeningTicket.status.in_(WAITING)).order_by(OpeningTicket.position)))
+    for ticket in unopened:
+        if close_in.unopened == "refund":
+            await _refund(session, ticket, host.id)
+            ticket.status = "refunded"
+        else:
+            ticket.status = "carried_over"
+        audit(session, lot, ticket.status, {"position": ticket.position,
+                                            "follow_up_show_id": lot.follow_up_show_id},
+              actor_id=host.id, ticket_id=ticket.id)
+    audit(session, lot, "closed", {"unopened": close_in.unopened, "seed": lot.seed}, actor_id=host.id)
+    await session.flush()
+    publish_on_commit(session, Event(lot.show_id, "opening.closed", {
+        "lot_id": lot.id, "unopened": close_in.unopened, "follow_up_show_id": lot.follow_up_show_id,
+        "seed": lot.seed, "seed_hash": lot.seed_hash,
+        "tickets": [{"ticket_id": t.id, "buyer_id": t.buyer_id, "status": t.status} for t in unopened]}))
+    await publish_queue(session, lot)
+    return unopened
+
+
+def result_view(ticket: OpeningTicket, lot: OpeningLot, buyer_name: str | None) -> dict:
+    """An opened ticket for the room and the studio."""
+    return {**ticket_view(ticket, lot, buyer_name), "summary": summary(lot, ticket.outcome or {})}
+
+
+async def get_ticket_of(*, session: AsyncSession, ticket_id: int, user: User) -> OpeningTicket:
+    """The user's own ticket; someone else's is not found."""
+    ticket = await session.get(OpeningTicket, ticket_id)
+    if ticket is None or ticket.buyer_id != user.id:
+        raise NotFound(f"no ticket {ticket_id}")
+    return ticket

@@ -1,0 +1,23 @@
+"""The demo world's agency: made once, with certified hosts booked onto the brand's shows."""
+
+from __future__ import annotations
+
+from tests.helpers_db import run_sql
+from tests.test_cli import livestall
+
+COUNTS = ("SELECT (SELECT count(*) FROM agencies), (SELECT count(*) FROM host_profiles), "
+          "(SELECT count(*) FROM module_completions), (SELECT count(*) FROM bookings)")
+
+
+def test_demo_agency_is_made_once(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    assert livestall(tmp_path, url, "demo").returncode == 0
+    counts = run_sql(url, COUNTS)
+    assert livestall(tmp_path, url, "demo").returncode == 0
+    assert run_sql(url, COUNTS) == counts == [(1, 3, 12, 3)]
+    rows = run_sql(url, "SELECT h.display_name, h.stage, h.fee_minor, h.fee_currency, b.status, s.language "
+                        "FROM bookings b JOIN host_profiles h ON h.id = b.host_id JOIN shows s ON s.id = b.show_id "
+                        "JOIN agencies a ON a.id = b.agency_id WHERE a.name = 'Silk Road Talent' ORDER BY s.language")
+    assert [(r[0].split()[0], r[1], r[2], r[3], r[4], r[5]) for r in rows] == [
+        ("James", "active", 150000, "CNY", "accepted", "en"), ("Lucía", "active", 150000, "CNY", "accepted", "es"),
+        ("Camille", "active", 150000, "CNY", "accepted", "fr")]

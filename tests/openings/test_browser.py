@@ -1,0 +1,71 @@
+"""Openings in Chromium: a viewer buys on the show page and sees their place, the host opens in the studio,
+the viewer sees the outcome arrive over the room."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+
+from tests.openings.support import buyer_with, live_lot
+
+pytestmark = pytest.mark.slow
+
+
+def until(page, expression: str, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = page.evaluate(expression)
+        except PlaywrightError:
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout}s: {expression}")
+        page.wait_for_timeout(100)
+
+
+def _page(chromium, app_server, actor, path):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", base_url=app_server.url)
+    context.add_cookies([{"name": "livestall_session", "value": actor.token, "url": app_server.url,
+                          "httpOnly": True, "sameSite": "Lax"}])
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.goto(path)
+    return context, page
+
+
+@pytest.fixture(scope="module")
+def world(app_server):
+    """Made before the browser starts: topping up a wallet runs its own event loop."""
+    with httpx.Client(base_url=app_server.url, timeout=30) as client:
+        world = live_lot(client, quantity=3)
+        world["wang"] = buyer_with(client, app_server.database_url, name="Wang")
+    return world
+
+
+def test_buy_an_opening_see_the_place_and_the_outcome_live(world, chromium, api, app_server):
+    show_id, wang = world["show"]["id"], world["wang"]
+    viewer_ctx, viewer = _page(chromium, app_server, wang, f"/shows/{show_id}")
+    host_ctx, host = _page(chromium, app_server, world["seller"], f"/studio/shows/{show_id}")
+    try:
+        viewer.get_by_role("button", name="Buy an opening").click()
+        until(viewer, "document.querySelector('[data-openings-place]').textContent.includes('Your place in line: 1')")
+        assert "Akoya oyster" in viewer.locator("[data-openings]").inner_text()
+
+        until(host, "document.querySelector('[data-openings-studio]').textContent.includes('Next: Wang')")
+        host.locator(".opening-outcome input[name=pearl_count]").fill("4")
+        host.locator(".opening-outcome input[name=colour]").fill("white")
+        host.get_by_role("button", name="Open next").click()
+        until(viewer, "document.querySelector('[data-openings-results]').textContent.includes('Wang · Oyster · Pearls: 4')")
+        until(host, "document.querySelector('[data-openings-studio]').textContent.includes('No one is waiting.')")
+        mine = api.get("/api/v1/me/openings", headers=wang.headers).json()["items"][0]
+        assert mine["outcome"]["pearl_count"] == 4 and mine["outcome"]["stream_offset_s"] >= 0
+        assert viewer.errors == [] and host.errors == []
+    finally:
+        viewer_ctx.close()
+        host_ctx.close()
