@@ -75,7 +75,7 @@ def test_chromium_fake_camera_goes_live(mapi, media_server, browser):
         page.wait_for_function("window.livestallStudio && window.livestallStudio.state === 'camera'", timeout=15000)
         assert page.evaluate("window.livestallStudio.mimeType") == "video/webm;codecs=h264,opus"
         page.click("#golive")
-        page.wait_for_selector("#state[data-state='live']", timeout=20000)
+        page.wait_for_selector("#state[data-state='live']", timeout=60000)
         wait_for(lambda: len(segment_names(playlist(mapi, show["id"]))) >= 2, timeout=25, what="HLS from the browser")
         live = mapi.get(f"/api/v1/shows/{show['id']}").json()
         assert (live["status"], live["stream_state"]) == ("live", "live")

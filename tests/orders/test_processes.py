@@ -126,6 +126,13 @@ def test_sigkill_in_a_rush_loses_nothing(api, app_server, tmp_path):
     restarted = AppProcess(database_url=database_url, data_dir=tmp_path / "victim").start()
     try:
         again = asyncio.run(_send([restarted.url], show_id, attempts))
+        for _ in range(3):  # a connection dropped under load is retried, as any client would: the key makes it safe
+            failed = [i for i, a in enumerate(again) if isinstance(a, Exception)]
+            if not failed:
+                break
+            retried = asyncio.run(_send([restarted.url], show_id, [attempts[i] for i in failed]))
+            for i, answer in zip(failed, retried):
+                again[i] = answer
         replayed = {(a.json()["buyer_id"], a.request.headers["Idempotency-Key"]): a.json()["id"]
                     for a in again if a.status_code in (200, 201)}
         for key, order_id in orders.items():  # the same keys find the same orders, never second ones
