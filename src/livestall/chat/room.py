@@ -245,7 +245,7 @@ class ChatRoomHandler(BaseRoomHandler):
         if until is not None:
             raise Forbidden(f"you are muted in this show until {until.strftime('%H:%M UTC')}")
         question = await service.do_ask(session=session, show=show, user=user, text=text)
-        self._after_commit(session, show.id, "question.asked", service.question_data(question))
+        publish_on_commit(session, Event(show.id, "question.asked", service.question_data(question)))
         return {"question_id": question.id}
 
     async def _moderate(self, session: AsyncSession, show: Show, by: User, kind: str, frame: dict[str, Any],
@@ -254,14 +254,14 @@ class ChatRoomHandler(BaseRoomHandler):
             question = await service.get_question(session=session, show_id=show.id,
                                                   question_id=frame.get("question_id"))
             question = await service.do_answer(session=session, show=show, question=question)
-            self._after_commit(session, show.id, "question.updated", service.question_data(question))
+            publish_on_commit(session, Event(show.id, "question.updated", service.question_data(question)))
             return {"answered_offset_s": question.answered_offset_s}
         if kind == "mod.delete":
             message_id = frame.get("message_id")
             stored = await service.do_delete_message(session=session, show_id=show.id, message_id=message_id, by=by)
             if not stored and not self.writer.mark_deleted(message_id, by.id, utcnow()):
                 raise NotFound(f"no message {message_id} in this show")
-            self._after_commit(session, show.id, "chat.deleted", {"id": message_id})
+            publish_on_commit(session, Event(show.id, "chat.deleted", {"id": message_id}))
             return None
         if kind == "mod.mute":
             mute = await service.do_mute(session=session, show=show, user_id=frame.get("user_id"),
@@ -283,12 +283,9 @@ class ChatRoomHandler(BaseRoomHandler):
         else:  # mod.followers_only
             show = await service.do_room_settings(session=session, show=show, followers_only=frame.get("on"))
         self._shows.pop(show.id, None)
-        self._after_commit(session, show.id, "room.settings", {"slow_mode_seconds": show.slow_mode_seconds,
-                                                               "followers_only": show.followers_only})
+        settings = {"slow_mode_seconds": show.slow_mode_seconds, "followers_only": show.followers_only}
+        publish_on_commit(session, Event(show.id, "room.settings", settings))
         return None
-
-    def _after_commit(self, session: AsyncSession, show_id: int, type: str, data: dict[str, Any]) -> None:
-        publish_on_commit(session, Event(show_id, type, data))
 
     # -- state and caches ---------------------------------------------------------------------
 

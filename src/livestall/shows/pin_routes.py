@@ -33,6 +33,13 @@ def _changed(request: Request, show_id: int) -> None:
         offers.forget_show(show_id)
 
 
+async def _moderated_show(session, show_id: int, user):
+    """The show, if `user` may change its shelf (the host and moderators)."""
+    show = await get_show(session=session, show_id=show_id)
+    await check_moderator(session=session, show=show, user=user)
+    return show
+
+
 @router.get("/shows/{show_id}/pins", response_model=ShelfRead)
 async def get_shelf(show_id: int, request: Request, session: SessionDep):
     """The products pinned in a show right now."""
@@ -44,8 +51,7 @@ async def get_shelf(show_id: int, request: Request, session: SessionDep):
 @router.put("/shows/{show_id}/pins", response_model=ShelfRead)
 async def set_shelf(show_id: int, shelf_in: ShelfIn, request: Request, user: CurrentUser, session: SessionDep):
     """The host and moderators: make the shelf exactly these products (an empty list clears it)."""
-    show = await get_show(session=session, show_id=show_id)
-    await check_moderator(session=session, show=show, user=user)
+    show = await _moderated_show(session, show_id, user)
     items = await pins.do_set_shelf(session=session, show=show, user_id=user.id, product_ids=shelf_in.product_ids,
                                     fx_per_usd=request.app.state.settings.fx_per_usd)
     _changed(request, show.id)
@@ -55,8 +61,7 @@ async def set_shelf(show_id: int, shelf_in: ShelfIn, request: Request, user: Cur
 @router.post("/shows/{show_id}/pins", response_model=ShelfRead)
 async def pin_product(show_id: int, pin_in: PinIn, request: Request, user: CurrentUser, session: SessionDep):
     """The host and moderators: pin one more product."""
-    show = await get_show(session=session, show_id=show_id)
-    await check_moderator(session=session, show=show, user=user)
+    show = await _moderated_show(session, show_id, user)
     items = await pins.do_pin(session=session, show=show, user_id=user.id, product_id=pin_in.product_id,
                               fx_per_usd=request.app.state.settings.fx_per_usd)
     _changed(request, show.id)
@@ -66,8 +71,7 @@ async def pin_product(show_id: int, pin_in: PinIn, request: Request, user: Curre
 @router.delete("/shows/{show_id}/pins/{product_id}", response_model=ShelfRead)
 async def unpin_product(show_id: int, product_id: int, request: Request, user: CurrentUser, session: SessionDep):
     """The host and moderators: take a product off the shelf."""
-    show = await get_show(session=session, show_id=show_id)
-    await check_moderator(session=session, show=show, user=user)
+    show = await _moderated_show(session, show_id, user)
     items = await pins.do_unpin(session=session, show=show, product_id=product_id,
                                 fx_per_usd=request.app.state.settings.fx_per_usd)
     _changed(request, show.id)
