@@ -12,7 +12,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from livestall.money import Money
-from livestall.web.i18n import LANGUAGES, LOCALE_DIR, Localizer, negotiate, parse_accept_language, translations
+from livestall.web.i18n import (LANGUAGES, LOCALE_DIR, Localizer, negotiate, parse_accept_language, read_catalog,
+                                 translations)
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
@@ -37,8 +38,7 @@ def messages() -> set:
 
 
 def _catalog(lang: str):
-    with open(LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po", "rb") as fp:
-        return read_po(fp, locale=lang)
+    return read_catalog(lang)
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
@@ -51,7 +51,7 @@ def test_every_message_is_translated(lang, messages):
         if entry is None or entry.fuzzy or not strings or not all(s.strip() for s in strings):
             missing.append(msgid)
     assert not missing, (f"{len(missing)} strings have no {lang} translation in {LOCALE_DIR}/{lang}/LC_MESSAGES/"
-                         f"messages.po (see docs/web.md, 'Translations'): {sorted(map(str, missing))[:20]}")
+                         f"*.po (see docs/web.md, 'Translations'): {sorted(map(str, missing))[:20]}")
 
 
 def test_the_template_lists_exactly_the_strings_in_use(messages):

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -31,17 +32,33 @@ def N_(message: str) -> str:
     return message
 
 
+def catalog_files(lang: str) -> list[Path]:
+    """The .po files of `lang`: messages.po first, then one per area (agency.po, insights.po, ...)."""
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    main = folder / f"{DOMAIN}.po"
+    return ([main] if main.exists() else []) + sorted(p for p in folder.glob("*.po") if p != main)
+
+
+def read_catalog(lang: str) -> Catalog:
+    """All of `lang`'s .po files as one catalog; an area's translation fills a gap, never blanks one."""
+    catalog = Catalog(locale=lang, domain=DOMAIN)
+    for path in catalog_files(lang):
+        with path.open("rb") as fp:
+            for message in read_po(fp, locale=lang, domain=DOMAIN):
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                if message.id and (message.id not in catalog or all(s for s in strings)):
+                    catalog[message.id] = message
+    return catalog
+
+
 @lru_cache(maxsize=None)
 def translations(lang: str) -> NullTranslations:
     """The compiled catalog of `lang`: English is the source language and needs none."""
-    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if lang == DEFAULT_LANGUAGE or not po.exists():
+    if lang == DEFAULT_LANGUAGE or not catalog_files(lang):
         return NullTranslations()
-    # Compiled in memory from the .po, so the catalogs in the tree are always the ones served.
-    with po.open("rb") as fp:
-        catalog = read_po(fp, locale=lang, domain=DOMAIN)
+    # Compiled in memory from the .po files, so the catalogs in the tree are always the ones served.
     buffer = io.BytesIO()
-    write_mo(buffer, catalog)
+    write_mo(buffer, read_catalog(lang))
     buffer.seek(0)
     return Translations(buffer, domain=DOMAIN)
 
