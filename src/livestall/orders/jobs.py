@@ -16,6 +16,7 @@ from livestall.orders.service import expire_due
 from livestall.shows.pins import get_shelf_view
 
 log = logging.getLogger("livestall.orders.jobs")
+SLOW_TICK_S = 2.0
 
 
 async def run_clock_once(sessionmaker, fx_per_usd) -> tuple[int, int]:
@@ -31,12 +32,17 @@ async def run_clock_once(sessionmaker, fx_per_usd) -> tuple[int, int]:
 
 
 async def _clock(app, interval_s: float) -> None:
+    loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(interval_s)
+        started = loop.time()
         try:
             await run_clock_once(app.state.sessionmaker, app.state.settings.fx_per_usd)
         except Exception:  # a busy database or a lost connection: try again next tick
             log.exception("order clock tick failed")
+        took = loop.time() - started
+        if took > SLOW_TICK_S:  # flash sales start late: say so, a held write lock is the usual cause
+            log.warning("order clock tick took %.1f s", took)
 
 
 @asynccontextmanager
