@@ -31,6 +31,7 @@ from livestall.shows.pin_routes import router as pins_router
 from livestall.shows.routes import router as shows_router
 from livestall.web.csrf import CSRFMiddleware
 from livestall.web.pages import router as web_router
+from livestall.web.pages.agency import router as agency_pages_router
 from livestall.web.templating import STATIC as WEB_STATIC
 
 
@@ -72,7 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CSRFMiddleware, session_cookie=settings.session_cookie)
     for router in (observability.router, accounts_router, catalog_router, shows_router, pins_router, chat_router,
                    media_router, media_ingest_router, orders_router, flash_router, ledger_router, openings_router,
-                   openings_pages_router, agency_router, agency_bookings_router, agency_fees_router, web_router):
+                   openings_pages_router, agency_router, agency_bookings_router, agency_fees_router, web_router,
+                   agency_pages_router):
         app.include_router(router)
     app.mount("/media/uploads", StaticFiles(directory=settings.upload_dir), name="uploads")
     app.mount("/static", StaticFiles(directory=WEB_STATIC), name="static")

@@ -14,7 +14,7 @@ def test_demo_agency_is_made_once(tmp_path):
     assert livestall(tmp_path, url, "demo").returncode == 0
     counts = run_sql(url, COUNTS)
     assert livestall(tmp_path, url, "demo").returncode == 0
-    assert run_sql(url, COUNTS) == counts == [(1, 3, 12, 3)]
+    assert run_sql(url, COUNTS) == counts == [(1, 6, 14, 3)]
     rows = run_sql(url, "SELECT h.display_name, h.stage, h.fee_minor, h.fee_currency, b.status, s.language "
                         "FROM bookings b JOIN host_profiles h ON h.id = b.host_id JOIN shows s ON s.id = b.show_id "
                         "JOIN agencies a ON a.id = b.agency_id WHERE a.name = 'Silk Road Talent' ORDER BY s.language")

@@ -3,9 +3,19 @@
 from datetime import datetime, timedelta, timezone
 
 from tests.access import LOGGED_IN, ROLES, AreaRules, Rule
+from tests.agency.access_rules import ADMIN, _agency, _application, _show
 from tests.helpers import PASSWORD, unique
 
 RUNNERS = ("owner", "staff")
+
+
+def _hold_booking(w, path: str) -> None:
+    """The booked host accepts and the show is held (started and ended), so that the booking can be paid."""
+    api, headers = w["api"], w["host"].headers
+    booking_id = path.split("/")[3]
+    booking = api.post(f"/api/v1/bookings/{booking_id}/accept", headers=headers).json()
+    for action in ("start", "end"):
+        api.post(f"/api/v1/shows/{booking['show_id']}/{action}", headers=headers)
 
 
 def _later() -> str:
@@ -31,5 +41,17 @@ AREA = AreaRules(
         ("POST", "/manage/shops/{shop_id}/shows"): Rule(RUNNERS, body=lambda w: {
             "title": "Evening show", "language": "es", "market": "ES", "scheduled_at": _later(),
             "host_email": w["owner"].email}),
+        # the agency pages (the {agency_id}, {host_id} and {booking_id} objects come from tests/agency)
+        ("POST", "/agency"): Rule(ADMIN, body=lambda w: {"name": unique("Agency"), "country": "CN"}),
+        ("POST", "/agency/{agency_id}/hosts"): Rule(ADMIN, body=_application),
+        ("POST", "/agency/hosts/{host_id}/stage"): Rule(ADMIN, body=lambda w: {"stage": "paused"}),
+        ("POST", "/agency/hosts/{host_id}/completions"): Rule(
+            ADMIN, body=lambda w: {"module_id": _agency(w)["module_id"]}),
+        ("POST", "/agency/hosts/{host_id}/bookings"): Rule(ADMIN, body=lambda w: {"show_id": _show(w)}),
+        ("POST", "/agency/bookings/{booking_id}/cancel"): Rule(ADMIN),
+        ("POST", "/agency/bookings/{booking_id}/payout"): Rule(ADMIN, prepare=_hold_booking),
+        ("POST", "/host/bookings/{booking_id}/accept"): Rule(("host",)),
+        ("POST", "/host/bookings/{booking_id}/decline"): Rule(("host",)),
+        ("POST", "/agencies/{agency_id}/apply"): Rule(ROLES, body=_application),
     },
 )

@@ -24,6 +24,16 @@ HOSTS = [
     ("camille@demo.livestall.org", ["FR", "BE"], "Europe/Paris", "@camille.direct", 31000),
     ("james@demo.livestall.org", ["GB", "US"], "Europe/London", "@jamesonair", 22000),
 ]
+# applicants further back in the pipeline (no accounts yet): name, email, country, language, markets, time zone,
+# stage, modules completed, where the application came from
+APPLICANTS = [
+    ("Sofía Ramírez", "sofia.applicant@demo.livestall.org", "MX", "es", ["MX", "US"], "America/Mexico_City",
+     "applied", 0, "form"),
+    ("Amélie Dubois", "amelie.applicant@demo.livestall.org", "FR", "fr", ["FR", "CH"], "Europe/Paris", "screening",
+     0, "agency"),
+    ("Omar Haddad", "omar.applicant@demo.livestall.org", "AE", "ar", ["AE", "SA"], "Asia/Dubai", "training", 2,
+     "agency"),
+]
 
 
 async def ensure_agency(session: AsyncSession, users: dict[str, User]) -> Agency:
@@ -59,5 +69,19 @@ async def ensure_agency(session: AsyncSession, users: dict[str, User]) -> Agency
                                 ends_at=show.scheduled_at + timedelta(hours=2), fee_minor=150000,
                                 fee_currency="CNY", commission_bp=300, status="accepted",
                                 booked_by_id=users[ADMIN].id, accepted_at=now))
+    await _add_applicants(session, agency, modules, users[ADMIN])
     await session.flush()
     return agency
+
+
+async def _add_applicants(session: AsyncSession, agency: Agency, modules: list[TrainingModule], admin: User) -> None:
+    """Applicants at each early stage, so that the pipeline board has something in every column."""
+    for name, email, country, language, markets, tz, stage, done, source in APPLICANTS:
+        host = HostProfile(agency_id=agency.id, display_name=name, email=email, country=country,
+                           languages=[language, "en"], markets=markets, socials=[], fee_minor=100000,
+                           fee_currency="CNY", commission_bp=200, currency="USD", timezone=tz, availability={},
+                           stage=stage, source=source)
+        session.add(host)
+        await session.flush()
+        session.add_all([ModuleCompletion(host_id=host.id, module_id=m.id, recorded_by_id=admin.id)
+                         for m in modules[:done]])

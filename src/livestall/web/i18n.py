@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
@@ -89,7 +90,8 @@ def negotiate(*, profile: str | None, cookie: str | None, accept_language: str |
 
 
 def zone(name: str | None) -> tzinfo:
-    """The browser's time zone (an IANA name from its cookie), else UTC."""
+    """The browser's time zone (an IANA name from its cookie, URL-encoded by the script), else UTC."""
+    name = unquote(name or "")
     if name and len(name) < 64:
         try:
             return ZoneInfo(name)

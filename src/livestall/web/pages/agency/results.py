@@ -1,0 +1,79 @@
+"""The agency's money and results: statements per host per month, paying a held show, scorecards."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from livestall.agency import bookings, fees, scorecards, service
+from livestall.agency.access import check_agency_admin
+from livestall.agency.models import Agency
+from livestall.db import SessionDep, utcnow
+from livestall.errors import DomainError
+from livestall.web.pages.agency.shared import admin_agency, form_errors, month_date, month_of, shift_month
+from livestall.web.pages.common import FormDep, Page, PageDep, PageRoute, redirect, render, require_user
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+# Figures that a scorecard may carry beyond the ones every scorecard has, shown when present.
+OPTIONAL_FIGURES = ("viewers_at_10_min",)
+
+
+def period_or_now(period: str) -> str:
+    """A YYYY-MM period, or this month (statements are kept by UTC month)."""
+    try:
+        fees.period_bounds(period)
+        return period
+    except DomainError:
+        return month_of(utcnow())
+
+
+async def statements_context(page: Page, session, agency: Agency, period: str, errors: dict | None = None) -> dict:
+    start, end = fees.period_bounds(period)
+    # only hosts with an accepted booking in the month can have earned anything in it
+    booked = {b.host_id for b in await bookings.list_bookings(session=session, agency_id=agency.id, status="accepted")
+              if start <= b.starts_at < end}
+    statements = []
+    for host in await service.list_hosts(session=session, agency_id=agency.id):
+        if host.id not in booked:
+            continue
+        statement = await fees.get_statement(session=session, host=host, period=period,
+                                             fx_per_usd=page.settings.fx_per_usd)
+        if statement.lines:
+            statements.append((host, statement))
+    return {"agency": agency, "tab": "statements", "period": period, "statements": statements,
+            "month": month_date(period), "previous": shift_month(period, -1), "next": shift_month(period, 1), "errors": errors or {}}
+
+
+@router.get("/agency/{agency_id}/statements")
+async def statements(agency_id: int, page: PageDep, session: SessionDep, period: str = ""):
+    """Each host's statement for a month: fee and commission per held show, totals, paid or not."""
+    agency = await admin_agency(session, agency_id, require_user(page))
+    return render(page, "agency/statements.html", await statements_context(page, session, agency,
+                                                                           period_or_now(period)))
+
+
+@router.post("/agency/bookings/{booking_id}/payout")
+async def pay_booking(booking_id: int, page: PageDep, form: FormDep, session: SessionDep):
+    """Pay a held show through the ledger: the brand to the agency, the agency to the host."""
+    user = require_user(page)
+    booking = await bookings.get_booking(session=session, booking_id=booking_id)
+    await check_agency_admin(session=session, agency_id=booking.agency_id, user=user)
+    period = month_of(booking.starts_at)
+    try:
+        async with session.begin_nested():
+            await fees.do_pay_booking(session=session, booking=booking, paid_by_id=user.id)
+    except DomainError as exc:
+        agency = await session.get(Agency, booking.agency_id)
+        return render(page, "agency/statements.html", await statements_context(
+            page, session, agency, period, form_errors(page, exc)), status=exc.status)
+    return redirect(page, f"/agency/{booking.agency_id}/statements?period={period}#booking-{booking.id}")
+
+
+@router.get("/agency/{agency_id}/scorecards")
+async def scorecard_page(agency_id: int, page: PageDep, session: SessionDep):
+    """A scorecard per host and the agency's own, each by market; the CSV export."""
+    agency = await admin_agency(session, agency_id, require_user(page))
+    cards = await scorecards.list_scorecards(session=session, agency_id=agency.id)
+    extra = [name for name in OPTIONAL_FIGURES if name in scorecards.Figures.model_fields]
+    return render(page, "agency/scorecards.html", {"agency": agency, "tab": "scorecards", "cards": cards,
+                                                   "extra": extra})
