@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= sqlite
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps run demo test test-postgres clean
+.PHONY: install system-deps run run-cluster demo test test-postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ system-deps:
 run: install
 	$(BIN)/livestall demo
 	$(BIN)/livestall serve
+
+# PostgreSQL, Redis, two app processes and nginx on http://127.0.0.1:$(CLUSTER_PORT); Ctrl-C stops them all.
+CLUSTER_PORT ?= 8080
+run-cluster: install system-deps
+	$(BIN)/livestall cluster --port $(CLUSTER_PORT) --demo
 
 demo: install
 	$(BIN)/livestall demo

@@ -6,7 +6,8 @@ Each system runs in its own server process, with a publisher inside it at --rate
 (each event carries its send time); viewers are real WebSocket connections spread over
 client processes. Systems run one after the other, never at once, so they do not share
 the two cores. `asgi` (optional) is the same tick-merging room served per connection through
-uvicorn's ASGI send, the transport DESIGN.md warns about.
+uvicorn's ASGI send, the transport DESIGN.md warns about. `livestall_redis` (optional) is two
+app processes on a Redis broker, viewers split between them (bench/fanout_redis.py).
 """
 
 from __future__ import annotations
@@ -423,6 +424,12 @@ def main(argv: list[str] | None = None) -> None:
         servers = {"livestall": serve_livestall, "baseline": serve_baseline, "asgi": serve_asgi}
         new_loop().run_until_complete(servers[system](port, rate, seconds))
         return
+    if argv and argv[0] == "_node":
+        from bench.fanout_redis import serve_node
+
+        new_loop().run_until_complete(serve_node(int(argv[1]), float(argv[2]), float(argv[3]), argv[4],
+                                                 argv[5] == "1"))
+        return
     if argv and argv[0] == "_view":
         new_loop().run_until_complete(run_viewers(argv[1], int(argv[2]), int(argv[3])))
         return
@@ -432,7 +439,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--drain", type=float, default=5.0, help="seconds to wait for stragglers")
     parser.add_argument("--client-procs", type=int, default=0, help="0 = one per 5,000 viewers, at least 2")
-    parser.add_argument("--systems", default="livestall,baseline", help="comma list of livestall,baseline,asgi")
+    parser.add_argument("--systems", default="livestall,baseline",
+                        help="comma list of livestall,baseline,asgi,livestall_redis")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     args.client_procs = args.client_procs or max(2, math.ceil(args.viewers / 5000))
@@ -441,9 +449,18 @@ def main(argv: list[str] | None = None) -> None:
     for system in systems:
         print(f"running {system}: {args.viewers} viewers x {args.rate:g} events/s x {args.seconds:g} s ...",
               file=sys.stderr, flush=True)
-        results[system] = run_system(system, args, free_port())
+        if system == "livestall_redis":
+            from bench import fanout_redis
+
+            results[system] = fanout_redis.run(args)
+        else:
+            results[system] = run_system(system, args, free_port())
         time.sleep(1.0)
     print_table(results, args)
+    if "livestall_redis" in results:
+        from bench import fanout_redis
+
+        fanout_redis.print_summary(results)
     if args.json:
         args.json.write_text(json.dumps(report(results, args), indent=2) + "\n")
 
@@ -467,6 +484,10 @@ def report(results: dict, args: argparse.Namespace) -> dict:
     if "livestall" in results and "baseline" in results:
         base = results["baseline"]["cpu_pct_of_core"] or float("nan")
         out["livestall_cpu_vs_baseline"] = round(results["livestall"]["cpu_pct_of_core"] / base, 2)
+    if "livestall_redis" in results:
+        from bench.fanout_redis import added_latency
+
+        out.update(added_latency(results))
     return out
 
 

@@ -13,6 +13,11 @@ import httpx
 
 from tests.services import free_port
 
+# The suite signs up and logs in hundreds of users from one address: the login and sign-up
+# throttles (tests/security) would refuse them at their production defaults.
+TEST_AUTH_LIMITS = {f"LIVESTALL_AUTH_{name}": "1000000" for name in (
+    "LOGIN_PER_ACCOUNT", "LOGIN_PER_IP", "REGISTER_PER_ACCOUNT", "REGISTER_PER_IP")}
+
 
 class AppProcess:
     """`python -m livestall.cli serve` on a free port with its own data directory and database URL."""
@@ -34,7 +39,8 @@ class AppProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "LIVESTALL_DATABASE_URL": self.database_url, "LIVESTALL_DATA_DIR": str(self.data_dir),
                "LIVESTALL_LOG_LEVEL": "INFO", "LIVESTALL_WS_PORT": str(self.ws_port),
-               "LIVESTALL_RTMP_PORT": str(self.rtmp_port), "LIVESTALL_RTMP_HOST": "127.0.0.1", **self.extra_env}
+               "LIVESTALL_RTMP_PORT": str(self.rtmp_port), "LIVESTALL_RTMP_HOST": "127.0.0.1",
+               **TEST_AUTH_LIMITS, **self.extra_env}
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "livestall.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],

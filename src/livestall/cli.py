@@ -1,9 +1,11 @@
-"""The `livestall` command: serve, migrate, create-admin, demo."""
+"""The `livestall` command: serve, migrate, create-admin, demo, cluster."""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
+import signal
+from pathlib import Path
 
 import typer
 
@@ -33,8 +35,11 @@ def serve(
     configure_logging(settings.log_level, settings.log_json)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrations.upgrade(settings.database_url)
+    # uvicorn re-raises the SIGTERM it handled once it has shut down. By then the stop was
+    # graceful (rooms told to reconnect, queued purchases settled): report success, not a kill.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                proxy_headers=True, access_log=False)
+                proxy_headers=True, access_log=False, timeout_graceful_shutdown=10)
 
 
 @app.command()
@@ -86,6 +91,23 @@ def demo() -> None:
     typer.echo("Demo logins (password for all: %s)" % logins["password"])
     for row in logins["users"]:
         typer.echo(f"  {row['email']:<34} {row['roles']:<28} {row['who']}")
+
+
+@app.command()
+def cluster(
+    directory: Path = typer.Option(Path("var/cluster"), "--dir", help="Where the cluster keeps its data and logs"),
+    host: str = typer.Option("127.0.0.1", help="Interface nginx listens on"),
+    port: int = typer.Option(8080, help="nginx's port: the cluster's public address"),
+    apps: int = typer.Option(2, min=1, max=16, help="App processes behind nginx"),
+    rtmp_port: int = typer.Option(1935, help="RTMP ingest port (the first app process is the ingest machine)"),
+    demo: bool = typer.Option(False, help="Load the demo world first"),
+    fsync: bool = typer.Option(True, help="--no-fsync: faster PostgreSQL for tests; a crash may lose its data"),
+) -> None:
+    """Run PostgreSQL, Redis, several app processes and nginx in front on this machine, until Ctrl-C."""
+    from livestall.cluster import main as run_cluster
+
+    raise typer.Exit(run_cluster(directory, host=host, port=port, apps=apps, rtmp_port=rtmp_port, demo=demo,
+                                 fsync=fsync))
 
 
 if __name__ == "__main__":

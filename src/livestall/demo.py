@@ -15,6 +15,7 @@ from livestall.accounts.schemas import UserCreate
 from livestall.agency.demo import ensure_agency
 from livestall.catalog.models import Product, Shop, ShopMember
 from livestall.db import make_engine, make_sessionmaker, utcnow
+from livestall.festivals.demo import ensure_festival
 from livestall.shows.models import Show
 from livestall.settings import Settings
 
@@ -139,6 +140,7 @@ async def load_demo(settings: Settings) -> dict:
         await session.flush()
         await ensure_shows(session, users)
         await ensure_agency(session, users)
+        await ensure_festival(session, users)
         rows = [{"email": email, "roles": ",".join(users[email].roles), "who": who}
                 for email, _, _, _, _, _, who in PEOPLE]
     return {"password": DEMO_PASSWORD, "users": rows}

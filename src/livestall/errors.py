@@ -118,9 +118,39 @@ def install_handlers(app) -> None:
         }
         return JSONResponse(body, status_code=exc.status_code, media_type=media_type, headers=getattr(exc, "headers", None))
 
+    async def out_of_range(request, exc: Exception):
+        # A number the database column cannot hold (PostgreSQL integer ids are 32-bit, SQLite's
+        # 64-bit): an id that large names nothing, any other such value breaks a range rule.
+        if not _too_large_for_the_database(exc):
+            raise exc
+        for name, value in request.path_params.items():
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                continue
+            if not -2**31 <= number < 2**31:
+                return await domain_error(request, NotFound.field(name, "exists", "no such id"))
+        err = Invalid.field("body", "out_of_range", "a number is too large")
+        return await domain_error(request, err)
+
+    from sqlalchemy.exc import DBAPIError
+
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(DBAPIError, out_of_range)
+    app.add_exception_handler(OverflowError, out_of_range)
+
+
+def _too_large_for_the_database(exc: BaseException | None) -> bool:
+    """Whether a database error comes from a number out of the column's range (asyncpg, sqlite3)."""
+    for _ in range(10):  # the chain is short: DBAPIError <- driver error <- OverflowError
+        if exc is None:
+            return False
+        if isinstance(exc, OverflowError) or "out of int" in str(exc) or "out of range" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 _HTTP_TITLES = {400: "Bad request", 401: "Not logged in", 403: "Forbidden", 404: "Not found",

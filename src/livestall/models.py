@@ -10,6 +10,10 @@ from livestall.media import models as media_models  # noqa: F401
 from livestall.web import models as web_models  # noqa: F401
 from livestall.agency import models as agency_models  # noqa: F401
 from livestall.openings import models as openings_models  # noqa: F401
+from livestall.festivals import models as festivals_models  # noqa: F401
+from livestall.notifications import models as notifications_models  # noqa: F401
+from livestall.webhooks import models as webhooks_models  # noqa: F401
+from livestall.insights import models as insights_models  # noqa: F401
 from livestall.db import Base
 
 metadata = Base.metadata

@@ -9,12 +9,13 @@ import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
+
+from livestall.metrics import REGISTRY
 
 log = logging.getLogger("livestall.request")
 
-REGISTRY = CollectorRegistry(auto_describe=True)
 REQUESTS = Counter(
     "livestall_http_requests_total", "HTTP requests served", ["method", "route", "status"], registry=REGISTRY
 )
@@ -101,5 +102,5 @@ async def healthz(request: Request) -> dict:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 async def metrics() -> PlainTextResponse:
-    """Prometheus text exposition of request counts and latency."""
+    """Prometheus text exposition: requests and their latency, rooms, media and sales (livestall.metrics)."""
     return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -106,6 +106,31 @@ class Settings(BaseSettings):
     ffmpeg_path: str = ""  # "" = Debian's ffmpeg, else the imageio-ffmpeg wheel's
     nginx_path: str = ""  # "" = nginx on PATH
 
+    # Notifications (feed, Web Push, email) and webhooks.
+    notification_jobs_interval_s: float = Field(1.0, gt=0, le=60)  # fan-out, reminders, push/email, webhooks
+    notification_chunk: int = Field(5000, ge=1, le=100_000)  # notifications written per fan-out transaction
+    reminder_lead_minutes: float = Field(10, ge=0, le=24 * 60)  # "remind me" fires this long before the start
+    vapid_private_key: str = ""  # base64url or PEM; "" = Web Push off
+    vapid_public_key: str = ""  # base64url application server key given to browsers
+    vapid_subject: str = "mailto:admin@localhost"
+    smtp_host: str = ""  # "" = email off
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_from: str = "Livestall <noreply@localhost>"
+    webhooks_allow_private: bool = False  # development only: http:// and private or loopback addresses
+    webhook_max_attempts: int = Field(8, ge=1, le=30)
+    webhook_backoff_s: float = Field(30.0, gt=0)  # first retry after this, doubling each time
+    webhook_timeout_s: float = Field(10.0, gt=0, le=60)
+
+    # Security: throttling of logins and sign-ups (see docs/security.md), HSTS.
+    auth_rate_window_s: float = Field(300.0, gt=0)  # the window of the four limits below
+    auth_login_per_account: int = Field(10, ge=1)  # login attempts on one email, per window
+    auth_login_per_ip: int = Field(50, ge=1)  # login attempts from one client address, per window
+    auth_register_per_account: int = Field(5, ge=1)  # sign-ups with one email, per window
+    auth_register_per_ip: int = Field(20, ge=1)  # sign-ups from one client address, per window
+    hsts_max_age_s: int = Field(31_536_000, ge=0)  # sent over https only; 0 = no HSTS header
 
 @lru_cache
 def get_settings() -> Settings:

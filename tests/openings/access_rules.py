@@ -33,6 +33,9 @@ AREA = AreaRules(
         ("POST", "/api/v1/openings/{lot_id}/tickets/{ticket_id}/open"): Rule(RUNNERS, body=lambda w: {"pearl_count": 1},
                                                                             passed=(404,)),
         ("POST", "/api/v1/openings/{lot_id}/tickets/{ticket_id}/set-aside"): Rule(RUNNERS, passed=(404,)),
+        ("POST", "/api/v1/openings/{lot_id}/photos"): Rule(RUNNERS, image=True),
+        # The test show sends no video: an allowed role gets past authorization to the 409 (no live stream).
+        ("POST", "/api/v1/openings/{lot_id}/snapshots"): Rule(RUNNERS, passed=(409,)),
         ("POST", "/api/v1/openings/{lot_id}/tickets/{ticket_id}/corrections"): Rule(
             RUNNERS, body=lambda w: {"reason": "typo", "outcome": {"pearl_count": 1}}, passed=(404,)),
         ("POST", "/api/v1/openings/{lot_id}/close"): Rule(RUNNERS, body=lambda w: {"unopened": "refund"}),

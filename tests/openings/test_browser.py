@@ -9,9 +9,19 @@ import httpx
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.openings.support import buyer_with, live_lot
+from tests.openings.support import buy_ticket, buyer_with, live_lot
 
 pytestmark = pytest.mark.slow
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (250, 245, 235)).save(out, "PNG")
+    return out.getvalue()
 
 
 def until(page, expression: str, timeout: float = 15.0):
@@ -56,15 +66,24 @@ def test_buy_an_opening_see_the_place_and_the_outcome_live(world, chromium, api,
         viewer.get_by_role("button", name="Buy an opening").click()
         until(viewer, "document.querySelector('[data-openings-place]').textContent.includes('Your place in line: 1')")
         assert "Akoya oyster" in viewer.locator("[data-openings]").inner_text()
+        # Bought elsewhere (another tab): the page hears of it only through the viewer's private frame.
+        assert buy_ticket(api, wang, world["lot"]["id"]).status_code == 201
+        place = "document.querySelector('[data-openings-place]').textContent"
+        until(viewer, f"{place} === 'Your place in line: 1 · Your place in line: 2'")
 
         until(host, "document.querySelector('[data-openings-studio]').textContent.includes('Next: Wang')")
-        host.locator(".opening-outcome input[name=pearl_count]").fill("4")
-        host.locator(".opening-outcome input[name=colour]").fill("white")
-        host.get_by_role("button", name="Open next").click()
+        host.locator(".opening-outcome input[name=pearl_count]").first.fill("4")
+        host.locator(".opening-outcome input[name=colour]").first.fill("white")
+        host.locator(".opening-outcome [data-photo-file]").first.set_input_files(
+            files=[{"name": "pearls.png", "mimeType": "image/png", "buffer": _png()}])
+        until(host, "!document.querySelector('.opening-outcome [data-photo-preview]').hidden")
+        host.get_by_role("button", name="Open next").first.click()
         until(viewer, "document.querySelector('[data-openings-results]').textContent.includes('Wang · Oyster · Pearls: 4')")
-        until(host, "document.querySelector('[data-openings-studio]').textContent.includes('No one is waiting.')")
-        mine = api.get("/api/v1/me/openings", headers=wang.headers).json()["items"][0]
+        until(viewer, f"{place} === 'Your place in line: 1'")
+        until(host, "document.querySelector('[data-openings-studio]').textContent.includes('In line: 1')")
+        mine = api.get("/api/v1/me/openings", headers=wang.headers).json()["items"][1]
         assert mine["outcome"]["pearl_count"] == 4 and mine["outcome"]["stream_offset_s"] >= 0
+        assert mine["outcome"]["photo_url"].startswith("/media/uploads/openings/")
         assert viewer.errors == [] and host.errors == []
     finally:
         viewer_ctx.close()

@@ -57,10 +57,14 @@ def test_full_flow_through_the_api_and_the_room(api, app_server):
     log = api.get(f"/api/v1/openings/{lot['id']}/audit").json()["entries"]
     assert [e["action"] for e in log] == ["lot_created", "ticket_bought", "ticket_bought", "opened", "corrected"]
 
-    # The buyer owns what was inside: ship it, or have it set into jewellery.
+    # The buyer owns what was inside: an order of theirs ships it (this lot offers no jewellery setting).
+    no_setting = api.post(f"/api/v1/me/openings/{first.json()['id']}/fulfilment", headers=wang.headers,
+                          json={"choice": "jewellery", "shipping": ADDRESS})
+    assert no_setting.status_code == 422 and no_setting.json()["errors"][0]["rule"] == "addon_offered"
     chosen = api.post(f"/api/v1/me/openings/{first.json()['id']}/fulfilment", headers=wang.headers,
-                      json={"choice": "jewellery", "shipping": ADDRESS})
-    assert chosen.status_code == 200 and chosen.json()["fulfilment"] == "jewellery"
+                      json={"choice": "ship", "shipping": ADDRESS})
+    assert chosen.status_code == 200 and chosen.json()["fulfilment"] == "ship"
+    assert chosen.json()["order"]["status"] == "paid" and chosen.json()["order"]["total"]["amount_minor"] == 0
     stolen = api.post(f"/api/v1/me/openings/{second['id']}/fulfilment", headers=wang.headers,
                       json={"choice": "ship", "shipping": ADDRESS})
     assert stolen.status_code == 404

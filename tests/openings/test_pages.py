@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.openings.support import buy_ticket, buyer_with, live_lot, open_ticket
+from tests.helpers import make_product
+from tests.openings.support import buy_ticket, buyer_with, live_lot, make_lot, open_ticket
+from tests.orders.support import ADDRESS
 from tests.web.support import Browser
 
 
@@ -26,3 +28,29 @@ def test_show_page_studio_and_my_openings_in_the_users_language(api, app_server)
     studio = host.get(f"/studio/shows/{show_id}")
     assert studio.status_code == 200 and "Open next" in studio.text and "/static/js/openings_studio.js" in studio.text
     assert Browser(app_server.url).get("/account/openings", follow_redirects=False).status_code in (303, 401)
+
+
+def test_my_openings_offers_the_setting_and_shows_the_order(api, app_server):
+    world = live_lot(api)
+    seller, shop, show_id = world["seller"], world["shop"], world["show"]["id"]
+    pendant = make_product(api, seller, shop["id"], title="Silver pendant setting", price_minor=25_000)
+    lot = make_lot(api, seller, show_id, addon_product_id=pendant["id"])
+    wang = buyer_with(api, app_server.database_url, amount_minor=50_000, language="fr")
+    ticket = buy_ticket(api, wang, lot["id"]).json()
+    open_ticket(api, seller, lot["id"], ticket["id"], pearl_count=2)
+
+    viewer = Browser(app_server.url, language="fr")
+    viewer.log_in(wang.email)
+    offered = viewer.get("/account/openings").text
+    assert "Le monter en bijou : Silver pendant setting" in offered and "Expédiez-le-moi" in offered
+    order = api.post(f"/api/v1/me/openings/{ticket['id']}/fulfilment", headers=wang.headers,
+                     json={"choice": "jewellery", "shipping": ADDRESS}).json()["order"]
+    chosen = viewer.get("/account/openings").text
+    assert f"Commande {order['ref']}" in chosen and "Monté en bijou : Silver pendant setting" in chosen
+    assert "Expédiez-le-moi" not in chosen
+
+    host = Browser(app_server.url)
+    host.log_in(seller.email)
+    studio = host.get(f"/studio/shows/{show_id}").text
+    assert "Snapshot from the stream" in studio and "Or upload a photo" in studio
+    assert f'<option value="{pendant["id"]}">Silver pendant setting</option>' in studio

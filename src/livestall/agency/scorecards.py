@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livestall.agency.fees import PAID_STATUSES
 from livestall.agency.models import Booking, HostProfile
 from livestall.chat.models import Question
+from livestall.insights.models import ShowMetrics
 from livestall.money import Money
 from livestall.orders.models import Order
 from livestall.shows.models import Show
@@ -25,6 +26,7 @@ class Figures(BaseModel):
     hours: float
     avg_peak_viewers: int
     peak_viewers: int
+    viewers_at_10_min: int  # average per show of the viewers who came in its first 10 minutes
     unique_viewers: int
     questions_answered: int
     orders: int
@@ -45,18 +47,22 @@ class _Tally:
     shows: int = 0
     seconds: float = 0
     peaks: list[int] = field(default_factory=list)
+    early: list[int] = field(default_factory=list)
     unique: int = 0
     answered: int = 0
     orders: int = 0
     buyers: int = 0
     gmv: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
-    def add(self, show: Show, answered: int, orders: int, buyers: int, gmv: tuple[str, int] | None) -> None:
+    def add(self, show: Show, viewers: tuple[int, int, int], answered: int, orders: int, buyers: int,
+            gmv: tuple[str, int] | None) -> None:
         self.shows += 1
         if show.started_at and show.ended_at:
             self.seconds += (show.ended_at - show.started_at).total_seconds()
-        self.peaks.append(show.peak_viewers)
-        self.unique += show.unique_viewers
+        peak, unique, early = viewers
+        self.peaks.append(peak)
+        self.early.append(early)
+        self.unique += unique
         self.answered += answered
         self.orders += orders
         self.buyers += buyers
@@ -66,7 +72,9 @@ class _Tally:
     def figures(self, market: str | None = None) -> Figures:
         return Figures(market=market, shows=self.shows, hours=round(self.seconds / 3600, 2),
                        avg_peak_viewers=round(sum(self.peaks) / len(self.peaks)) if self.peaks else 0,
-                       peak_viewers=max(self.peaks, default=0), unique_viewers=self.unique,
+                       peak_viewers=max(self.peaks, default=0),
+                       viewers_at_10_min=round(sum(self.early) / len(self.early)) if self.early else 0,
+                       unique_viewers=self.unique,
                        questions_answered=self.answered, orders=self.orders, buyers=self.buyers,
                        gmv=[Money(a, c).as_dict() for c, a in sorted(self.gmv.items())],
                        conversion=round(self.buyers / self.unique, 4) if self.unique else 0.0)
@@ -80,8 +88,12 @@ async def list_scorecards(*, session: AsyncSession, agency_id: int, host_id: int
         query = query.where(Booking.host_id == host_id)
     held = (await session.execute(query)).all()
     show_ids = [show.id for _, show in held]
-    answered, sales = {}, {}
+    answered, sales, viewers = {}, {}, {}
     if show_ids:
+        # The viewer figures come from the shows' rolled-up metrics (written by insights once a minute).
+        viewers = {sid: (peak, unique, early) for sid, peak, unique, early in (await session.execute(
+            select(ShowMetrics.show_id, ShowMetrics.peak_viewers, ShowMetrics.unique_viewers,
+                   ShowMetrics.viewers_10min).where(ShowMetrics.show_id.in_(show_ids)))).all()}
         answered = dict((await session.execute(
             select(Question.show_id, func.count()).where(Question.show_id.in_(show_ids), Question.status == "answered")
             .group_by(Question.show_id))).all())
@@ -98,7 +110,8 @@ async def list_scorecards(*, session: AsyncSession, agency_id: int, host_id: int
         count, buyers, gmv = sales.get(show.id, (0, 0, None))
         for tallies in (per_host[hid], agency):
             for key in (None, show.market):
-                tallies[key].add(show, answered.get(show.id, 0), count, buyers, gmv)
+                tallies[key].add(show, viewers.get(show.id, (show.peak_viewers, show.unique_viewers, 0)),
+                                 answered.get(show.id, 0), count, buyers, gmv)
     cards = [_card(hid, hosts[hid].display_name, per_host[hid]) for hid in sorted(per_host) if hid in hosts]
     if host_id is None:
         cards.append(_card(None, "", agency))
@@ -111,8 +124,8 @@ def _card(host_id: int | None, name: str, tallies: dict[str | None, _Tally]) -> 
     return Scorecard(host_id=host_id, display_name=name, totals=totals, by_market=markets)
 
 
-CSV_COLUMNS = ("host_id", "host", "market", "shows", "hours", "avg_peak_viewers", "peak_viewers", "unique_viewers",
-               "questions_answered", "orders", "buyers", "conversion", "gmv")
+CSV_COLUMNS = ("host_id", "host", "market", "shows", "hours", "avg_peak_viewers", "peak_viewers", "viewers_at_10_min",
+               "unique_viewers", "questions_answered", "orders", "buyers", "conversion", "gmv")
 
 
 def scorecards_csv(cards: list[Scorecard]) -> str:
@@ -126,7 +139,7 @@ def scorecards_csv(cards: list[Scorecard]) -> str:
                              for m in figures.gmv)
             writer.writerow([card.host_id or "", card.display_name or "agency", figures.market or "all",
                              figures.shows, figures.hours, figures.avg_peak_viewers, figures.peak_viewers,
-                             figures.unique_viewers, figures.questions_answered, figures.orders, figures.buyers,
+                             figures.viewers_at_10_min, figures.unique_viewers, figures.questions_answered, figures.orders, figures.buyers,
                              figures.conversion, gmv])
     return out.getvalue()
 

@@ -78,6 +78,9 @@ class ChatRoomHandler(BaseRoomHandler):
         self.gateway: Any = None  # set by the lifecycle once the gateway exists
         self.writer = MessageWriter(sessionmaker)
         self.state_providers: list[StateProvider] = []
+        # Called with (show_id, conn) when a viewer joins or leaves; they must not block (no database write).
+        self.join_hooks: list[Callable[[int, RoomConnection], None]] = []
+        self.leave_hooks: list[Callable[[int, RoomConnection], None]] = []
         self._shows: dict[int, ShowInfo] = {}
         self._likes: dict[int, int] = {}
         self._likes_task: asyncio.Task | None = None
@@ -119,7 +122,14 @@ class ChatRoomHandler(BaseRoomHandler):
                 raise NotFound(f"no show {show_id}")
             if principal and await service.is_banned(session=session, show_id=show_id, user_id=principal.id):
                 raise Forbidden("you are banned from this show")
-            return await self._state(session, show, principal)
+            state = await self._state(session, show, principal)
+        for hook in self.join_hooks:
+            hook(show_id, conn)
+        return state
+
+    async def on_leave(self, show_id: int, principal: Principal | None, conn: RoomConnection) -> None:
+        for hook in self.leave_hooks:
+            hook(show_id, conn)
 
     async def snapshot(self, show_id: int, principal: Principal | None, conn: RoomConnection) -> dict[str, Any]:
         async with self.sessionmaker() as session:

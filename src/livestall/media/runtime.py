@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from livestall import metrics
 from livestall.media import commands, nginxconf, service
 from livestall.media.binaries import NginxRtmp, find_ffmpeg, find_nginx_rtmp
 from livestall.media.paths import ladder_dir, nginx_dir, show_dir
@@ -60,6 +61,8 @@ class MediaManager:
         if stale:
             log.info("publishes cut by the last shutdown are now reconnecting", extra={"show_ids": stale})
         self._jobs = asyncio.create_task(self._run_jobs(), name="media jobs")
+        metrics.track(metrics.LIVE_STREAMS, lambda: len(self.ingests))
+        metrics.track(metrics.TRANSCODES, lambda: self.transcodes)
 
     async def _start_nginx(self, rtmp: NginxRtmp) -> None:
         prefix = nginx_dir(self.settings)
@@ -114,6 +117,7 @@ class MediaManager:
 
     async def publish_started(self, show_id: int, source: str) -> None:
         """A publish was accepted: record it, and start the ladder for RTMP input when asked to."""
+        metrics.PUBLISHES.labels(source).inc()
         self.recorder(show_id).mark_break()
         if source == "rtmp" and self.settings.media_ladder and self.ffmpeg:
             if self.reserve_transcode():

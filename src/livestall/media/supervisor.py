@@ -10,6 +10,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from livestall import metrics
+
 log = logging.getLogger("livestall.media")
 
 MIN_BACKOFF_S, MAX_BACKOFF_S, HEALTHY_AFTER_S = 0.5, 10.0, 30.0
@@ -81,6 +83,7 @@ class Supervised:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_S)
             self.restarts += 1
+            metrics.PROCESS_RESTARTS.labels(metrics.process_kind(self.name)).inc()
 
     async def write(self, data: bytes) -> bool:
         """Feed the child's stdin; False when it is not running (the chunk is dropped)."""

@@ -1,10 +1,11 @@
-"""Hooks the openings into the live room: a viewer joining sees the lots and their own places in line."""
+"""Hooks the openings into the live room: the join snapshot's lots and places, and private place frames."""
 
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
 from livestall.openings import service
+from livestall.openings.places import private_places
 
 
 async def openings_state(session, show, principal) -> dict:
@@ -17,8 +18,16 @@ async def openings_state(session, show, principal) -> dict:
 
 @asynccontextmanager
 async def openings_room(app):
-    """Add the openings to every room's join snapshot for the app's lifetime."""
+    """For the app's lifetime: add the openings to every join snapshot, and send places privately."""
     room = getattr(app.state, "room_handler", None)
+    gateway = getattr(app.state, "gateway", None)
     if room is not None:
         room.state_providers.append(openings_state)
-    yield
+    publish = app.state.publish
+    if gateway is not None:
+        app.state.publish = private_places(publish, gateway.send_to_user)
+    try:
+        yield
+    finally:
+        if gateway is not None:
+            app.state.publish = publish

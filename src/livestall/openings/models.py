@@ -45,6 +45,11 @@ class OpeningLot(Base):
     status: Mapped[str] = mapped_column(String(8), default="open")
     unopened: Mapped[str | None] = mapped_column(String(12))  # refund | follow_up, chosen at close
     follow_up_show_id: Mapped[int | None] = mapped_column(ForeignKey("shows.id"))
+    # The jewellery setting a buyer may add on top, and the (archived) product that ships what was inside.
+    addon_product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    contents_product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    # A lot made in a follow-up show for the tickets another lot carried over, in their original order.
+    carried_from_lot_id: Mapped[int | None] = mapped_column(ForeignKey("opening_lots.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -73,6 +78,9 @@ class OpeningTicket(Base):
     outcome: Mapped[dict | None] = mapped_column(JSON)  # immutable once recorded
     fulfilment: Mapped[str | None] = mapped_column(String(16))
     shipping: Mapped[dict | None] = mapped_column(JSON)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))  # the fulfilment order
+    # The ticket of the earlier show this one continues; the payment is the first ticket's.
+    carried_from_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("opening_tickets.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -88,4 +96,21 @@ class OpeningAudit(Base):
     action: Mapped[str] = mapped_column(String(24))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OpeningPhoto(Base):
+    """A photo of an opening: uploaded by the host or grabbed from the live stream, checked by content."""
+
+    __tablename__ = "opening_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("opening_lots.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(8))  # upload | snapshot
+    path: Mapped[str] = mapped_column(String(200))  # under the upload directory
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

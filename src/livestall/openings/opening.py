@@ -11,10 +11,13 @@ from livestall.errors import Conflict, Invalid, NotFound
 from livestall.events import Event, publish_on_commit
 from livestall.ledger.flows import wallet_account
 from livestall.ledger.service import ACCOUNTS, ENTRIES, TRANSFERS, Account, post_transfer
+from livestall.notifications import hooks as notification_hooks
+from livestall.openings.carry import check_follow_up, do_carry_over
 from livestall.openings.models import WAITING, OpeningLot, OpeningTicket
-from livestall.openings.schemas import CloseIn, CorrectionIn, FulfilmentIn, OutcomeIn
-from livestall.openings.service import audit, publish_queue, ticket_view
-from livestall.shows.models import Show
+from livestall.openings.photos import get_photo_for_outcome, photo_url
+from livestall.openings.places import tell_places
+from livestall.openings.schemas import CloseIn, CorrectionIn, OutcomeIn
+from livestall.openings.service import audit, publish_queue, revealed_seed, ticket_view
 
 
 async def get_ticket(*, session: AsyncSession, lot: OpeningLot, ticket_id: int) -> OpeningTicket:
@@ -53,6 +56,9 @@ async def do_open(*, session: AsyncSession, lot: OpeningLot, ticket_id: int, hos
         if first != ticket.id:
             raise Conflict.field("ticket_id", "next_in_line", "open the tickets in line order (or set this one aside)")
     outcome = outcome_in.model_dump(exclude_none=True)
+    if outcome_in.photo_id is not None:
+        photo = await get_photo_for_outcome(session=session, lot=lot, photo_id=outcome_in.photo_id)
+        outcome["photo_url"] = photo_url(photo)
     if ticket.drawn_index is not None:
         outcome["drawn_item"] = lot.pick_items[ticket.drawn_index]
     ticket.outcome = outcome
@@ -61,13 +67,17 @@ async def do_open(*, session: AsyncSession, lot: OpeningLot, ticket_id: int, hos
     ticket.fulfilment = "awaiting_choice"
     buyer = await session.get(User, ticket.buyer_id)
     line = summary(lot, outcome)
-    audit(session, lot, "opened", {"position": ticket.position, "outcome": outcome}, actor_id=host.id,
-          ticket_id=ticket.id)
+    opened = {"position": ticket.position, "outcome": outcome}
+    if ticket.carried_from_ticket_id is not None:
+        opened["carried_from_ticket_id"] = ticket.carried_from_ticket_id
+    audit(session, lot, "opened", opened, actor_id=host.id, ticket_id=ticket.id)
     await session.flush()
     publish_on_commit(session, Event(lot.show_id, "opening.result", {
         "lot_id": lot.id, "ticket_id": ticket.id, "buyer_name": buyer.display_name, "kind": lot.kind,
         "summary": line, "outcome": outcome, "stream_offset_s": outcome.get("stream_offset_s")}))
+    await notification_hooks.on_opening_result(session, lot, ticket)
     await publish_queue(session, lot)
+    await tell_places(session, lot, also=[ticket.buyer_id])
     return ticket
 
 
@@ -92,31 +102,19 @@ async def do_set_aside(*, session: AsyncSession, lot: OpeningLot, ticket_id: int
     audit(session, lot, "set_aside", {"position": ticket.position}, actor_id=host.id, ticket_id=ticket.id)
     await session.flush()
     await publish_queue(session, lot)
-    return ticket
-
-
-async def do_choose_fulfilment(*, session: AsyncSession, ticket: OpeningTicket, buyer: User,
-                               choice: FulfilmentIn) -> OpeningTicket:
-    """The buyer says where what was inside goes: shipped as is, or set into jewellery."""
-    if ticket.buyer_id != buyer.id:
-        raise NotFound(f"no ticket {ticket.id}")
-    if ticket.status != "opened":
-        raise Conflict.field("ticket_id", "opened", "choose once your opening has been opened")
-    if ticket.fulfilment not in (None, "awaiting_choice"):
-        raise Conflict.field("choice", "not_chosen", f"already chosen: {ticket.fulfilment}")
-    ticket.fulfilment = choice.choice
-    ticket.shipping = choice.shipping.model_dump()
-    lot = await session.get(OpeningLot, ticket.lot_id)
-    audit(session, lot, "fulfilment", {"choice": choice.choice}, actor_id=buyer.id, ticket_id=ticket.id)
+    await tell_places(session, lot, also=[ticket.buyer_id])
     return ticket
 
 
 async def _refund(session: AsyncSession, ticket: OpeningTicket, actor_id: int) -> None:
-    """Undo the ticket's payment exactly, back into the buyer's wallet."""
+    """Undo the ticket's payment exactly, back into the buyer's wallet (a carried ticket's: the first one's)."""
+    paid_by = ticket
+    while paid_by.carried_from_ticket_id is not None:
+        paid_by = await session.get(OpeningTicket, paid_by.carried_from_ticket_id)
     paid = await session.execute(
         select(ACCOUNTS.c.id, ACCOUNTS.c.kind, ACCOUNTS.c.owner_key, ACCOUNTS.c.currency, ENTRIES.c.amount_minor)
         .join(ENTRIES, ENTRIES.c.account_id == ACCOUNTS.c.id).join(TRANSFERS, TRANSFERS.c.id == ENTRIES.c.transfer_id)
-        .where(TRANSFERS.c.reference == f"opening:{ticket.id}:payment"))
+        .where(TRANSFERS.c.reference == f"opening:{paid_by.id}:payment"))
     legs = [(Account(a, k, o, c), -amount) for a, k, o, c, amount in paid if amount > 0]
     wallet = await wallet_account(session, ticket.buyer_id, ticket.currency)
     await post_transfer(session, kind="opening_refund", reference=f"opening:{ticket.id}:refund",
@@ -124,24 +122,25 @@ async def _refund(session: AsyncSession, ticket: OpeningTicket, actor_id: int) -
                         created_by_id=actor_id)
 
 
-async def do_close(*, session: AsyncSession, lot: OpeningLot, host: User, close_in: CloseIn) -> list[OpeningTicket]:
-    """Close the lot, reveal its seed, and refund or carry over every unopened ticket; each buyer is told."""
+async def do_close(*, session: AsyncSession, lot: OpeningLot, host: User, close_in: CloseIn
+                   ) -> tuple[list[OpeningTicket], OpeningLot | None]:
+    """Close the lot and refund, or carry over to a follow-up show, every unopened ticket; each buyer is told.
+
+    The seed is revealed now, unless tickets carried over still hold draws: then the lot that finally closes
+    them reveals it (the follow-up lot keeps the same seed).
+    """
     _check_open(lot)
+    follow = None
     if close_in.unopened == "follow_up":
-        if close_in.follow_up_show_id is None:
-            raise Invalid.field("follow_up_show_id", "required", "name the follow-up show")
-        follow = await session.get(Show, close_in.follow_up_show_id)
-        if follow is None or follow.shop_id != lot.shop_id or follow.status != "scheduled" or follow.id == lot.show_id:
-            raise Invalid.field("follow_up_show_id", "scheduled_show_of_shop",
-                                "must be another scheduled show of the same shop")
+        follow = await check_follow_up(session=session, lot=lot, show_id=close_in.follow_up_show_id)
     lot.status = "closed"
     lot.closed_at = utcnow()
     lot.unopened = close_in.unopened
-    lot.follow_up_show_id = close_in.follow_up_show_id if close_in.unopened == "follow_up" else None
+    lot.follow_up_show_id = follow.id if follow else None
     unopened = list(await session.scalars(select(OpeningTicket).where(
         OpeningTicket.lot_id == lot.id, OpeningTicket.status.in_(WAITING)).order_by(OpeningTicket.position)))
     for ticket in unopened:
-        if close_in.unopened == "refund":
+        if follow is None:
             await _refund(session, ticket, host.id)
             ticket.status = "refunded"
         else:
@@ -149,14 +148,22 @@ async def do_close(*, session: AsyncSession, lot: OpeningLot, host: User, close_
         audit(session, lot, ticket.status, {"position": ticket.position,
                                             "follow_up_show_id": lot.follow_up_show_id},
               actor_id=host.id, ticket_id=ticket.id)
-    audit(session, lot, "closed", {"unopened": close_in.unopened, "seed": lot.seed}, actor_id=host.id)
+    carried = None
+    if follow is not None and unopened:
+        carried = await do_carry_over(session=session, lot=lot, follow=follow, tickets=unopened, host=host)
+    elif follow is not None:
+        lot.follow_up_show_id = None  # nothing was waiting: nothing moves, and the seed can be revealed
+    seed = revealed_seed(lot)
+    audit(session, lot, "closed", {"unopened": close_in.unopened, "seed": seed,
+                                   "carried_to_lot_id": carried.id if carried else None}, actor_id=host.id)
     await session.flush()
     publish_on_commit(session, Event(lot.show_id, "opening.closed", {
         "lot_id": lot.id, "unopened": close_in.unopened, "follow_up_show_id": lot.follow_up_show_id,
-        "seed": lot.seed, "seed_hash": lot.seed_hash,
+        "follow_up_lot_id": carried.id if carried else None, "seed": seed, "seed_hash": lot.seed_hash,
         "tickets": [{"ticket_id": t.id, "buyer_id": t.buyer_id, "status": t.status} for t in unopened]}))
     await publish_queue(session, lot)
-    return unopened
+    await tell_places(session, lot, only=(), also=[t.buyer_id for t in unopened])
+    return unopened, carried
 
 
 def result_view(ticket: OpeningTicket, lot: OpeningLot, buyer_name: str | None) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from livestall.db import SessionDep
-from livestall.openings.service import list_my_tickets
+from livestall.openings.mine import list_my_tickets
 from livestall.web.pages.common import PageDep, PageRoute, render, require_user
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

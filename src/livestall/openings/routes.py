@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, File, Header, Request, Response, UploadFile
 
 from livestall.accounts.deps import CurrentUser, OptionalUser
 from livestall.accounts.models import User
 from livestall.db import SessionDep
-from livestall.openings import opening, service
+from livestall.openings import fulfilment, mine, opening, photos, service
 from livestall.openings.schemas import CloseIn, CorrectionIn, FulfilmentIn, LotCreate, OutcomeIn
 from livestall.orders.buy import KEY_HEADER, check_idempotency_key
 from livestall.shows.service import check_can_run_show, check_moderator, get_show
@@ -79,6 +79,25 @@ async def open_ticket(lot_id: int, ticket_id: int, outcome_in: OutcomeIn, user: 
     return opening.result_view(ticket, lot, None)
 
 
+@router.post("/openings/{lot_id}/photos", status_code=201)
+async def upload_photo(lot_id: int, request: Request, user: CurrentUser, session: SessionDep,
+                       file: Annotated[UploadFile, File(description="A JPEG, PNG, WebP or GIF image")]) -> dict:
+    """The host: upload a photo of what was inside, to record with the outcome (`photo_id`)."""
+    lot = await _lot_for_host(session, lot_id, user)
+    settings = request.app.state.settings
+    data = await file.read(settings.max_upload_bytes + 1)
+    return photos.photo_view(await photos.do_upload_photo(session=session, lot=lot, host=user, data=data,
+                                                          settings=settings))
+
+
+@router.post("/openings/{lot_id}/snapshots", status_code=201)
+async def take_snapshot(lot_id: int, request: Request, user: CurrentUser, session: SessionDep) -> dict:
+    """The host: grab what the camera shows now from the live stream, to record with the outcome."""
+    lot = await _lot_for_host(session, lot_id, user)
+    return photos.photo_view(await photos.do_snapshot(session=session, lot=lot, host=user,
+                                                      settings=request.app.state.settings))
+
+
 @router.post("/openings/{lot_id}/tickets/{ticket_id}/set-aside")
 async def set_aside(lot_id: int, ticket_id: int, user: CurrentUser, session: SessionDep) -> dict:
     """The host: the buyer is away, open their ticket later."""
@@ -101,8 +120,9 @@ async def close_lot(lot_id: int, close_in: CloseIn, user: CurrentUser, session: 
     lot = await service.get_lot(session=session, lot_id=lot_id)
     show = await get_show(session=session, show_id=lot.show_id)
     await check_can_run_show(session=session, show=show, user=user)
-    tickets = await opening.do_close(session=session, lot=lot, host=user, close_in=close_in)
-    return {**service.lot_view(lot), "unopened_tickets": [service.ticket_view(t, lot) for t in tickets]}
+    tickets, carried = await opening.do_close(session=session, lot=lot, host=user, close_in=close_in)
+    return {**service.lot_view(lot), "unopened_tickets": [service.ticket_view(t, lot) for t in tickets],
+            "follow_up_lot": service.lot_view(carried) if carried else None}
 
 
 @router.get("/openings/{lot_id}/audit")
@@ -116,13 +136,17 @@ async def get_audit(lot_id: int, session: SessionDep) -> dict:
 @router.get("/me/openings")
 async def my_openings(user: CurrentUser, session: SessionDep) -> dict:
     """The caller's openings: places, outcomes and fulfilment."""
-    return {"items": await service.list_my_tickets(session=session, user_id=user.id)}
+    return {"items": await mine.list_my_tickets(session=session, user_id=user.id)}
 
 
 @router.post("/me/openings/{ticket_id}/fulfilment")
-async def choose_fulfilment(ticket_id: int, choice: FulfilmentIn, user: CurrentUser, session: SessionDep) -> dict:
-    """The buyer: ship what was inside, or have it set into jewellery."""
+async def choose_fulfilment(ticket_id: int, choice: FulfilmentIn, request: Request, user: CurrentUser,
+                            session: SessionDep) -> dict:
+    """The buyer: an order that ships what was inside, or the lot's jewellery setting bought on top."""
     ticket = await opening.get_ticket_of(session=session, ticket_id=ticket_id, user=user)
-    ticket = await opening.do_choose_fulfilment(session=session, ticket=ticket, buyer=user, choice=choice)
+    ticket, order = await fulfilment.do_choose_fulfilment(
+        session=session, ticket=ticket, buyer=user, choice=choice,
+        commission_bps=request.app.state.settings.commission_bps)
     lot = await service.get_lot(session=session, lot_id=ticket.lot_id)
-    return service.ticket_view(ticket, lot, user.display_name)
+    orders = await fulfilment.orders_of(session, [ticket])
+    return service.ticket_view(ticket, lot, user.display_name, order=orders[order.id])

@@ -18,6 +18,7 @@ class LotCreate(StrictInput):
     currency: CurrencyCode | None = Field(None, description="Defaults to the shop's currency")
     quantity: int = Field(gt=0, le=10_000)
     random_pick: bool = False
+    addon_product_id: int | None = Field(None, description="A jewellery setting of the shop buyers may add on top")
     pick_items: list[str] = Field(default_factory=list, max_length=10_000,
                                   description="For a random pick: the set shown on camera, drawn from")
 
@@ -28,7 +29,8 @@ class OutcomeIn(StrictInput):
     grade: str = Field("", max_length=20)
     size_mm: float | None = Field(None, gt=0, le=100)
     summary: str = Field("", max_length=200, description="What was inside, for anything but pearls")
-    photo_url: str | None = Field(None, max_length=300, description="A snapshot of the stream or an uploaded photo")
+    photo_id: int | None = Field(None, description="A photo taken (snapshot) or uploaded for this lot")
+    photo_url: str | None = Field(None, max_length=300, description="A photo kept elsewhere, by URL")
     stream_offset_s: int | None = Field(None, ge=0, description="Seconds into the stream when it was opened")
 
 
@@ -40,6 +42,7 @@ class CorrectionIn(StrictInput):
 class FulfilmentIn(StrictInput):
     choice: Literal["ship", "jewellery"]
     shipping: ShippingAddress
+    currency: CurrencyCode | None = Field(None, description="What the buyer expects to pay the add-on in")
 
 
 class CloseIn(StrictInput):

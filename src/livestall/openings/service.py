@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
-from livestall.catalog.models import Shop
+from livestall.catalog.models import Product, Shop
 from livestall.errors import Conflict, Invalid, NotFound
 from livestall.events import Event, publish_on_commit
 from livestall.ledger.flows import commission_of, wallet_account
@@ -17,6 +17,7 @@ from livestall.ledger.service import PLATFORM, get_account, post_transfer, shop_
 from livestall.money import Money
 from livestall.openings import fairness
 from livestall.openings.models import WAITING, OpeningAudit, OpeningLot, OpeningTicket
+from livestall.openings.places import tell_places
 from livestall.openings.schemas import LotCreate
 from livestall.orders.buy import KEY_HEADER
 from livestall.shows.models import Show
@@ -30,17 +31,27 @@ def audit(session: AsyncSession, lot: OpeningLot, action: str, data: dict, *, ac
     session.add(OpeningAudit(lot_id=lot.id, ticket_id=ticket_id, action=action, data=data, actor_id=actor_id))
 
 
+def revealed_seed(lot: OpeningLot) -> str | None:
+    """The seed once it gives nothing away: the lot is closed and no ticket it carried over still waits on it
+    (a follow-up lot keeps the same seed and reveals it when it closes)."""
+    if lot.status != "closed" or (lot.random_pick and lot.follow_up_show_id is not None):
+        return None
+    return lot.seed
+
+
 def lot_view(lot: OpeningLot) -> dict:
-    """A lot as everyone may see it: the seed only once the lot is closed."""
+    """A lot as everyone may see it: the seed only once it is revealed."""
     return {"id": lot.id, "show_id": lot.show_id, "kind": lot.kind, "title": lot.title,
             "description": lot.description, "price": Money(lot.price_minor, lot.currency).as_dict(),
             "quantity": lot.quantity, "sold": lot.sold, "left": lot.quantity - lot.sold,
             "random_pick": lot.random_pick, "pick_items": lot.pick_items, "seed_hash": lot.seed_hash,
-            "seed": lot.seed if lot.status == "closed" else None, "status": lot.status,
-            "unopened": lot.unopened, "follow_up_show_id": lot.follow_up_show_id}
+            "seed": revealed_seed(lot), "status": lot.status, "unopened": lot.unopened,
+            "follow_up_show_id": lot.follow_up_show_id, "carried_from_lot_id": lot.carried_from_lot_id,
+            "addon_product_id": lot.addon_product_id}
 
 
-def ticket_view(ticket: OpeningTicket, lot: OpeningLot, buyer_name: str | None = None) -> dict:
+def ticket_view(ticket: OpeningTicket, lot: OpeningLot, buyer_name: str | None = None,
+                order: dict | None = None) -> dict:
     """A ticket: its place in line and, once opened, what was inside and where it goes."""
     drawn = None
     if ticket.drawn_index is not None and ticket.status == "opened":
@@ -49,7 +60,21 @@ def ticket_view(ticket: OpeningTicket, lot: OpeningLot, buyer_name: str | None =
             "buyer_name": buyer_name, "position": ticket.position, "status": ticket.status,
             "price": Money(ticket.price_minor, ticket.currency).as_dict(), "drawn_item": drawn,
             "outcome": ticket.outcome, "fulfilment": ticket.fulfilment, "opened_at": ticket.opened_at,
-            "kind": lot.kind, "title": lot.title}
+            "kind": lot.kind, "title": lot.title, "order_id": ticket.order_id, "order": order,
+            "carried_from_ticket_id": ticket.carried_from_ticket_id, "addon_product_id": lot.addon_product_id,
+            "follow_up_show_id": lot.follow_up_show_id if ticket.status == "carried_over" else None}
+
+
+async def check_addon(*, session: AsyncSession, shop: Shop, product_id: int, currency: str) -> Product:
+    """The jewellery setting offered with a lot: an active product of the same shop, in the lot's currency."""
+    product = await session.get(Product, product_id)
+    if product is None or product.shop_id != shop.id:
+        raise Invalid.field("addon_product_id", "product_of_shop", "must be a product of this show's shop")
+    if product.status != "active":
+        raise Invalid.field("addon_product_id", "product_active", "must be an active product")
+    if product.currency != currency:
+        raise Invalid.field("addon_product_id", "same_currency", f"must be priced in {currency}")
+    return product
 
 
 async def get_lot(*, session: AsyncSession, lot_id: int) -> OpeningLot:
@@ -77,12 +102,14 @@ async def do_create_lot(*, session: AsyncSession, show: Show, user: User, lot_in
     currency = lot_in.currency or shop.currency
     if currency != shop.currency:
         raise Invalid.field("currency", "shop_currency", f"the shop sells in {shop.currency}")
+    if lot_in.addon_product_id is not None:
+        await check_addon(session=session, shop=shop, product_id=lot_in.addon_product_id, currency=currency)
     seed = fairness.new_seed() if lot_in.random_pick else None
     lot = OpeningLot(show_id=show.id, shop_id=show.shop_id, created_by_id=user.id, kind=lot_in.kind,
                      title=lot_in.title, description=lot_in.description, price_minor=lot_in.price_minor,
                      currency=currency, quantity=lot_in.quantity, sold=0, random_pick=lot_in.random_pick,
                      pick_items=lot_in.pick_items, seed=seed, seed_hash=fairness.commitment(seed) if seed else None,
-                     status="open")
+                     status="open", addon_product_id=lot_in.addon_product_id)
     session.add(lot)
     await session.flush()
     audit(session, lot, "lot_created", {"price_minor": lot.price_minor, "currency": currency,
@@ -132,6 +159,7 @@ async def do_buy_ticket(*, session: AsyncSession, lot: OpeningLot, buyer: User, 
     audit(session, lot, "ticket_bought", {"position": position, "buyer_id": buyer.id}, actor_id=buyer.id,
           ticket_id=ticket.id)
     await publish_queue(session, lot)
+    await tell_places(session, lot, only=[buyer.id])
     return ticket, True
 
 
@@ -173,13 +201,6 @@ async def get_places(*, session: AsyncSession, show_id: int, user_id: int) -> li
         places.append({"ticket_id": ticket.id, "lot_id": ticket.lot_id, "position": ticket.position,
                        "place": ahead + 1})
     return places
-
-
-async def list_my_tickets(*, session: AsyncSession, user_id: int) -> list[dict]:
-    """The user's openings, newest first, with outcomes and fulfilment."""
-    rows = await session.execute(select(OpeningTicket, OpeningLot).join(OpeningLot, OpeningLot.id == OpeningTicket.lot_id)
-                                 .where(OpeningTicket.buyer_id == user_id).order_by(OpeningTicket.id.desc()))
-    return [ticket_view(t, lot) for t, lot in rows.all()]
 
 
 async def list_audit(*, session: AsyncSession, lot: OpeningLot) -> list[dict]:

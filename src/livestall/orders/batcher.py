@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from livestall import metrics
 from livestall.db import utcnow
 from livestall.events import Event
 from livestall.orders.settle import DUPLICATE, Attempt, Outcome, Settled, settle_batch
@@ -86,6 +88,7 @@ class PurchaseBatcher:
                 settled = await self._settle([a for a, _ in batch])
             except Exception as exc:  # the transaction rolled back: nobody got anything
                 log.exception("purchase batch failed", extra={"offer": key, "attempts": len(batch)})
+                metrics.PURCHASE_ATTEMPTS.labels("failed").inc(len(batch))
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
@@ -95,8 +98,11 @@ class PurchaseBatcher:
                     future.set_result(outcome)
 
     async def _settle(self, attempts: list[Attempt]) -> Settled:
+        started = time.perf_counter()
         async with self.engine.begin() as conn:
             settled = await settle_batch(conn, attempts, now=utcnow(), reservation=self.reservation)
+        metrics.observe_batch((o.result for o in settled.outcomes), time.perf_counter() - started,
+                              settled.units_sold, settled.units_left)
         self.stats["batches"] += 1
         self.stats["attempts"] += len(attempts)
         self.stats["largest"] = max(self.stats["largest"], len(attempts))

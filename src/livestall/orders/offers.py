@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.catalog.models import Product
 from livestall.errors import Conflict, Invalid, NotFound
+from livestall.festivals.pricing import effective_unit_price
 from livestall.orders.models import FlashSale
 from livestall.orders.settle import Offer
 from livestall.orders.stock import OPEN_FLASH
@@ -40,9 +41,11 @@ async def get_offer(*, session: AsyncSession, show_id: int, product_id: int, now
         offer = Offer(show_id, show.shop_id, product_id, flash.id, flash.sale_price_minor, flash.currency,
                       flash.per_buyer_limit, options, product.title)
         return offer, flash.ends_at
-    offer = Offer(show_id, show.shop_id, product_id, None, product.price_minor, product.currency, None, options,
+    price = await effective_unit_price(session, product, now)  # a festival price inside its window
+    offer = Offer(show_id, show.shop_id, product_id, None, price.amount_minor, product.currency, None, options,
                   product.title)
-    return offer, (flash.starts_at if flash is not None else datetime.max.replace(tzinfo=now.tzinfo))
+    until = flash.starts_at if flash is not None else datetime.max.replace(tzinfo=now.tzinfo)
+    return offer, min(until, price.until or until)
 
 
 class OfferCache:

@@ -15,6 +15,7 @@ from livestall.errors import Conflict, Forbidden, Invalid, NotFound
 from livestall.events import Event, publish_on_commit
 from livestall.ledger import flows
 from livestall.ledger.service import Account
+from livestall.notifications import hooks as notification_hooks
 from livestall.orders.models import Order
 from livestall.orders.stock import give_back
 
@@ -95,6 +96,7 @@ async def do_mark_paid(*, session: AsyncSession, order: Order, provider: str, so
     await _move(session, order, ("reserved",), "paid", "not_paid", (ORDERS.c.reserved_until > now,),
                 paid_at=now, payment_provider=provider)
     await flows.post_order_payment(session, order, source, commission_bps=commission_bps)
+    await notification_hooks.on_order_paid(session, order)
     return order
 
 
@@ -112,8 +114,9 @@ async def do_cancel(*, session: AsyncSession, order: Order, by: User) -> Order:
     was = order.status
     await _move(session, order, ("reserved", "paid"), "cancelled", "cancellable", closed_at=now)
     await _release(session, order, now)
-    if was == "paid":
+    if was == "paid" and order.total_minor:  # a free order (an opening's contents) moved no money
         await flows.post_order_refund(session, order, created_by_id=by.id)
+        await notification_hooks.on_order_refunded(session, order)
     return order
 
 
@@ -133,7 +136,9 @@ async def do_deliver(*, session: AsyncSession, order: Order) -> Order:
 async def do_refund(*, session: AsyncSession, order: Order, by: User) -> Order:
     """Refund a shipped or delivered order (a paid one not yet shipped is cancelled instead)."""
     await _move(session, order, ("shipped", "delivered"), "refunded", "refundable", closed_at=utcnow())
-    await flows.post_order_refund(session, order, created_by_id=by.id)
+    if order.total_minor:
+        await flows.post_order_refund(session, order, created_by_id=by.id)
+    await notification_hooks.on_order_refunded(session, order)
     return order
 
 

@@ -206,6 +206,7 @@ class RedisBroker:
                     failed = False
                     log.info("redis broker reconnected")
                     for show_id in self._subscribed:  # we may have missed events while away
+                        self._on_control(show_id, {"k": "broker", "up": True})
                         self._on_control(show_id, {"k": "resync", "reason": "broker"})
                 while True:
                     await self._sync_subscriptions(pubsub)
@@ -217,6 +218,9 @@ class RedisBroker:
                 await _quietly(pubsub.aclose())
                 raise
             except Exception as exc:
+                if not failed:  # tell this process's viewers once per outage that chat is degraded
+                    for show_id in self._watched:
+                        self._on_control(show_id, {"k": "broker", "up": False})
                 self.connected, failed = False, True
                 self._subscribed = set()
                 log.warning("redis subscription lost (%s); reconnecting in %.1fs", exc, backoff)

@@ -13,6 +13,7 @@ from typing import Any
 
 from websockets.asyncio.server import Server, serve
 
+from livestall import metrics
 from livestall.events import Event
 from livestall.realtime import config, protocol
 from livestall.realtime.brokers import Broker, MemoryBroker, RedisBroker
@@ -99,6 +100,9 @@ class RealtimeGateway(ConnectionServer):
         self.presence = PresenceTracker(store, self.hub.count, self.hub.publish,
                                         self.settings.realtime_presence_interval_s)
         await self.broker.start()
+        metrics.track(metrics.ROOM_CONNECTIONS, lambda: len(self._conns))
+        metrics.track(metrics.ROOMS, lambda: len(self.hub.rooms))
+        metrics.track(metrics.BROKER_CONNECTED, lambda: float(getattr(self.broker, "connected", True)))
         self._tasks = [asyncio.create_task(self.hub.run(), name="realtime-ticker"),
                        asyncio.create_task(self.presence.run(), name="realtime-presence")]
         if self.settings.realtime_gc_freeze:
@@ -221,6 +225,9 @@ class RealtimeGateway(ConnectionServer):
         kind = message.get("k")
         if kind == "resync":
             self.hub.resync_room(show_id, str(message.get("reason", "broker")))
+            return
+        if kind == "broker":  # Redis lost or back: viewers see that chat reaches only this server meanwhile
+            self.hub.send_room(show_id, protocol.broker_notice(bool(message.get("up"))))
             return
         room = self.hub.rooms.get(show_id)
         if room is None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from websockets.protocol import State
 
+from livestall import metrics
 from livestall.events import Event
 from livestall.realtime import protocol
 
@@ -131,6 +132,7 @@ class Hub:
             del pending[: len(pending) // 2]
             room.lost = True
         pending.append(event)
+        metrics.ROOM_EVENTS.inc()
 
     def send(self, conn: Conn, payload: bytes) -> bool:
         """Write one private frame payload to one socket, without blocking; False if dropped."""
@@ -153,6 +155,7 @@ class Hub:
     def resync_room(self, show_id: int, reason: str) -> None:
         """Tell every socket of a room to re-fetch state (after lost events, e.g. a broker outage)."""
         self.stats["resyncs"] += self.count(show_id)
+        metrics.ROOM_RESYNCS.inc(self.count(show_id))
         self.send_room(show_id, protocol.resync(show_id, reason))
 
     # -- the ticker ---------------------------------------------------------------------------
@@ -243,12 +246,15 @@ class Hub:
                         room.dropping.discard(conn)
                         transport.write(resync_frame)
                         self.stats["resyncs"] += 1
+                        metrics.ROOM_RESYNCS.inc()
                     transport.write(frame)
                     writes += 1
                 except Exception:  # a transport torn down under us; its handler cleans up
                     log.debug("write failed", exc_info=True)
         self.stats["writes"] += writes
         self.stats["dropped"] += dropped
+        metrics.ROOM_FRAMES_SENT.inc(writes)  # once per round, not per socket: this loop is the hot path
+        metrics.ROOM_FRAMES_DROPPED.inc(dropped)
 
     def _settle_dropping(self, room: Room) -> None:
         # No new batch, but some sockets owe a resync: send it as soon as their buffer drains.
@@ -258,6 +264,7 @@ class Hub:
                 room.dropping.discard(conn)
                 self._deliver(conn, protocol.ws_text_frame(protocol.resync(room.show_id)))
                 self.stats["resyncs"] += 1
+                metrics.ROOM_RESYNCS.inc()
 
     def _hold(self, conn: Conn, frame: bytes) -> bool:
         held = conn.held
@@ -265,6 +272,7 @@ class Hub:
         if len(held) >= MAX_HELD:
             conn.dropping = True
             self.stats["dropped"] += 1
+            metrics.ROOM_FRAMES_DROPPED.inc()
             return False
         held.append(frame)
         return True
@@ -281,6 +289,7 @@ class Hub:
                     if room is not None and conn.id in room.conns:
                         room.dropping.add(conn)
                 self.stats["dropped"] += 1
+                metrics.ROOM_FRAMES_DROPPED.inc()
                 return False
             if conn.dropping:
                 conn.dropping = False
@@ -289,7 +298,9 @@ class Hub:
                     room.dropping.discard(conn)
                 transport.write(protocol.ws_text_frame(protocol.resync(conn.show_id)))
                 self.stats["resyncs"] += 1
+                metrics.ROOM_RESYNCS.inc()
             transport.write(frame)
+            metrics.ROOM_FRAMES_SENT.inc()
             return True
         except Exception:
             log.debug("write failed", exc_info=True)

@@ -81,6 +81,14 @@ def reconnect(retry_after_ms: int) -> bytes:
     return encode({"type": "reconnect", "retry_after_ms": retry_after_ms})
 
 
+def broker_notice(up: bool) -> bytes:
+    """The `notice` a room gets when the cross-process broker is lost (`chat_degraded`) or back (`chat_restored`)."""
+    if up:
+        return encode({"type": "notice", "code": "chat_restored", "message": "Chat is back to normal."})
+    return encode({"type": "notice", "code": "chat_degraded",
+                   "message": "Chat is having trouble: some messages may be late or missing. Reconnecting…"})
+
+
 def ws_text_frame(payload: bytes) -> bytes:
     """One unmasked, unfragmented WebSocket text frame (RFC 6455 §5.2) around `payload`."""
     # Server frames are never masked, so the wire bytes are the same for every socket:

@@ -13,6 +13,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import State
 
+from livestall import metrics
 from livestall.errors import DomainError, TooManyRequests
 from livestall.realtime import config, protocol
 from livestall.realtime.connection import CLOSE_FLOODING, ConnectRequest, RoomConnection
@@ -81,6 +82,7 @@ class ConnectionServer:
             return
         conn = RoomConnection(self, ws, self._next_id(), request, principal)  # type: ignore[arg-type]
         self._conns[conn.id] = conn
+        metrics.ROOM_CONNECTIONS_OPENED.inc()
         self.hub.add(conn)  # hold batches from now on, so that none fall between snapshot and join
         joined = False
         try:

@@ -11,6 +11,7 @@ from livestall.catalog.models import Product
 from livestall.db import utcnow
 from livestall.errors import Conflict, Invalid
 from livestall.events import Event, publish_on_commit
+from livestall.festivals.pricing import effective_unit_price
 from livestall.money import Money
 from livestall.orders.flash import display_prices, flash_view
 from livestall.orders.models import FlashSale
@@ -36,16 +37,24 @@ async def list_shelf(*, session: AsyncSession, show_id: int) -> list[tuple[ShowP
     return [(pin, product, flashes.get(product.id)) for pin, product in rows]
 
 
-def shelf_view(shelf: list[tuple[ShowPin, Product, FlashSale | None]], fx_per_usd: dict[str, Decimal]) -> list[dict]:
-    """The shelf as one room frame: prices in the shop's currency and in every display currency."""
+async def unit_prices(session: AsyncSession, shelf: list[tuple[ShowPin, Product, FlashSale | None]]) -> dict[int, int]:
+    """What a unit of each product costs now: its festival price inside a festival's window, else its list price."""
+    now = utcnow()
+    return {product.id: (await effective_unit_price(session, product, now)).amount_minor for _, product, _ in shelf}
+
+
+def shelf_view(shelf: list[tuple[ShowPin, Product, FlashSale | None]], fx_per_usd: dict[str, Decimal],
+               prices: dict[int, int]) -> list[dict]:
+    """The shelf as one room frame: prices (and list prices) in the shop's currency and in every display currency."""
     now = utcnow()
     items = []
     for pin, product, flash in shelf:
-        price = Money(product.price_minor, product.currency)
+        price = Money(prices.get(product.id, product.price_minor), product.currency)
         items.append({
             "product_id": product.id, "position": pin.position, "title": product.title,
             "image_url": product.images[0].url if product.images else None, "options": product.options or [],
-            "price": price.as_dict(), "display_prices": display_prices(price, fx_per_usd), "stock": product.stock,
+            "price": price.as_dict(), "list_price": Money(product.price_minor, product.currency).as_dict(),
+            "display_prices": display_prices(price, fx_per_usd), "stock": product.stock,
             "pinned_at": pin.pinned_at.isoformat(),
             "flash_sale": flash_view(flash, fx_per_usd, now) if flash is not None else None,
         })
@@ -54,7 +63,8 @@ def shelf_view(shelf: list[tuple[ShowPin, Product, FlashSale | None]], fx_per_us
 
 async def get_shelf_view(*, session: AsyncSession, show_id: int, fx_per_usd: dict[str, Decimal]) -> list[dict]:
     """What a viewer joining the room sees on the shelf."""
-    return shelf_view(await list_shelf(session=session, show_id=show_id), fx_per_usd)
+    shelf = await list_shelf(session=session, show_id=show_id)
+    return shelf_view(shelf, fx_per_usd, await unit_prices(session, shelf))
 
 
 async def _announce(session: AsyncSession, show: Show, fx_per_usd: dict[str, Decimal]) -> list[dict]:
@@ -108,7 +118,7 @@ async def do_pin(*, session: AsyncSession, show: Show, user_id: int, product_id:
     _check_live(show)
     shelf = await list_shelf(session=session, show_id=show.id)
     if any(product.id == product_id for _, product, _ in shelf):
-        return shelf_view(shelf, fx_per_usd)
+        return shelf_view(shelf, fx_per_usd, await unit_prices(session, shelf))
     try:
         await _check_products(session, show, [product_id])
     except Invalid as exc:

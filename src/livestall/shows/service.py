@@ -16,6 +16,7 @@ from livestall.catalog.service import get_shop
 from livestall.db import utcnow
 from livestall.errors import Conflict, Forbidden, Invalid, NotFound
 from livestall.events import Event, publish_on_commit
+from livestall.notifications import hooks as notification_hooks
 from livestall.shows.models import Show, ShowModerator, StreamKey
 from livestall.shows.schemas import ShowCreate, ShowUpdate
 
@@ -112,6 +113,7 @@ async def do_transition(*, session: AsyncSession, show: Show, action: str, at: d
         show.ended_at = now
         show.stream_state = "offline"
     await session.flush()
+    await notification_hooks.on_show_transition(session, show)
     publish_on_commit(session, Event(show.id, f"show.{target}", {"status": target, "at": now.isoformat()}))
     return show
 

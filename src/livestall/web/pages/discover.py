@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from livestall.accounts.follows import count_followers
 from livestall.accounts.models import User
 from livestall.catalog import service as catalog
 from livestall.db import SessionDep
@@ -85,7 +86,8 @@ async def shop_page(shop_id: int, page: PageDep, request: Request, session: Sess
                        for f in await service.list_following(session=session, user=page.user))
     return render(page, "shop.html", {
         "shop": shop, "products": [catalog.product_read(p, page.currency, fx) for p in products],
-        "shows": await show_cards(request, session, live + upcoming, page.user), "followed": followed})
+        "shows": await show_cards(request, session, live + upcoming, page.user), "followed": followed,
+        "followers": await count_followers(session=session, kind="shop", target_id=shop.id)})
 
 
 @router.get("/hosts/{user_id}")
@@ -103,7 +105,8 @@ async def host_page(user_id: int, page: PageDep, request: Request, session: Sess
                        for f in await service.list_following(session=session, user=page.user))
     return render(page, "host.html", {"host": host, "shows": await show_cards(request, session, current, page.user),
                                       "past": await show_cards(request, session, past, page.user),
-                                      "followed": followed})
+                                      "followed": followed,
+                                      "followers": await count_followers(session=session, kind="host", target_id=host.id)})
 
 
 @router.post("/shows/{show_id}/remind")

@@ -14,9 +14,6 @@ from livestall.web.pages.common import FormDep, Page, PageDep, PageRoute, redire
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-# Figures that a scorecard may carry beyond the ones every scorecard has, shown when present.
-OPTIONAL_FIGURES = ("viewers_at_10_min",)
-
 
 def period_or_now(period: str) -> str:
     """A YYYY-MM period, or this month (statements are kept by UTC month)."""
@@ -74,6 +71,4 @@ async def scorecard_page(agency_id: int, page: PageDep, session: SessionDep):
     """A scorecard per host and the agency's own, each by market; the CSV export."""
     agency = await admin_agency(session, agency_id, require_user(page))
     cards = await scorecards.list_scorecards(session=session, agency_id=agency.id)
-    extra = [name for name in OPTIONAL_FIGURES if name in scorecards.Figures.model_fields]
-    return render(page, "agency/scorecards.html", {"agency": agency, "tab": "scorecards", "cards": cards,
-                                                   "extra": extra})
+    return render(page, "agency/scorecards.html", {"agency": agency, "tab": "scorecards", "cards": cards})

@@ -1,12 +1,13 @@
-// Paid openings on the show page: lots from the room's snapshot, buying an opening, the viewer's
-// place in line (computed from the line's positions, which the room sends without names), outcomes live.
+// Paid openings on the show page: lots from the room's snapshot, buying an opening, the viewer's own
+// place in line (sent to this viewer alone in `opening.place` frames, and kept current from the line's
+// positions, which the room sends without names), outcomes live.
 import { api, formatMoney, goLogin, pageData as data, problemText } from "./app.js";
 
 const root = document.querySelector("[data-openings]");
 const labels = JSON.parse(document.getElementById("openings-labels").textContent);
 const say = (key, vars = {}) => (labels[key] || key).replace(/%\((\w+)\)s/g, (_, n) => (n in vars ? String(vars[n]) : ""));
 let lots = [];
-const mine = new Map(); // lot id -> my waiting positions
+const mine = new Map(); // lot id -> my waiting tickets: [{position, place}]
 const queued = new Map(); // lot id -> waiting positions of everyone
 
 function el(tag, cls, text) {
@@ -21,15 +22,16 @@ function what(outcome) {
   return outcome.summary || outcome.drawn_item || "";
 }
 
+// The line moved (a room event): recompute my places from everyone's positions.
+function replace(lotId) {
+  const line = queued.get(lotId) || [];
+  const kept = (mine.get(lotId) || []).filter((t) => line.includes(t.position));
+  mine.set(lotId, kept.map((t) => ({ position: t.position, place: line.filter((p) => p <= t.position).length })));
+}
+
 function renderPlace() {
   const parts = [];
-  for (const [lotId, positions] of mine) {
-    const line = queued.get(lotId) || [];
-    for (const position of positions) {
-      if (!line.includes(position)) continue;
-      parts.push(say("place", { place: line.filter((p) => p <= position).length }));
-    }
-  }
+  for (const tickets of mine.values()) for (const t of tickets) parts.push(say("place", { place: t.place }));
   root.querySelector("[data-openings-place]").textContent = parts.join(" · ");
 }
 
@@ -42,7 +44,10 @@ async function buy(lot, button, status) {
   delete button.dataset.key;
   button.disabled = false;
   if (!res.ok) { status.textContent = problemText(res.data); return; }
-  mine.set(lot.id, [...(mine.get(lot.id) || []), res.data.position]);
+  const line = queued.get(lot.id) || [];
+  if (!line.includes(res.data.position)) queued.set(lot.id, [...line, res.data.position]);
+  mine.set(lot.id, [...(mine.get(lot.id) || []), { position: res.data.position, place: 0 }]);
+  replace(lot.id);
   status.textContent = say("bought");
   renderPlace();
 }
@@ -83,16 +88,22 @@ document.addEventListener("livestall:room", ({ detail: { type, data: event } }) 
     lots = event.openings.lots;
     for (const lot of lots) queued.set(lot.id, lot.queue.queued_positions);
     mine.clear();
-    for (const place of event.openings.places) mine.set(place.lot_id, [...(mine.get(place.lot_id) || []), place.position]);
+    for (const p of event.openings.places) mine.set(p.lot_id, [...(mine.get(p.lot_id) || []), { position: p.position, place: p.place }]);
     renderLots();
   } else if (type === "opening.lot") {
     lots = [...lots.filter((l) => l.id !== event.id), { ...event, queue: { queued_positions: [] } }];
     renderLots();
   } else if (type === "opening.queue") {
     queued.set(event.lot_id, event.queued_positions);
+    replace(event.lot_id);
     const lot = lots.find((l) => l.id === event.lot_id);
     if (lot) { lot.sold = event.sold; lot.left = event.left; }
     renderLots();
+  } else if (type === "opening.place") {
+    // Private to this viewer: their own waiting tickets of the lot, with places, from the server.
+    mine.set(event.lot_id, event.places.map((p) => ({ position: p.position, place: p.place })));
+    // After a close, keep the "refunded" / "moved" message that the room's event put there.
+    if (event.places.length || !lots.some((l) => l.id === event.lot_id && l.status === "closed")) renderPlace();
   } else if (type === "opening.result") {
     addResult(event);
   } else if (type === "opening.closed") {

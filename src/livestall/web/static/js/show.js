@@ -167,6 +167,7 @@ if (status !== "cancelled" && data.ws_url) {
     },
     onNotice(frame) {
       if (frame.type === "notice" || frame.type === "error") showError(frame.message || "");
+      else document.dispatchEvent(new CustomEvent("livestall:room", { detail: { type: frame.type, data: frame } }));
     },
   });
 }

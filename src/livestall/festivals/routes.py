@@ -1,0 +1,168 @@
+"""HTTP routes for festivals: the operator's setup, festival prices, vouchers, the leaderboard and totals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from livestall.accounts.deps import CurrentUser
+from livestall.catalog.models import Shop
+from livestall.catalog.schemas import MoneyRead
+from livestall.db import SessionDep
+from livestall.errors import Invalid
+from livestall.festivals import figures, service, vouchers
+from livestall.festivals.schemas import (
+    FestivalCreate, FestivalFigures, FestivalPage, FestivalRead, FestivalShopPage, FestivalShopRead, FestivalUpdate,
+    PriceCreate, PriceRead, RedemptionRead, ShopsAdd, VoucherCreate, VoucherPayIn, VoucherRead,
+)
+from livestall.money import Money
+from livestall.orders import service as orders
+
+router = APIRouter(prefix="/api/v1", tags=["festivals"])
+
+Top = Annotated[int, Query(ge=1, le=100)]
+Page = Annotated[int, Query(ge=1, le=10_000)]
+PerPage = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.get("/festivals", response_model=FestivalPage)
+async def list_festivals(session: SessionDep, include_ended: bool = False):
+    """Running and upcoming festivals, soonest first."""
+    items = await service.list_festivals(session=session, include_ended=include_ended)
+    return FestivalPage(items=await service.read_festivals(session=session, festivals=items))
+
+
+@router.post("/festivals", status_code=201, response_model=FestivalRead)
+async def create_festival(festival_in: FestivalCreate, user: CurrentUser, session: SessionDep):
+    """Operators: a festival with its time window and participating shops."""
+    service.check_operator(user)
+    festival = await service.do_create_festival(session=session, creator=user, festival_in=festival_in)
+    return await service.read_festival(session=session, festival=festival)
+
+
+@router.get("/festivals/{festival_id}", response_model=FestivalRead)
+async def get_festival(festival_id: int, session: SessionDep):
+    """One festival."""
+    festival = await service.get_festival(session=session, festival_id=festival_id)
+    return await service.read_festival(session=session, festival=festival)
+
+
+@router.get("/festivals/{festival_id}/shops", response_model=FestivalShopPage)
+async def list_shops(festival_id: int, session: SessionDep, page: Page = 1, per_page: PerPage = 100):
+    """The shops taking part, by id."""
+    festival = await service.get_festival(session=session, festival_id=festival_id)
+    rows, total = await service.list_shops(session=session, festival=festival, page=page, per_page=per_page)
+    return FestivalShopPage(items=[FestivalShopRead(shop_id=i, name=n) for i, n in rows], total=total, page=page,
+                            per_page=per_page)
+
+
+@router.patch("/festivals/{festival_id}", response_model=FestivalRead)
+async def update_festival(festival_id: int, festival_in: FestivalUpdate, user: CurrentUser, session: SessionDep):
+    """Operators: rename a festival or move its window."""
+    service.check_operator(user)
+    festival = await service.get_festival(session=session, festival_id=festival_id)
+    festival = await service.do_update_festival(session=session, festival=festival, festival_in=festival_in)
+    return await service.read_festival(session=session, festival=festival)
+
+
+@router.post("/festivals/{festival_id}/shops", response_model=FestivalRead)
+async def add_shops(festival_id: int, shops_in: ShopsAdd, user: CurrentUser, session: SessionDep):
+    """Operators: shops join the festival."""
+    service.check_operator(user)
+    festival = await service.get_festival(session=session, festival_id=festival_id)
+    festival = await service.do_add_shops(session=session, festival=festival, shop_ids=shops_in.shop_ids)
+    return await service.read_festival(session=session, festival=festival)
+
+
+@router.delete("/festivals/{festival_id}/shops/{shop_id}", response_model=FestivalRead)
+async def remove_shop(festival_id: int, shop_id: int, user: CurrentUser, session: SessionDep):
+    """Operators: a shop leaves the festival, with its festival prices."""
+    service.check_operator(user)
+    festival = await service.get_festival(session=session, festival_id=festival_id)
+    festival = await service.do_remove_shop(session=session, festival=festival, shop_id=shop_id)
+    return await service.read_festival(session=session, festival=festival)
+
+
+@router.get("/festivals/{festival_id}/prices", response_model=list[PriceRead])
+async def list_prices(festival_id: int, session: SessionDep, shop_id: int | None = None):
+    """A festival's prices (of one shop when asked)."""
+    festival = await service.get_festival(session=session, festival_id=festival_id)
+    return await service.list_prices(session=session, festival=festival, shop_id=shop_id)
+
+
+@router.post("/festivals/{festival_id}/prices", status_code=201, response_model=PriceRead)
+async def create_price(festival_id: int, price_in: PriceCreate, user: CurrentUser, session: SessionDep):
+    """The shop's members or operators: a product's festival price or discount, inside the window."""
+    festival = await service.get_festival(session=session, festival_id=festival_id)
+    product, shop = await service.get_priced_product(session=session, festival=festival,
+                                                     product_id=price_in.product_id)
+    service.check_shop_or_operator(user, shop)
+    return await service.do_create_price(session=session, festival=festival, product=product, creator=user,
+                                         price_in=price_in)
+
+
+@router.delete("/festival-prices/{festival_price_id}", status_code=204)
+async def delete_price(festival_price_id: int, user: CurrentUser, session: SessionDep):
+    """The shop's members or operators: remove a festival price."""
+    price = await service.get_price(session=session, price_id=festival_price_id)
+    service.check_shop_or_operator(user, await session.get(Shop, price.shop_id))
+    await service.do_delete_price(session=session, price=price)
+
+
+@router.get("/festivals/{festival_id}/vouchers", response_model=list[VoucherRead])
+async def list_vouchers(festival_id: int, user: CurrentUser, session: SessionDep):
+    """Operators: every voucher of the festival; shop members: their shops' vouchers."""
+    festival = await service.get_festival(session=session, festival_id=festival_id)
+    return await vouchers.list_vouchers(session=session, festival=festival, user=user)
+
+
+@router.post("/festivals/{festival_id}/vouchers", status_code=201, response_model=VoucherRead)
+async def create_voucher(festival_id: int, voucher_in: VoucherCreate, user: CurrentUser, session: SessionDep):
+    """Operators: a platform voucher; a participating shop's members: the shop's own voucher."""
+    festival = await service.get_festival(session=session, festival_id=festival_id)
+    shop = None
+    if voucher_in.shop_id is not None:
+        shop = await session.get(Shop, voucher_in.shop_id)
+        if shop is None:
+            raise Invalid.field("shop_id", "existing_shop", f"no shop {voucher_in.shop_id}")
+    vouchers.check_can_issue(user, shop)
+    return await vouchers.do_create_voucher(session=session, festival=festival, creator=user, shop=shop,
+                                            voucher_in=voucher_in)
+
+
+@router.post("/orders/{order_id}/pay-with-voucher", response_model=RedemptionRead)
+async def pay_with_voucher(order_id: int, pay_in: VoucherPayIn, request: Request, user: CurrentUser,
+                           session: SessionDep):
+    """The buyer: pay a reserved order from the wallet, less a festival voucher's discount."""
+    order = await orders.get_order(session=session, order_id=order_id)
+    orders.check_buyer(order=order, user=user)
+    redemption = await vouchers.do_pay_with_voucher(
+        session=session, order=order, buyer=user, code=pay_in.code,
+        commission_bps=request.app.state.settings.commission_bps)
+    voucher = await session.get(vouchers.Voucher, redemption.voucher_id)
+
+    def money(amount: int) -> MoneyRead:
+        return MoneyRead(**Money(amount, order.currency).as_dict())
+
+    return RedemptionRead(order_id=order.id, order_status=order.status, code=voucher.code,
+                          total=money(order.total_minor), discount=money(redemption.discount_minor),
+                          paid=money(redemption.paid_minor),
+                          funded_by=f"shop:{voucher.shop_id}" if voucher.shop_id else "platform")
+
+
+@router.get("/festivals/{festival_id}/leaderboard", response_model=FestivalFigures)
+async def leaderboard(festival_id: int, request: Request, session: SessionDep, top: Top = 20):
+    """Anyone: the countdown, the festival's GMV and the shops ranked by GMV (a few seconds old at most)."""
+    festival = await service.get_festival(session=session, festival_id=festival_id)
+    return await figures.get_figures(session=session, festival=festival, top=top,
+                                     fx_per_usd=request.app.state.settings.fx_per_usd)
+
+
+@router.get("/festivals/{festival_id}/totals", response_model=FestivalFigures)
+async def totals(festival_id: int, request: Request, user: CurrentUser, session: SessionDep, top: Top = 100):
+    """Operators, for the dashboard: the festival's GMV, orders and units, computed now."""
+    service.check_operator(user)
+    festival = await service.get_festival(session=session, festival_id=festival_id)
+    return await figures.compute_figures(session=session, festival=festival, top=top,
+                                         fx_per_usd=request.app.state.settings.fx_per_usd)

@@ -1,0 +1,137 @@
+"""Vouchers: issued by the platform or a shop, redeemed when a buyer pays an order, funded by the issuer.
+
+Paying with a voucher is two balanced transfers in one transaction. First the buyer's wallet pays
+what is left to pay and the issuer funds the discount, into the voucher clearing account; then the
+order's ordinary payment moves the whole total from there to the shop and the platform's commission.
+The seller is paid as for any order; a shop's own voucher is funded from that shop's revenue, a
+platform voucher from the platform's festival subsidy account.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livestall.accounts.models import User
+from livestall.catalog.models import Shop, ShopMember
+from livestall.db import utcnow
+from livestall.errors import Conflict, Forbidden, Invalid
+from livestall.festivals.models import Festival, Voucher, VoucherRedemption
+from livestall.festivals.schemas import VoucherCreate
+from livestall.festivals.service import status_of, takes_part
+from livestall.ledger import flows
+from livestall.ledger.service import PLATFORM, Account, get_account, post_transfer, shop_key
+from livestall.money import Money
+from livestall.orders.models import Order
+from livestall.orders.service import do_mark_paid
+
+PROVIDER = "voucher"  # the orders' payment_provider: a refund is owed back through the voucher clearing
+SUBSIDY_KIND = "festival_subsidy"
+VOUCHERS = Voucher.__table__
+
+
+def check_can_issue(user: User, shop: Shop | None) -> None:
+    """Operators issue platform vouchers; a shop's members issue the shop's own."""
+    if shop is None:
+        if not user.has_role("operator"):
+            raise Forbidden("only operators issue platform vouchers")
+    elif shop.member_role(user.id) is None:
+        raise Forbidden("only the shop's owners and staff issue its vouchers")
+
+
+async def do_create_voucher(*, session: AsyncSession, festival: Festival, creator: User, shop: Shop | None,
+                            voucher_in: VoucherCreate) -> Voucher:
+    """A voucher of the festival, in the festival's currency (or the shop's, for a shop's voucher)."""
+    if shop is not None and not await takes_part(session=session, festival_id=festival.id, shop_id=shop.id):
+        raise Invalid.field("shop_id", "participating_shop", "the shop does not take part in this festival")
+    code = voucher_in.code.upper()
+    if await session.scalar(select(Voucher.id).where(Voucher.code == code)):
+        raise Conflict.field("code", "unique", f"{code} is already a voucher code")
+    voucher = Voucher(festival_id=festival.id, shop_id=shop.id if shop else None, code=code,
+                      amount_off_minor=voucher_in.amount_off_minor, percent_off=voucher_in.percent_off,
+                      currency=shop.currency if shop else festival.currency, min_spend_minor=voucher_in.min_spend_minor,
+                      per_user_limit=voucher_in.per_user_limit, max_uses=voucher_in.max_uses, uses=0,
+                      created_by_id=creator.id)
+    session.add(voucher)
+    await session.flush()
+    return voucher
+
+
+async def list_vouchers(*, session: AsyncSession, festival: Festival, user: User) -> list[Voucher]:
+    """The festival's vouchers an operator sees (all) or a shop member sees (their shops')."""
+    query = select(Voucher).where(Voucher.festival_id == festival.id)
+    if not user.has_role("operator"):
+        mine = select(ShopMember.shop_id).where(ShopMember.user_id == user.id)
+        query = query.where(Voucher.shop_id.in_(mine))
+    return list(await session.scalars(query.order_by(Voucher.id)))
+
+
+def discount_of(voucher: Voucher, total_minor: int) -> int:
+    """What the voucher takes off a total: never more than the total."""
+    if voucher.amount_off_minor is not None:
+        return min(voucher.amount_off_minor, total_minor)
+    return total_minor * (voucher.percent_off or 0) // 100  # rounded down to the whole minor unit
+
+
+async def funder_account(session: AsyncSession, voucher: Voucher, currency: str) -> Account:
+    """Who pays for the discount: the issuing shop's revenue, or the platform's festival subsidy."""
+    if voucher.shop_id is not None:
+        return await get_account(session, "shop_revenue", shop_key(voucher.shop_id), currency)
+    return await get_account(session, SUBSIDY_KIND, PLATFORM, currency)
+
+
+async def _check_usable(session: AsyncSession, voucher: Voucher, order: Order, buyer: User, now: datetime) -> None:
+    festival = await session.get(Festival, voucher.festival_id)
+    if status_of(festival, now) != "running":
+        raise Conflict.field("code", "festival_running", f"the festival is {status_of(festival, now)}")
+    if not await takes_part(session=session, festival_id=festival.id, shop_id=order.shop_id):
+        raise Invalid.field("code", "participating_shop", "the order's shop does not take part in this festival")
+    if voucher.shop_id is not None and voucher.shop_id != order.shop_id:
+        raise Invalid.field("code", "voucher_shop", "this voucher is only for another shop's orders")
+    if voucher.currency != order.currency:
+        raise Invalid.field("code", "voucher_currency", f"this voucher is for orders in {voucher.currency}")
+    if order.total_minor < voucher.min_spend_minor:
+        minimum = Money(voucher.min_spend_minor, voucher.currency).format()
+        raise Invalid.field("code", "min_spend", f"needs an order of at least {minimum}")
+    used = await session.scalar(select(func.count()).select_from(VoucherRedemption).where(
+        VoucherRedemption.voucher_id == voucher.id, VoucherRedemption.user_id == buyer.id,
+        VoucherRedemption.reversed_at.is_(None)))
+    if (used or 0) >= voucher.per_user_limit:
+        raise Conflict.field("code", "per_user_limit", f"used {used} times already, the most allowed per buyer")
+
+
+async def do_pay_with_voucher(*, session: AsyncSession, order: Order, buyer: User, code: str, commission_bps: int,
+                              now: datetime | None = None) -> VoucherRedemption:
+    """Pay a reserved order from the buyer's wallet, less the voucher's discount, which its issuer funds."""
+    now = now or utcnow()
+    voucher = await session.scalar(select(Voucher).where(Voucher.code == code.strip().upper()))
+    if voucher is None:
+        raise Invalid.field("code", "known_voucher", "no such voucher")
+    if order.status != "reserved":
+        raise Conflict.field("status", "not_paid", f"a {order.status} order cannot be paid")
+    # The conditional increment takes the voucher's row lock first: uses and the per-buyer count are
+    # then read and changed by one payment at a time, so neither cap can be overrun by a race.
+    taken = await session.execute(update(VOUCHERS).where(
+        VOUCHERS.c.id == voucher.id, (VOUCHERS.c.max_uses.is_(None)) | (VOUCHERS.c.uses < VOUCHERS.c.max_uses))
+        .values(uses=VOUCHERS.c.uses + 1))
+    if taken.rowcount != 1:
+        raise Conflict.field("code", "total_cap", "this voucher has been used up")
+    await _check_usable(session, voucher, order, buyer, now)
+    discount = discount_of(voucher, order.total_minor)
+    paid = order.total_minor - discount
+    clearing = await flows.clearing_account(session, PROVIDER, order.currency)
+    wallet = await flows.wallet_account(session, buyer.id, order.currency)
+    funder = await funder_account(session, voucher, order.currency)
+    await post_transfer(session, kind="voucher_redemption", reference=f"order:{order.id}:voucher", order_id=order.id,
+                        legs=[(wallet, -paid), (funder, -discount), (clearing, order.total_minor)],
+                        memo=f"voucher {voucher.code} on order {order.ref}", created_by_id=buyer.id)
+    await do_mark_paid(session=session, order=order, provider=PROVIDER, source=clearing,
+                       commission_bps=commission_bps, now=now)
+    redemption = VoucherRedemption(voucher_id=voucher.id, order_id=order.id, user_id=buyer.id,
+                                   discount_minor=discount, paid_minor=paid, currency=order.currency, created_at=now)
+    session.add(redemption)
+    await session.flush()
+    await session.refresh(voucher)
+    return redemption

@@ -1,0 +1,71 @@
+"""The insights service of a process: records viewer sessions from the room, samples viewers, rolls up metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from livestall.insights.recorder import Sampler, SessionRecorder
+from livestall.insights.rollup import do_rollup
+
+log = logging.getLogger("livestall.insights")
+
+ROLLUP_INTERVAL_S = 60
+
+
+@dataclass
+class InsightsRuntime:
+    """What the routes reach: the session recorder and the sampler of this process."""
+
+    recorder: SessionRecorder
+    sampler: Sampler | None
+
+    async def refresh(self) -> int:
+        """Write what is buffered and take a sample now; returns the viewers sampled."""
+        await self.recorder.flush()
+        return await self.sampler.sample() if self.sampler is not None else 0
+
+
+async def rollup_once(app) -> int:
+    """One rollup pass in its own transaction."""
+    settings = app.state.settings
+    async with app.state.sessionmaker() as session, session.begin():
+        return await do_rollup(session=session, report_currency=settings.default_currency,
+                               fx_per_usd=settings.fx_per_usd)
+
+
+async def _rollup_forever(app) -> None:
+    while True:
+        await asyncio.sleep(ROLLUP_INTERVAL_S)
+        try:
+            await rollup_once(app)
+        except Exception:  # another process rolling up the same shows, or a busy database: next pass
+            log.exception("insights rollup failed")
+
+
+@asynccontextmanager
+async def insights(app):
+    """Record the rooms' joins and leaves, sample viewers and roll up metrics for the app's lifetime."""
+    maker = app.state.sessionmaker
+    recorder = SessionRecorder(maker)
+    room = getattr(app.state, "room_handler", None)
+    if room is not None:
+        room.join_hooks.append(recorder.joined)
+        room.leave_hooks.append(recorder.left)
+    gateway = getattr(app.state, "gateway", None)
+    sampler = Sampler(maker, gateway) if gateway is not None else None
+    app.state.insights = InsightsRuntime(recorder, sampler)
+    recorder.start()
+    tasks = [asyncio.create_task(_rollup_forever(app), name="insights-rollup")]
+    if sampler is not None:
+        tasks.append(asyncio.create_task(sampler.run(), name="insights-sampler"))
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        recorder.close_all()  # the rooms close after this service: their viewers leave now
+        await recorder.stop()

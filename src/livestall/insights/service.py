@@ -1,0 +1,75 @@
+"""The insights services the routes and pages call: checked reads of dashboards and figures, and a refresh."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livestall.accounts.models import User
+from livestall.db import utcnow
+from livestall.errors import Invalid, NotFound
+from livestall.insights import access
+from livestall.insights.dashboard import FIGURES, get_dashboard, get_window_totals  # noqa: F401 (re-exported)
+from livestall.insights.metrics import figures_view, get_show_figures, get_show_metrics  # noqa: F401
+from livestall.insights.sellers import get_rollup
+from livestall.insights.window import Window, make_window
+from livestall.shows.models import Show
+
+CSV_TABLES = ("days", "shows", "hosts", "shops")
+
+
+def window_of(*, start: date | None, end: date | None, market: str | None = None, language: str | None = None,
+              default_days: int = 7) -> Window:
+    """The checked window of a request (default: the last week, today included)."""
+    return make_window(start=start, end=end, market=market, language=language, today=utcnow().date(),
+                       default_days=default_days)
+
+
+async def get_operator_dashboard(*, session: AsyncSession, user: User, window: Window, report_currency: str) -> dict:
+    """The operator dashboard for the window."""
+    access.check_operator(user)
+    return await get_dashboard(session=session, window=window, now=utcnow(), report_currency=report_currency)
+
+
+def dashboard_csv(dashboard: dict, table: str) -> str:
+    """One table of the dashboard as CSV: per day, market and language, or the top shows, hosts or shops."""
+    if table not in CSV_TABLES:
+        raise Invalid.field("table", "one_of", f"must be one of {', '.join(CSV_TABLES)}")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    money = f"gmv_minor_{dashboard['report_currency'].lower()}"
+    names = [n if n != "gmv_minor" else money for n in FIGURES]
+    if table == "days":
+        writer.writerow(["day", "market", "language", *names])
+        for row in dashboard["by_day_market_language"]:
+            writer.writerow([row["day"], row["market"], row["language"], *(row[n] for n in FIGURES)])
+    else:
+        head = ["id", "name", *(["market", "language"] if table == "shows" else [])]
+        writer.writerow([*head, *names])
+        for row in dashboard[f"top_{table}"]:
+            writer.writerow([row[h] for h in head] + [row[n] for n in FIGURES])
+    return out.getvalue()
+
+
+async def get_checked_show_metrics(*, session: AsyncSession, user: User, show_id: int) -> dict:
+    """One show's figures, for its host, its shop's people and operators."""
+    show = await session.get(Show, show_id)
+    if show is None:
+        raise NotFound(f"no show {show_id}")
+    await access.check_show_figures(session=session, show=show, user=user)
+    return await get_show_metrics(session, show_id=show_id)
+
+
+async def get_shop_figures(*, session: AsyncSession, user: User, shop_id: int, window: Window) -> dict:
+    """A shop's figures by day and by show, for the people who run it and operators."""
+    await access.check_shop_figures(session=session, shop_id=shop_id, user=user)
+    return {"shop_id": shop_id, **await get_rollup(session=session, window=window, shop_id=shop_id)}
+
+
+async def get_host_figures(*, session: AsyncSession, user: User, host_id: int, window: Window) -> dict:
+    """A host's figures by day and by show, for the host and operators."""
+    access.check_host_figures(host_id=host_id, user=user)
+    return {"host_id": host_id, **await get_rollup(session=session, window=window, host_id=host_id)}

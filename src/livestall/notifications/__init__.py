@@ -1,0 +1,1 @@
+"""Follows turned into news: in-app notifications, Web Push and email, and their fan-out."""

@@ -1,0 +1,99 @@
+"""Notifications, per-user channel settings, push subscriptions, fan-out jobs and the push/email outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from livestall.db import Base, UTCDateTime, utcnow
+
+KINDS = ("go_live", "reminder")
+CHANNELS = ("in_app", "push", "email")
+# Without a row of settings a user gets the feed and push, and no email until they ask for it.
+DEFAULT_CHANNELS = {"in_app": True, "push": True, "email": False}
+
+
+class Notification(Base):
+    """One thing one user is told about one show; at most one per (user, kind, show)."""
+
+    __tablename__ = "notifications"
+    # Show first: a fan-out chunk reads one show's notifications over a range of user ids.
+    __table_args__ = (UniqueConstraint("show_id", "kind", "user_id", name="uq_notifications_show_kind_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)  # title, host and shop names, for the feed
+    in_app: Mapped[bool] = mapped_column(Boolean, default=True)  # shown in the feed (the user's setting then)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NotificationSetting(Base):
+    """One user's channels for one kind of notification."""
+
+    __tablename__ = "notification_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    in_app: Mapped[bool] = mapped_column(Boolean, default=True)
+    push: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PushSubscription(Base):
+    """A browser's Web Push subscription (from PushManager.subscribe)."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotificationJob(Base):
+    """A durable fan-out: the audience of one source for one show, walked in chunks by follower id."""
+
+    __tablename__ = "notification_jobs"
+    __table_args__ = (UniqueConstraint("kind", "show_id", "source", name="uq_notification_jobs_kind_show_source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # "host:ID", "shop:ID" or "reminders"
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending | done
+    cursor: Mapped[int] = mapped_column(Integer, default=0)  # the last user id done
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NotificationOutbox(Base):
+    """A push or an email still to send for a notification, retried a few times."""
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (UniqueConstraint("notification_id", "channel", "target", name="uq_notification_outbox_target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # push | email
+    target: Mapped[str] = mapped_column(String(1000))  # push subscription id, or email address
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,114 @@
+"""Fulfilment: what was inside becomes an order owned by the buyer, shipped as is or set into jewellery."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livestall.accounts.models import User
+from livestall.catalog.models import Product
+from livestall.db import utcnow
+from livestall.errors import Conflict, Invalid, NotFound
+from livestall.ledger.flows import wallet_account
+from livestall.money import Money
+from livestall.openings.models import OpeningLot, OpeningTicket
+from livestall.openings.schemas import FulfilmentIn
+from livestall.openings.service import LOTS, audit
+from livestall.orders.models import Order
+from livestall.orders.service import do_mark_paid
+from livestall.orders.settle import new_ref
+from livestall.orders.stock import take_units
+
+TICKETS = OpeningTicket.__table__
+# A fulfilment order whose order was cancelled or expired may be chosen again.
+REOPENS = ("cancelled", "expired")
+
+
+async def contents_product(session: AsyncSession, lot: OpeningLot) -> Product:
+    """The archived product that ships a lot's contents (never for sale), made on first use."""
+    if lot.contents_product_id is not None:
+        return await session.get(Product, lot.contents_product_id)
+    # The lot's row lock: two buyers choosing at once make one product, not two.
+    await session.execute(update(LOTS).where(LOTS.c.id == lot.id).values(sold=LOTS.c.sold))
+    await session.refresh(lot)
+    if lot.contents_product_id is not None:
+        return await session.get(Product, lot.contents_product_id)
+    product = Product(shop_id=lot.shop_id, title=f"{lot.title}: opened on camera"[:200],
+                      description=lot.description, category="openings", sku=f"OPENING-LOT-{lot.id}",
+                      price_minor=lot.price_minor, currency=lot.currency, stock=0, status="archived", options=[])
+    session.add(product)
+    await session.flush()
+    lot.contents_product_id = product.id
+    return product
+
+
+def _new_order(ticket: OpeningTicket, lot: OpeningLot, buyer: User, product: Product, unit_minor: int,
+               shipping: dict, status: str) -> Order:
+    now = utcnow()
+    key = f"opening:{ticket.id}:{uuid.uuid4().hex[:12]}"
+    return Order(ref=new_ref(), buyer_id=buyer.id, shop_id=lot.shop_id, show_id=ticket.show_id,
+                 product_id=product.id, quantity=1, unit_price_minor=unit_minor, total_minor=unit_minor,
+                 currency=product.currency, status=status, shipping=shipping, idempotency_key=key,
+                 request_hash=hashlib.sha256(key.encode()).hexdigest(), reserved_until=now + timedelta(minutes=15),
+                 payment_provider="opening" if status == "paid" else None, paid_at=now if status == "paid" else None)
+
+
+async def do_choose_fulfilment(*, session: AsyncSession, ticket: OpeningTicket, buyer: User, choice: FulfilmentIn,
+                               commission_bps: int) -> tuple[OpeningTicket, Order]:
+    """Ship what was inside (an order already paid by the ticket), or buy the lot's jewellery setting on top."""
+    if ticket.buyer_id != buyer.id:
+        raise NotFound(f"no ticket {ticket.id}")
+    lot = await session.get(OpeningLot, ticket.lot_id)
+    addon = await session.get(Product, lot.addon_product_id) if lot.addon_product_id else None
+    if choice.choice == "jewellery":
+        if addon is None:
+            raise Invalid.field("choice", "addon_offered", "this lot offers no jewellery setting")
+        if choice.currency is not None and choice.currency != addon.currency:
+            raise Invalid.field("currency", "matches_price_currency", f"the setting is priced in {addon.currency}")
+    # The ticket's row lock: a double click waits here and then finds the first choice made.
+    await session.execute(update(TICKETS).where(TICKETS.c.id == ticket.id).values(status=TICKETS.c.status))
+    await session.refresh(ticket)
+    if ticket.status != "opened":
+        raise Conflict.field("ticket_id", "opened", "choose once your opening has been opened")
+    if ticket.order_id is not None:
+        previous = await session.get(Order, ticket.order_id)
+        if previous.status not in REOPENS:
+            raise Conflict.field("choice", "not_chosen", f"already chosen: {ticket.fulfilment} (order {previous.ref})")
+    shipping = choice.shipping.model_dump()
+    if choice.choice == "ship":
+        # Nothing more to pay: the ticket paid for the opening, and what was inside is the buyer's.
+        order = _new_order(ticket, lot, buyer, await contents_product(session, lot), 0, shipping, "paid")
+        session.add(order)
+        await session.flush()
+    else:
+        taken, _left = await take_units(session, addon.id, None, 1, utcnow())
+        if not taken:
+            raise Conflict.field("choice", "in_stock", "the jewellery setting is sold out")
+        order = _new_order(ticket, lot, buyer, addon, addon.price_minor, shipping, "reserved")
+        session.add(order)
+        await session.flush()
+        wallet = await wallet_account(session, buyer.id, addon.currency)
+        await do_mark_paid(session=session, order=order, provider="wallet", source=wallet,
+                           commission_bps=commission_bps)
+    ticket.fulfilment = choice.choice
+    ticket.shipping = shipping
+    ticket.order_id = order.id
+    audit(session, lot, "fulfilment", {"choice": choice.choice, "order_id": order.id, "order_ref": order.ref,
+                                       "total_minor": order.total_minor}, actor_id=buyer.id, ticket_id=ticket.id)
+    return ticket, order
+
+
+async def orders_of(session: AsyncSession, tickets: list[OpeningTicket]) -> dict[int, dict]:
+    """The fulfilment orders of these tickets, by order id, as the buyer sees them."""
+    ids = [t.order_id for t in tickets if t.order_id is not None]
+    if not ids:
+        return {}
+    rows = await session.execute(select(Order, Product.title).join(Product, Product.id == Order.product_id)
+                                 .where(Order.id.in_(ids)))
+    return {o.id: {"id": o.id, "ref": o.ref, "status": o.status, "product_id": o.product_id, "product_title": title,
+                   "total": Money(o.total_minor, o.currency).as_dict(),
+                   "tracking_number": o.tracking_number} for o, title in rows.all()}

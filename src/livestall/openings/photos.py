@@ -1,0 +1,110 @@
+"""Outcome photos: uploaded by the host (checked by content) or one frame grabbed from the show's live stream."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livestall.accounts.models import User
+from livestall.catalog.images import inspect_image
+from livestall.errors import Conflict, Invalid
+from livestall.media import commands
+from livestall.media.binaries import find_ffmpeg
+from livestall.media.paths import ladder_dir, show_dir
+from livestall.media.recorder import LIVE, parse_playlist
+from livestall.openings.models import OpeningLot, OpeningPhoto
+from livestall.settings import Settings
+
+SNAPSHOT_TIMEOUT_S = 15.0
+
+
+def photo_url(photo: OpeningPhoto) -> str:
+    """Where the photo is served (the app's upload mount)."""
+    return f"/media/uploads/{photo.path}"
+
+
+def photo_view(photo: OpeningPhoto) -> dict:
+    """A photo as the studio sees it: its id (to record with the outcome) and its URL."""
+    return {"id": photo.id, "lot_id": photo.lot_id, "source": photo.source, "url": photo_url(photo),
+            "content_type": photo.content_type, "width": photo.width, "height": photo.height}
+
+
+async def _store(session: AsyncSession, lot: OpeningLot, host: User, data: bytes, source: str,
+                 settings: Settings) -> OpeningPhoto:
+    content_type, ext, width, height = inspect_image(data, max_bytes=settings.max_upload_bytes,
+                                                     max_pixels=settings.max_image_pixels)
+    relative = f"openings/{lot.id}/{uuid.uuid4().hex}.{ext}"
+    target = settings.upload_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    photo = OpeningPhoto(lot_id=lot.id, source=source, path=relative, content_type=content_type,
+                         size_bytes=len(data), width=width, height=height, created_by_id=host.id)
+    session.add(photo)
+    await session.flush()
+    return photo
+
+
+async def do_upload_photo(*, session: AsyncSession, lot: OpeningLot, host: User, data: bytes,
+                          settings: Settings) -> OpeningPhoto:
+    """Keep a photo the host uploaded, if it really is an image of an accepted kind and size."""
+    return await _store(session, lot, host, data, "upload", settings)
+
+
+def newest_segment(settings: Settings, show_id: int) -> Path | None:
+    """The newest segment of the show's live HLS output (the 720p rung while a ladder runs), or None."""
+    ladder, own = ladder_dir(settings, show_id), show_dir(settings, show_id)
+    folders = [ladder / "720p", own] if (ladder / LIVE).exists() else [own]
+    for folder in folders:
+        try:
+            listed = parse_playlist((folder / LIVE).read_text())
+        except OSError:
+            continue
+        for uri, _duration, _disc in reversed(listed):
+            if (folder / uri).is_file():
+                return folder / uri
+    return None
+
+
+async def grab_frame(ffmpeg: str, segment: Path, out: Path) -> bytes:
+    """One frame of `segment` as a JPEG (the command the replay thumbnails use); b"" if ffmpeg fails."""
+    process = await asyncio.create_subprocess_exec(*commands.thumbnail(ffmpeg, segment, out),
+                                                   stdin=asyncio.subprocess.DEVNULL,
+                                                   stdout=asyncio.subprocess.DEVNULL,
+                                                   stderr=asyncio.subprocess.DEVNULL)
+    try:
+        await asyncio.wait_for(process.wait(), SNAPSHOT_TIMEOUT_S)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return b""
+    try:
+        return out.read_bytes() if process.returncode == 0 else b""
+    finally:
+        out.unlink(missing_ok=True)
+
+
+async def do_snapshot(*, session: AsyncSession, lot: OpeningLot, host: User, settings: Settings) -> OpeningPhoto:
+    """A photo of what is on camera now: the first frame of the newest live segment."""
+    ffmpeg = find_ffmpeg(settings)
+    if ffmpeg is None:
+        raise Conflict.field("source", "ffmpeg_installed", "snapshots need ffmpeg on the server; upload a photo")
+    segment = newest_segment(settings, lot.show_id)
+    if segment is None:
+        raise Conflict.field("show_id", "stream_live", "no live video to take a snapshot from; upload a photo")
+    scratch = settings.upload_dir / "openings" / f".snap-{uuid.uuid4().hex}.jpg"
+    scratch.parent.mkdir(parents=True, exist_ok=True)
+    data = await grab_frame(ffmpeg, segment, scratch)
+    if not data:
+        raise Conflict.field("show_id", "stream_live", "the live video could not be read; try again or upload")
+    return await _store(session, lot, host, data, "snapshot", settings)
+
+
+async def get_photo_for_outcome(*, session: AsyncSession, lot: OpeningLot, photo_id: int) -> OpeningPhoto:
+    """The lot's photo to record with an outcome; another lot's photo is refused by name."""
+    photo = await session.get(OpeningPhoto, photo_id)
+    if photo is None or photo.lot_id != lot.id:
+        raise Invalid.field("photo_id", "photo_of_lot", "must be a photo taken or uploaded for this lot")
+    return photo

@@ -1,0 +1,66 @@
+"""Webhook request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from livestall.validation import StrictInput
+
+EventName = Literal["show.started", "show.ended", "order.paid", "order.refunded", "opening.result"]
+
+
+class WebhookCreate(StrictInput):
+    url: str = Field(min_length=8, max_length=2000)
+    events: list[EventName] = Field(min_length=1, max_length=5)
+    description: str = Field("", max_length=200)
+
+
+class WebhookUpdate(StrictInput):
+    events: list[EventName] | None = Field(None, min_length=1, max_length=5)
+    active: bool | None = None
+    description: str | None = Field(None, max_length=200)
+
+
+class WebhookRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    owner_kind: str
+    owner_id: int
+    url: str
+    events: list[str]
+    active: bool
+    description: str
+    created_at: datetime
+
+
+class WebhookCreated(WebhookRead):
+    secret: str  # shown once: it signs every delivery
+
+
+class DeliveryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    endpoint_id: int
+    event: str
+    event_id: str
+    payload: dict
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    log: list[dict]
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryRead]
+    total: int
+    page: int
+    per_page: int

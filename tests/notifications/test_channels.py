@@ -1,0 +1,68 @@
+"""Email through a real SMTP server and Web Push to a real push endpoint, as each user's settings say."""
+
+from __future__ import annotations
+
+import json
+import os
+from email import message_from_bytes
+from email.header import decode_header, make_header
+
+import http_ece
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from tests.helpers import make_shop, make_show, register
+from tests.notifications.conftest import b64url
+from tests.notifications.support import wait_until
+from tests.webhooks.receiver import Receiver
+
+
+def test_go_live_by_email_in_the_followers_language(channels_api, mailbox):
+    box, _port = mailbox
+    api = channels_api
+    host = register(api, roles=["seller", "host"], display_name="Lucía")
+    shop = make_shop(api, host)
+    wants_email = register(api, language="fr")
+    feed_only = register(api)
+    for user in (wants_email, feed_only):
+        api.put(f"/api/v1/me/follows/host/{host.id}", headers=user.headers)
+    settings = api.put(f"/api/v1/users/{wants_email.id}/notification-settings", headers=wants_email.headers,
+                       json={"go_live": {"in_app": True, "push": False, "email": True}}).json()
+    assert settings["email_available"] and settings["push_available"]
+    show = make_show(api, host, shop["id"], title="Perles d'eau douce")
+    api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers)
+
+    mine = wait_until(lambda: [m for m in box.messages if wants_email.email in m.rcpt_tos])
+    assert len(mine) == 1
+    message = message_from_bytes(mine[0].content)
+    assert str(make_header(decode_header(message["Subject"]))) == "Lucía est en direct"
+    assert f"/shows/{show['id']}" in message.get_payload(decode=True).decode()
+    assert not [m for m in box.messages if feed_only.email in m.rcpt_tos]  # email is off by default
+
+
+def test_go_live_by_web_push_to_the_browsers_endpoint(channels_api, channels_app):
+    api = channels_api
+    host = register(api, roles=["seller", "host"], display_name="Wei")
+    shop = make_shop(api, host)
+    fan = register(api)
+    api.put(f"/api/v1/me/follows/host/{host.id}", headers=fan.headers)
+    assert api.get("/api/v1/notifications/push-key").json() == {
+        "enabled": True, "public_key": channels_app.vapid_public_key}
+    browser_key = ec.generate_private_key(ec.SECP256R1())  # what PushManager.subscribe makes in a browser
+    auth = os.urandom(16)
+    with Receiver() as push_service:
+        made = api.post("/api/v1/me/push-subscriptions", headers=fan.headers, json={
+            "endpoint": push_service.url, "keys": {
+                "p256dh": b64url(browser_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)),
+                "auth": b64url(auth)}})
+        assert made.status_code == 201, made.text
+        show = make_show(api, host, shop["id"], title="Tea tasting")
+        api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers)
+        assert wait_until(lambda: push_service.received), "no push message arrived"
+        headers, body = push_service.received[0]
+    assert headers["authorization"].startswith("vapid t=") and f"k={channels_app.vapid_public_key}" in \
+        headers["authorization"]
+    assert headers["content-encoding"] == "aes128gcm"
+    payload = json.loads(http_ece.decrypt(body, private_key=browser_key, auth_secret=auth, version="aes128gcm"))
+    assert payload["title"] == "Wei is live now" and payload["body"] == "Tea tasting"
+    assert payload["url"].endswith(f"/shows/{show['id']}")

@@ -1,0 +1,71 @@
+"""Logins and sign-ups are throttled per account and per client address, with a 429 naming the rule."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.appserver import AppProcess
+from tests.helpers import PASSWORD, unique
+
+LIMITS = {"LIVESTALL_AUTH_LOGIN_PER_ACCOUNT": "3", "LIVESTALL_AUTH_LOGIN_PER_IP": "6",
+          "LIVESTALL_AUTH_REGISTER_PER_ACCOUNT": "2", "LIVESTALL_AUTH_REGISTER_PER_IP": "4",
+          "LIVESTALL_AUTH_RATE_WINDOW_S": "600"}
+
+
+@pytest.fixture(scope="module")
+def strict(database_url, tmp_path_factory):
+    server = AppProcess(database_url=database_url, data_dir=tmp_path_factory.mktemp("strict"),
+                        env={**LIMITS, "LIVESTALL_RTMP_ENABLED": "false"}).start()
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+    server.stop()
+
+
+def _login(api, email: str, password: str = "Wrong-password-1", ip: str | None = None) -> httpx.Response:
+    headers = {"X-Forwarded-For": ip} if ip else {}  # the test client is the trusted local proxy
+    return api.post("/api/v1/auth/login", json={"email": email, "password": password}, headers=headers)
+
+
+def _refused_by(response: httpx.Response, rule: str, field: str) -> None:
+    assert response.status_code == 429, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert int(response.headers["retry-after"]) >= 1
+    problem = response.json()
+    assert problem["status"] == 429 and problem["errors"][0]["rule"] == rule and problem["errors"][0]["field"] == field
+
+
+def test_login_is_throttled_per_account_then_per_address(strict):
+    ip = "203.0.113.10"
+    email = f"{unique('victim')}@example.com"
+    registered = strict.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD,
+                                                            "display_name": "Victim"}, headers={"X-Forwarded-For": ip})
+    assert registered.status_code == 201, registered.text
+    assert [_login(strict, email, ip=ip).status_code for _ in range(3)] == [401] * 3
+    # guessing stops on the account, even with the right password, and from another address too
+    _refused_by(_login(strict, email, PASSWORD, ip=ip), "login_per_account", "email")
+    _refused_by(_login(strict, email.upper(), PASSWORD, ip="198.51.100.1"), "login_per_account", "email")
+    form = strict.post("/login", data={"email": email, "password": PASSWORD}, headers={"X-Forwarded-For": ip})
+    _refused_by(form, "login_per_account", "email")  # the web form counts against the same limit
+    # one address spreading guesses over many accounts is stopped as well
+    codes = [_login(strict, f"{unique('other')}@example.com", ip=ip).status_code for _ in range(3)]
+    assert codes == [401, 401, 401]  # 3 + 3 attempts counted on this address
+    _refused_by(_login(strict, f"{unique('other')}@example.com", ip=ip), "login_per_ip", "client")
+    assert _login(strict, f"{unique('other')}@example.com", ip="203.0.113.11").status_code == 401
+
+
+def test_sign_up_is_throttled_per_account_and_per_address(strict):
+    ip = "203.0.113.20"
+    email = f"{unique('signup')}@example.com"
+    body = {"email": email, "password": PASSWORD, "display_name": "Signup"}
+    first = strict.post("/api/v1/auth/register", json=body, headers={"X-Forwarded-For": ip})
+    again = strict.post("/api/v1/auth/register", json=body, headers={"X-Forwarded-For": ip})
+    assert first.status_code == 201 and again.status_code == 409, again.text
+    _refused_by(strict.post("/api/v1/auth/register", json=body, headers={"X-Forwarded-For": ip}),
+                "register_per_account", "email")
+    for _ in range(2):  # this address has two sign-ups left in the window
+        other = {**body, "email": f"{unique('signup')}@example.com"}
+        assert strict.post("/api/v1/auth/register", json=other, headers={"X-Forwarded-For": ip}).status_code == 201
+    other = {**body, "email": f"{unique('signup')}@example.com"}
+    _refused_by(strict.post("/api/v1/auth/register", json=other, headers={"X-Forwarded-For": ip}),
+                "register_per_ip", "client")

@@ -1,0 +1,106 @@
+"""Prometheus metrics move with what happens: room sockets and frames, purchases, request latency, media restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.helpers import register
+from tests.orders.support import buy, live_shop
+from tests.room_client import RoomClient
+
+
+def scrape(api) -> dict[tuple[str, tuple], float]:
+    """/metrics as {(sample name, sorted labels): value}."""
+    response = api.get("/metrics")
+    assert response.status_code == 200
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(response.text) for s in family.samples}
+
+
+def value(samples: dict, name: str, **labels) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def test_room_and_sales_metrics_move(api, app_server):
+    world = live_shop(api, stock=1, price_minor=5000)
+    show_id, product_id = world["show"]["id"], world["product"]["id"]
+    before = scrape(api)
+    route = {"method": "POST", "route": "/api/v1/shows/{show_id}/buy"}
+
+    with RoomClient(app_server.ws_base, show_id) as viewer:
+        during = scrape(api)
+        assert value(during, "livestall_room_connections") >= value(before, "livestall_room_connections") + 1
+        assert value(during, "livestall_room_connections_opened_total") >= \
+            value(before, "livestall_room_connections_opened_total") + 1
+        assert value(during, "livestall_rooms") >= 1
+
+        won = buy(api, register(api), show_id, product_id)
+        assert won.status_code == 201, won.text
+        late = buy(api, register(api), show_id, product_id)
+        assert late.status_code == 409, late.text
+        viewer.wait_event("product.sold_out")  # the batch reached the socket: frames were written
+        after = scrape(api)
+
+    def moved(name: str, **labels) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert moved("livestall_purchase_attempts_total", result="won") == 1
+    assert moved("livestall_purchase_attempts_total", result="sold_out") == 1
+    assert moved("livestall_purchase_units_sold_total") == 1
+    assert moved("livestall_purchase_sellouts_total") == 1
+    assert moved("livestall_purchase_batch_size_count") == 2  # two buyers, one after the other: two batches
+    assert moved("livestall_purchase_batch_size_sum") == 2
+    assert moved("livestall_purchase_batch_duration_seconds_count") == 2
+    assert moved("livestall_room_frames_sent_total") >= 1  # the sale and sold-out batches
+    assert moved("livestall_room_events_total") >= 2
+    assert moved("livestall_http_request_duration_seconds_count", **route) == 2
+    assert moved("livestall_http_requests_total", status="201", **route) == 1
+
+    # The socket is gone: the gauge comes back down.
+    deadline = time.monotonic() + 10
+    while value(scrape(api), "livestall_room_connections") > value(during, "livestall_room_connections") - 1:
+        assert time.monotonic() < deadline, "room connections gauge did not drop after the socket closed"
+        time.sleep(0.1)
+
+
+def test_media_metrics_are_exposed(api):
+    samples = scrape(api)
+    for name in ("livestall_media_live_streams", "livestall_media_transcodes", "livestall_broker_connected"):
+        assert (name, ()) in samples, name
+    assert ("livestall_media_publishes_total", (("source", "rtmp"),)) in samples
+
+
+def test_a_crashing_supervised_process_counts_restarts(tmp_path):
+    from livestall.media.supervisor import Supervised
+    from livestall.metrics import REGISTRY
+
+    def restarts() -> float:
+        return REGISTRY.get_sample_value("livestall_media_process_restarts_total", {"process": "browser-ingest"}) or 0.0
+
+    async def run() -> int:
+        process = Supervised("browser-ingest 7", ["/bin/false"], log_path=tmp_path / "ffmpeg.log").start()
+        deadline = time.monotonic() + 10
+        while process.restarts < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await process.stop()
+        return process.restarts
+
+    start = restarts()
+    count = asyncio.run(run())
+    assert count >= 2
+    assert restarts() - start == count
+
+
+def test_the_grafana_dashboard_uses_only_metrics_the_app_exposes(api):
+    dashboard = json.loads((Path(__file__).resolve().parents[1] / "deploy" / "grafana-dashboard.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel.get("targets", [])]
+    used = {name for expr in exprs for name in re.findall(r"livestall_[a-z_]+", expr)}
+    exposed = {name for name, _ in scrape(api)}
+    assert len(used) >= 15
+    assert used - exposed == set()
