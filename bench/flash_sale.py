@@ -204,8 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stock", type=int, default=1000)
     parser.add_argument("--buyers", type=int, default=5000)
     parser.add_argument("--limit", type=int, default=1, help="per-buyer limit of the flash sale (0 = none)")
-    parser.add_argument("--concurrency", type=int, default=0,
-                        help="in-process attempts in flight at once (0 = one per buyer, all buyers at once)")
+    parser.add_argument("--concurrency", type=int, default=2000, help="in-process buyers attempting at once")
     parser.add_argument("--connections", type=int, default=256, help="HTTP keep-alive connections")
     parser.add_argument("--batch", type=int, default=2000, help="largest batch")
     parser.add_argument("--baseline-attempts", type=int, default=0, help="0 = --attempts")
@@ -216,7 +215,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     args.limit = args.limit or None
-    args.concurrency = args.concurrency or args.buyers
     raise_nofile()
     results: dict = {}
     with ExitStack() as stack:
