@@ -72,6 +72,16 @@ def test_the_operator_reads_the_festival_totals(api, festival_world):
     assert w["outside"]["shop"]["id"] not in {row["shop_id"] for row in totals["leaderboard"]}
 
 
+def test_the_operator_dashboard_carries_the_festival_totals(api, festival_world):
+    w = festival_world
+    page = api.get("/insights", headers=w["operator"].headers)
+    assert page.status_code == 200, page.text
+    festivals = page.text.split("data-festival-totals", 1)[1].split("</section>", 1)[0]
+    row = festivals.split(f'data-festival-id="{w["festival"]["id"]}"', 1)[1].split("</tr>", 1)[0]
+    assert w["festival"]["name"] in row and w["big"]["shop"]["name"] in row and "CN¥" in row
+    assert w["outside"]["shop"]["name"] not in row
+
+
 def test_an_ended_or_upcoming_festival_counts_nothing_outside_its_window(api, festival_world):
     w = festival_world
     later = make_festival(api, w["operator"], [w["big"]["shop"]["id"]], starts_in=3600, name="Double 12")

@@ -92,6 +92,13 @@ async def list_festivals(*, session: AsyncSession, include_ended: bool = False, 
     return list(await session.scalars(query.order_by(Festival.starts_at, Festival.id).limit(limit)))
 
 
+async def list_festivals_between(*, session: AsyncSession, start: datetime, end: datetime,
+                                 limit: int = 20) -> list[Festival]:
+    """Festivals whose window overlaps [start, end), soonest first: the ones a dashboard window covers."""
+    return list(await session.scalars(select(Festival).where(Festival.starts_at < end, Festival.ends_at > start)
+                                      .order_by(Festival.starts_at, Festival.id).limit(limit)))
+
+
 async def _check_shops(session: AsyncSession, shop_ids: list[int]) -> list[int]:
     wanted = sorted(set(shop_ids))
     if not wanted:

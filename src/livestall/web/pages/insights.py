@@ -11,6 +11,8 @@ from sqlalchemy import select
 from livestall.catalog.models import Shop
 from livestall.db import SessionDep
 from livestall.errors import Invalid
+from livestall.festivals import figures as festival_figures
+from livestall.festivals.service import list_festivals_between
 from livestall.insights import access, service
 from livestall.money import Money
 from livestall.web.pages.common import PageDep, PageRoute, render, require_user
@@ -42,10 +44,14 @@ async def dashboard_page(page: PageDep, session: SessionDep, start: str | None =
     window = service.window_of(start=_date(start, "start"), end=_date(end, "end"), market=market, language=language)
     currency = page.settings.default_currency
     data = await service.get_operator_dashboard(session=session, user=user, window=window, report_currency=currency)
+    festivals = [await festival_figures.get_figures(session=session, festival=festival, top=3,
+                                                    fx_per_usd=page.settings.fx_per_usd)
+                 for festival in await list_festivals_between(
+                     session=session, start=window.start_at, end=window.end_at)]
     query = {k: v for k, v in {"start": window.start.isoformat(), "end": window.end.isoformat(),
                                "market": window.market, "language": window.language}.items() if v}
     return render(page, "insights/dashboard.html", {
-        "d": data, "window": window, "currency": currency, "money": lambda minor: Money(int(minor), currency),
+        "d": data, "window": window, "currency": currency, "festivals": festivals, "money": lambda minor: Money(int(minor), currency),
         "gmv_text": lambda minor: page.l10n.money(Money(int(minor), currency)), "csv_query": urlencode(query), "show_bars": bars(data["days"], "shows"),
         "gmv_bars": bars(data["days"], "gmv_minor"), "hour_bars": bars(data["concurrent_by_hour"], "viewers", "hour"),
     })
