@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from livestall.batching import TimedFlusher
 from livestall.chat.models import ChatMessage
 
 log = logging.getLogger("livestall.chat")
 
 
-class MessageWriter:
+class MessageWriter(TimedFlusher):
     """Buffers chat rows and inserts them together every `interval_s` (or sooner when `max_batch` fill)."""
+
+    task_name = "chat-writer"
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, interval_s: float = 0.25,
                  max_batch: int = 2000) -> None:
+        super().__init__(interval_s)
         self.sessionmaker = sessionmaker
-        self.interval_s = interval_s
         self.max_batch = max_batch
         self.pending: dict[str, dict] = {}  # message id -> row, in arrival order
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
 
     def add(self, row: dict) -> None:
         """Queue one message row (never blocks)."""
         self.pending[row["id"]] = row
         if len(self.pending) >= self.max_batch:
-            self._wake.set()
+            self.wake()
 
     def mark_deleted(self, message_id: str, by_id: int, at: datetime) -> bool:
         """Mark a queued message deleted before it is written; False if it is not queued."""
@@ -70,23 +70,3 @@ class MessageWriter:
             await session.execute(update(ChatMessage).where(ChatMessage.id == message_id)
                                   .values(deleted_at=at, deleted_by_id=by_id))
 
-    async def run(self) -> None:
-        """Flush on a timer until cancelled, then flush what is left."""
-        try:
-            while True:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.interval_s)
-                except TimeoutError:
-                    pass
-                self._wake.clear()
-                await self.flush()
-        finally:
-            await asyncio.shield(self.flush())
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="chat-writer")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from livestall.batching import TimedFlusher
 from livestall.db import utcnow
 from livestall.insights.models import ViewerSample, ViewerSession
 from livestall.shows.models import Show
@@ -25,19 +26,19 @@ def new_session_id() -> str:
     return f"{time.time_ns():016x}{os.urandom(6).hex()}"
 
 
-class SessionRecorder:
+class SessionRecorder(TimedFlusher):
     """Buffers viewer joins (new rows) and leaves (their end times) and writes them together on a timer."""
+
+    task_name = "insights-sessions"
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, interval_s: float = 1.0,
                  max_batch: int = 5000) -> None:
+        super().__init__(interval_s)
         self.sessionmaker = sessionmaker
-        self.interval_s = interval_s
         self.max_batch = max_batch
         self.joins: dict[str, dict] = {}  # session id -> row not yet written
         self.leaves: dict[str, datetime] = {}  # session id (already written) -> left_at
         self.open: dict[tuple[int, int], str] = {}  # (show id, connection id) -> session id
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
 
     def joined(self, show_id: int, conn) -> None:
         """A viewer's socket joined a show's room (never blocks)."""
@@ -73,7 +74,7 @@ class SessionRecorder:
 
     def _maybe_wake(self) -> None:
         if len(self.joins) + len(self.leaves) >= self.max_batch:
-            self._wake.set()
+            self.wake()
 
     async def flush(self) -> None:
         """Write the queued joins, then the queued leaves, in one transaction."""
@@ -98,26 +99,6 @@ class SessionRecorder:
             for key, value in leaves.items():
                 self.leaves.setdefault(key, value)
 
-    async def run(self) -> None:
-        """Flush on a timer until cancelled, then flush what is left."""
-        try:
-            while True:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.interval_s)
-                except TimeoutError:
-                    pass
-                self._wake.clear()
-                await self.flush()
-        finally:
-            await asyncio.shield(self.flush())
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="insights-sessions")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
 
 
 def bucket(now: datetime, interval_s: int = SAMPLE_INTERVAL_S) -> datetime:
