@@ -11,6 +11,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from livestall.cluster import postgres_bin_dir
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -31,15 +33,6 @@ def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> 
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
-
-
-def postgres_bin_dir() -> Path | None:
-    """Where initdb and pg_ctl live, if the PostgreSQL server is installed."""
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
-    return candidates[0].parent if candidates else None
 
 
 @contextmanager
