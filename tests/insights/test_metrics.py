@@ -81,6 +81,10 @@ def test_the_metrics_of_a_scripted_show_come_out_as_expected(api, scripted):
     assert metrics["status"] == "ended" and max(metrics["concurrent_per_minute"]) == 3
     live_s = 3 * max(1, len(metrics["concurrent_per_minute"])) * 60
     assert 0 < metrics["watch_seconds"] <= live_s
+    operator = scripted["operator"]  # the show's own counters follow the rollup
+    assert api.post("/api/v1/insights/refresh", headers=operator.headers).status_code == 200
+    shown = api.get(f"/api/v1/shows/{show['id']}").json()
+    assert (shown["peak_viewers"], shown["unique_viewers"]) == (3, 3)
 
 
 def test_only_the_shows_people_and_operators_read_its_figures(api, scripted):

@@ -113,6 +113,8 @@ async def do_rollup(*, session: AsyncSession, report_currency: str, fx_per_usd: 
         rows = [metrics_row(f, final=f.show.status == "ended" and f.show.ended_at is not None
                             and f.show.ended_at <= now - SETTLE, now=now, report_currency=report_currency,
                             fx_per_usd=fx_per_usd) for f in figures]
+        for f in figures:  # the show's own counters, as its page and listings show them
+            f.show.peak_viewers, f.show.unique_viewers = f.viewers.peak, f.viewers.unique
         # Replace rather than upsert: the same two statements on SQLite and PostgreSQL.
         await session.execute(delete(ShowMetrics).where(ShowMetrics.show_id.in_([s.id for s in batch])))
         await session.execute(insert(ShowMetrics), rows)
