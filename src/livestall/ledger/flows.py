@@ -37,8 +37,9 @@ async def post_order_payment(bind: Bind, order: Order, source: Account, *, commi
     )
 
 
-async def post_order_refund(bind: Bind, order: Order, *, created_by_id: int | None = None) -> int:
-    """Undo the order's payment exactly: back to the wallet it came from, or owed back through the provider."""
+async def post_order_refund(bind: Bind, order: Order, *, created_by_id: int | None = None) -> int | None:
+    """Undo the order's payment exactly: back to the wallet it came from, or owed back through the provider.
+    None when nothing was paid (a free order, such as an opening's contents): no money moves back."""
     paid = await bind.execute(
         select(ACCOUNTS.c.id, ACCOUNTS.c.kind, ACCOUNTS.c.owner_key, ACCOUNTS.c.currency, ENTRIES.c.amount_minor)
         .join(ENTRIES, ENTRIES.c.account_id == ACCOUNTS.c.id).join(TRANSFERS, TRANSFERS.c.id == ENTRIES.c.transfer_id)
@@ -49,6 +50,8 @@ async def post_order_refund(bind: Bind, order: Order, *, created_by_id: int | No
         if amount > 0:
             legs.append((Account(account_id, kind, owner_key, currency), -amount))
             total += amount
+    if not total:
+        return None
     if order.payment_provider == "wallet":
         back = await wallet_account(bind, order.buyer_id, order.currency)
     else:

@@ -114,7 +114,7 @@ async def do_cancel(*, session: AsyncSession, order: Order, by: User) -> Order:
     was = order.status
     await _move(session, order, ("reserved", "paid"), "cancelled", "cancellable", closed_at=now)
     await _release(session, order, now)
-    if was == "paid" and order.total_minor:  # a free order (an opening's contents) moved no money
+    if was == "paid":
         await flows.post_order_refund(session, order, created_by_id=by.id)
         await notification_hooks.on_order_refunded(session, order)
     return order
@@ -136,8 +136,7 @@ async def do_deliver(*, session: AsyncSession, order: Order) -> Order:
 async def do_refund(*, session: AsyncSession, order: Order, by: User) -> Order:
     """Refund a shipped or delivered order (a paid one not yet shipped is cancelled instead)."""
     await _move(session, order, ("shipped", "delivered"), "refunded", "refundable", closed_at=utcnow())
-    if order.total_minor:
-        await flows.post_order_refund(session, order, created_by_id=by.id)
+    await flows.post_order_refund(session, order, created_by_id=by.id)
     await notification_hooks.on_order_refunded(session, order)
     return order
 
