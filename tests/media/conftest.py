@@ -13,7 +13,9 @@ from tests.media.support import CHROMIUM, CHROMIUM_ARGS, have_media_tools, make_
 GRACE_S = 3.0
 
 
-@pytest.fixture(scope="session")
+# Package scope: stopped once the video tests are done. It shares the session's database, and a second
+# app left running would race the shared server's order clock and announce in rooms nobody watches.
+@pytest.fixture(scope="package")
 def media_server(database_url, tmp_path_factory):
     """The app with nginx-rtmp supervised; RTMP on a free port so that runs never collide."""
     missing = have_media_tools()
