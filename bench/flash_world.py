@@ -1,5 +1,6 @@
 """Seeds a flash-sale world straight into the database: buyers with login tokens and funded wallets,
-a live show, a pinned product on a flash sale, and a plain product for the baseline."""
+a live show, a pinned product on a flash sale, a plain product for the baseline, and a small warm-up
+flash sale of that plain product."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from livestall.accounts.models import LoginSession, User, UserRole
 from livestall.catalog.models import Product, Shop, ShopMember
@@ -17,6 +18,7 @@ from livestall.orders.models import FlashSale
 from livestall.shows.models import Show, ShowPin
 
 PRICE = 9900
+WARMUP_UNITS = 10
 
 
 @dataclass
@@ -24,6 +26,7 @@ class World:
     show_id: int = 0
     product_id: int = 0
     flash_sale_id: int = 0
+    warmup_flash_sale_id: int = 0
     baseline_product_id: int = 0
     shop_id: int = 0
     buyer_ids: list[int] = field(default_factory=list)
@@ -31,8 +34,9 @@ class World:
 
 
 async def seed(url: str, *, buyers: int, stock: int, per_buyer_limit: int | None, wallet_minor: int = 0,
-               tag: str = "b") -> World:
-    """Create the world in one transaction; wallets are funded by one balanced operator transfer."""
+               tag: str = "b", quiesce: bool = False) -> World:
+    """Create the world in one transaction; wallets are funded by one balanced operator transfer.
+    `quiesce` then gathers statistics and checkpoints, for a measurement to start on a quiet database."""
     engine = make_engine(url)
     world = World()
     now = utcnow()
@@ -72,17 +76,37 @@ async def seed(url: str, *, buyers: int, stock: int, per_buyer_limit: int | None
                 unique_viewers=0, likes=0, created_at=now).returning(Show.__table__.c.id))).scalar_one()
             await conn.execute(insert(ShowPin.__table__).values(show_id=world.show_id, product_id=world.product_id,
                                                                 position=0, pinned_by_id=seller_id, pinned_at=now))
+            sale = {"show_id": world.show_id, "created_by_id": seller_id, "starts_at": now - timedelta(seconds=1),
+                    "ends_at": now + timedelta(minutes=20), "countdown_s": 0, "sale_price_minor": PRICE,
+                    "currency": "CNY", "per_buyer_limit": per_buyer_limit, "status": "live", "created_at": now}
             world.flash_sale_id = (await conn.execute(insert(FlashSale.__table__).values(
-                show_id=world.show_id, product_id=world.product_id, created_by_id=seller_id,
-                starts_at=now - timedelta(seconds=1), ends_at=now + timedelta(minutes=20), countdown_s=0,
-                sale_price_minor=PRICE, currency="CNY", units=stock, units_left=stock,
-                per_buyer_limit=per_buyer_limit, status="live", created_at=now)
+                product_id=world.product_id, units=stock, units_left=stock, **sale)
+                .returning(FlashSale.__table__.c.id))).scalar_one()
+            world.warmup_flash_sale_id = (await conn.execute(insert(FlashSale.__table__).values(
+                product_id=world.baseline_product_id, units=WARMUP_UNITS, units_left=WARMUP_UNITS, **sale)
                 .returning(FlashSale.__table__.c.id))).scalar_one()
             if wallet_minor:
                 await _fund(conn, world.buyer_ids, wallet_minor, tag, now)
     finally:
         await engine.dispose()
+    if quiesce:
+        await _quiesce(url)
     return world
+
+
+async def _quiesce(url: str) -> None:
+    """Leave the database as a running one would be: statistics gathered, nothing left for the
+    background workers to do in the middle of a measurement."""
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(text("VACUUM ANALYZE"))
+                await conn.execute(text("CHECKPOINT"))
+            else:
+                await conn.execute(text("ANALYZE"))
+    finally:
+        await engine.dispose()
 
 
 async def _fund(conn, buyer_ids: list[int], amount: int, tag: str, now) -> None:

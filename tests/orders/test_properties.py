@@ -25,7 +25,8 @@ from livestall.ledger.providers.wallet import WalletProvider
 from livestall.orders import service
 from livestall.orders.flash import do_end_flash_sale, get_flash_sale
 from livestall.orders.models import HOLDING, FlashSale, Order
-from livestall.orders.settle import Attempt, Offer, settle_batch
+from livestall.orders.settle import DUPLICATE, SOLD_OUT, WON, Attempt, Offer, settle_batch
+from livestall.orders.stock import OPEN_FLASH
 from tests.services import create_database
 
 STOCK, FLASH_UNITS, LIMIT = 6, 5, 2
@@ -57,6 +58,7 @@ class Selling(RuleBasedStateMachine):
         ENV.run(self._set_stock(world.product_id, STOCK))
         self.initial = STOCK + FLASH_UNITS
         self.orders: list[int] = []
+        self.won: dict[tuple[int, str], int] = {}  # (buyer, key) -> the order it made
 
     async def _set_stock(self, product_id: int, stock: int) -> None:
         async with ENV.engine.begin() as conn:
@@ -72,21 +74,46 @@ class Selling(RuleBasedStateMachine):
                 await session.rollback()
 
     @rule(buyers=st.lists(st.integers(0, 2), min_size=1, max_size=4), flash=st.booleans(),
-          quantity=st.integers(1, 3))
-    def buy(self, buyers, flash, quantity):
+          quantity=st.integers(1, 3), retry=st.integers(0, 50) | st.none(), hint=st.integers(0, 12) | st.none())
+    def buy(self, buyers, flash, quantity, retry, hint):
+        """A batch of attempts, perhaps with a key that already made an order, and any stock hint: the
+        hint only decides which statement goes first."""
         w = self.world
         offer = Offer(w.show_id, w.shop_id, w.product_id, w.flash_sale_id if flash else None,
                       9900 if flash else 19800, "CNY", LIMIT if flash else None)
         attempts = [Attempt(offer, w.buyer_ids[b], quantity, ADDRESS, uuid.uuid4().hex, "h") for b in buyers]
+        retried = list(self.won)[retry % len(self.won)] if retry is not None and self.won else None
+        if retried:
+            attempts.append(Attempt(offer, retried[0], quantity, ADDRESS, retried[1], "h"))
 
         async def settle():
             async with ENV.engine.begin() as conn:
-                return await settle_batch(conn, attempts, now=utcnow(), reservation=timedelta(minutes=15))
+                return await settle_batch(conn, attempts, now=utcnow(), reservation=timedelta(minutes=15),
+                                          units_left_before=hint)
 
         settled = ENV.run(settle())
         assert len(settled.outcomes) == len(attempts)
         assert settled.units_sold == sum(o.order["quantity"] for o in settled.outcomes if o.order)
+        on_sale = ENV.run(self._units_on_sale(flash))
+        assert all(outcome.result != SOLD_OUT or on_sale < attempt.quantity
+                   for attempt, outcome in zip(attempts, settled.outcomes)), "sold out while units were on sale"
+        if retried:
+            assert settled.outcomes[-1].result == DUPLICATE
+            assert settled.outcomes[-1].existing_order_id == self.won[retried]
+        for attempt, outcome in zip(attempts, settled.outcomes):
+            if outcome.result == WON:
+                self.won[(attempt.buyer_id, attempt.idempotency_key)] = outcome.order["id"]
         self.orders.extend(settled.order_ids)
+
+    async def _units_on_sale(self, flash: bool) -> int:
+        """Units a buyer could get now, read from the rows themselves."""
+        async with ENV.sessions() as session:
+            if flash:
+                sale = await session.get(FlashSale, self.world.flash_sale_id)
+                running = sale.status in OPEN_FLASH and sale.starts_at <= utcnow() < sale.ends_at
+                return sale.units_left if running else 0
+            product = await session.get(Product, self.world.product_id)
+            return product.stock if product.status == "active" else 0
 
     def _order_action(self, index, action):
         if not self.orders:

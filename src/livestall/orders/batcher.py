@@ -24,12 +24,13 @@ IDLE_S = 5.0  # a lane's writer stops after this long without attempts
 class Lane:
     """The queue and writer task of one offer (one stock row)."""
 
-    __slots__ = ("pending", "wake", "task")
+    __slots__ = ("pending", "wake", "task", "units_left")
 
     def __init__(self) -> None:
         self.pending: deque[tuple[Attempt, asyncio.Future]] = deque()
         self.wake = asyncio.Event()
         self.task: asyncio.Task | None = None
+        self.units_left: int | None = None  # after the last batch: a hint, the row stays the truth
 
 
 class PurchaseBatcher:
@@ -85,7 +86,7 @@ class PurchaseBatcher:
                         return
             batch = [lane.pending.popleft() for _ in range(min(self.max_batch, len(lane.pending)))]
             try:
-                settled = await self._settle([a for a, _ in batch])
+                settled = await self._settle([a for a, _ in batch], lane.units_left)
             except Exception as exc:  # the transaction rolled back: nobody got anything
                 log.exception("purchase batch failed", extra={"offer": key, "attempts": len(batch)})
                 metrics.PURCHASE_ATTEMPTS.labels("failed").inc(len(batch))
@@ -93,14 +94,16 @@ class PurchaseBatcher:
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            lane.units_left = settled.units_left
             for (_, future), outcome in zip(batch, settled.outcomes):
                 if not future.done():
                     future.set_result(outcome)
 
-    async def _settle(self, attempts: list[Attempt]) -> Settled:
+    async def _settle(self, attempts: list[Attempt], units_left_before: int | None) -> Settled:
         started = time.perf_counter()
         async with self.engine.begin() as conn:
-            settled = await settle_batch(conn, attempts, now=utcnow(), reservation=self.reservation)
+            settled = await settle_batch(conn, attempts, now=utcnow(), reservation=self.reservation,
+                                         units_left_before=units_left_before)
         metrics.observe_batch((o.result for o in settled.outcomes), time.perf_counter() - started,
                               settled.units_sold, settled.units_left)
         self.stats["batches"] += 1

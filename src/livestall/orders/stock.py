@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from livestall.catalog.models import Product
+from livestall.db import UTCDateTime
 from livestall.ledger.service import Bind
 from livestall.orders.models import FlashSale
 
@@ -15,27 +17,57 @@ FLASH = FlashSale.__table__
 OPEN_FLASH = ("scheduled", "live")
 
 
-def stock_row(product_id: int, flash_sale_id: int | None, now: datetime):
-    """(table, column, row id, extra conditions) of the row that units of this offer come from."""
+@dataclass(frozen=True)
+class StockStatements:
+    """The statements on one kind of stock row, built once: a hot path should not rebuild them per batch."""
+
+    take: object  # take :n units when at least :n are left; returns what is left
+    left: object  # units left, when the row sells now
+    give: object  # add :n units back, when the row sells now; returns what is left
+
+
+def _statements(table, column, sells_now: tuple) -> StockStatements:
+    row, units = table.c.id == bindparam("row_id"), bindparam("n_units")
+    return StockStatements(
+        take=update(table).where(row, column >= units, *sells_now).values({column: column - units}).returning(column),
+        left=select(column).where(row, *sells_now),
+        give=update(table).where(row, *sells_now).values({column: column + units}).returning(column))
+
+
+_NOW = bindparam("now", type_=UTCDateTime())
+# A flash sale sells only while it runs, whatever its status column says yet. (Two comparisons rather
+# than IN: an IN list is re-rendered at every execution.)
+FLASH_STOCK = _statements(FLASH, FLASH.c.units_left, (
+    or_(FLASH.c.status == OPEN_FLASH[0], FLASH.c.status == OPEN_FLASH[1]), FLASH.c.starts_at <= _NOW,
+    FLASH.c.ends_at > _NOW))
+PRODUCT_STOCK = _statements(PRODUCTS, PRODUCTS.c.stock, (PRODUCTS.c.status == "active",))
+
+
+def stock_row(product_id: int, flash_sale_id: int | None, now: datetime) -> tuple[StockStatements, dict]:
+    """The statements and parameters of the row that units of this offer come from."""
     if flash_sale_id is None:
-        return PRODUCTS, PRODUCTS.c.stock, product_id, (PRODUCTS.c.status == "active",)
-    # A flash sale sells only while it runs, whatever its status column says yet.
-    return FLASH, FLASH.c.units_left, flash_sale_id, (
-        FLASH.c.status.in_(OPEN_FLASH), FLASH.c.starts_at <= now, FLASH.c.ends_at > now)
+        return PRODUCT_STOCK, {"row_id": product_id}
+    return FLASH_STOCK, {"row_id": flash_sale_id, "now": now}
 
 
 async def take_units(bind: Bind, product_id: int, flash_sale_id: int | None, wanted: int,
-                     now: datetime) -> tuple[int, int]:
+                     now: datetime, *, expect_short: bool = False) -> tuple[int, int]:
     """Take up to `wanted` units: (units taken, units left). All of them when there are enough,
-    else what is left; each try is one conditional decrement, so no two takers get the same unit."""
-    table, column, row_id, conditions = stock_row(product_id, flash_sale_id, now)
+    else what is left; each try is one conditional decrement, so no two takers get the same unit.
+
+    `expect_short`: fewer than `wanted` were left last time, so read the row before trying
+    (a sold-out offer then costs one read, not a failed decrement and a read)."""
+    stock, params = stock_row(product_id, flash_sale_id, now)
+    if expect_short:
+        left = (await bind.execute(stock.left, params)).scalar()
+        if not left:
+            return 0, 0
+        wanted = min(wanted, left)
     while wanted > 0:
-        stmt = (update(table).where(table.c.id == row_id, column >= wanted, *conditions)
-                .values({column: column - wanted}).returning(column))
-        left = (await bind.execute(stmt)).scalar()
+        left = (await bind.execute(stock.take, {**params, "n_units": wanted})).scalar()
         if left is not None:
             return wanted, left
-        left = (await bind.execute(select(column).where(table.c.id == row_id, *conditions))).scalar()
+        left = (await bind.execute(stock.left, params)).scalar()
         if not left:
             return 0, 0
         # Fewer than wanted: take what is left (another taker may still win the race; then try again).
@@ -47,11 +79,10 @@ async def give_back(bind: Bind, product_id: int, flash_sale_id: int | None, unit
                     now: datetime) -> tuple[bool, int]:
     """Return units to a running flash sale, else to the product: (went to the flash sale, units left there)."""
     if flash_sale_id is not None:
-        _, column, _, conditions = stock_row(product_id, flash_sale_id, now)
-        left = (await bind.execute(update(FLASH).where(FLASH.c.id == flash_sale_id, *conditions)
-                                   .values(units_left=column + units).returning(column))).scalar()
+        left = (await bind.execute(FLASH_STOCK.give, {"row_id": flash_sale_id, "now": now, "n_units": units})).scalar()
         if left is not None:
             return True, left
+    # The product takes its units back whatever its status: they exist, even if it is not for sale now.
     left = (await bind.execute(update(PRODUCTS).where(PRODUCTS.c.id == product_id)
                                .values(stock=PRODUCTS.c.stock + units).returning(PRODUCTS.c.stock))).scalar()
     return False, left or 0
