@@ -3,6 +3,7 @@ the studio (going live with the fake camera) and shop admin. Screenshots are kep
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -264,3 +265,28 @@ def test_pages_fit_a_360_pixel_phone(open_page, api, world, path):
     page.wait_for_load_state("networkidle") if path == "/" else page.wait_for_timeout(300)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
     assert not page.errors
+
+
+def test_a_room_notice_is_shown_in_the_viewers_language(chromium, app_server, world):
+    """The room's English notice (Redis lost, chat degraded) reaches a Spanish viewer in Spanish, by its code."""
+    context = chromium.new_context(locale="es-ES", base_url=app_server.url)
+    try:
+        page = context.new_page()
+        rooms = []
+
+        def relay(room):
+            room.connect_to_server()  # the real room, both ways; the test adds one frame of its own
+            rooms.append(room)
+
+        page.route_web_socket(re.compile(r"^wss?://"), relay)
+        page.goto(f"/shows/{world['show']['id']}")
+        deadline = time.monotonic() + 10
+        while not rooms and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        assert rooms, "the show page opened no room connection"
+        rooms[0].send(json.dumps({"type": "notice", "code": "chat_degraded",
+                                  "message": "Chat is having trouble: some messages may be late or missing."}))
+        shown = until(page, "(e => !e.hidden && e.textContent)(document.querySelector('[data-room-error]'))")
+        assert shown == "El chat tiene problemas: algunos mensajes pueden llegar tarde o perderse. Reconectando…"
+    finally:
+        context.close()

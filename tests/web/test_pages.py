@@ -79,6 +79,7 @@ def test_signup_errors_are_shown_beside_the_fields_in_the_page_language(browser)
     assert 'id="f-email" name="email" type="email" value="not-an-email"' in html  # what was typed stays
     assert 'value="Sofía &lt;b&gt;"' in html  # and is escaped
     assert "short" not in re.findall(r'name="password"[^>]*>', html)[0]  # a password is never echoed
+    assert re.search(r'name="country"[^>]* maxlength="2" autocapitalize="characters">', html)  # a real limit
 
 
 def test_signup_logs_in_and_the_profile_language_wins(browser):
@@ -173,6 +174,7 @@ def test_shop_admin_opens_a_shop_and_creates_a_product_with_a_photo(api, browser
     assert 'id="price-error">Enter an amount such as 12.50.' in bad.text
     assert 'id="stock-error">Enter a whole number.' in bad.text
     assert 'value="700-fill down jacket"' in bad.text
+    assert 'accept="image/jpeg,image/png,image/webp,image/gif" multiple>' in bad.text  # the picker offers photos
     made = admin.post(f"/manage/shops/{shop_id}/products", fields,
                       files={"images": ("jacket.png", png_bytes(), "image/png")})
     assert made.status_code == 303, made.text

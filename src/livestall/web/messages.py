@@ -63,6 +63,9 @@ JS_MESSAGES = {
     "ended": N_("The show has ended"),
     "playing": N_("LIVE"),
     "room_lost": N_("Connection lost. Reconnecting…"),
+    # Room notices, by their `code` (the frame's English `message` is for other clients).
+    "chat_degraded": N_("Chat is having trouble: some messages may be late or missing. Reconnecting…"),
+    "chat_restored": N_("Chat is back to normal."),
     "send_failed": N_("Not sent: %(reason)s"),
     "answered": N_("Answered"),
     "mark_answered": N_("Mark answered"),

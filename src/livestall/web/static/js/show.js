@@ -166,9 +166,15 @@ if (status !== "cancelled" && data.ws_url) {
       roomState.textContent = state === "closed" ? t("room_lost") : state === "connecting" ? t("connecting") : "";
     },
     onNotice(frame) {
-      if (frame.type === "notice" || frame.type === "error") showError(frame.message || "");
+      if (frame.type === "notice" || frame.type === "error") showError(noticeText(frame));
       else document.dispatchEvent(new CustomEvent("livestall:room", { detail: { type: frame.type, data: frame } }));
     },
   });
 }
+// A notice in the viewer's language when the page knows its code; else the server's English text.
+function noticeText(frame) {
+  const translated = frame.code ? t(frame.code) : frame.code;
+  return translated && translated !== frame.code ? translated : frame.message || "";
+}
+
 window.livestallShow = { get room() { return room; }, get player() { return player; } };
