@@ -7,6 +7,7 @@ import pytest
 
 from tests.appserver import AppProcess
 from tests.helpers import PASSWORD, unique
+from tests.web.support import Browser
 
 LIMITS = {"LIVESTALL_AUTH_LOGIN_PER_ACCOUNT": "3", "LIVESTALL_AUTH_LOGIN_PER_IP": "6",
           "LIVESTALL_AUTH_REGISTER_PER_ACCOUNT": "2", "LIVESTALL_AUTH_REGISTER_PER_IP": "4",
@@ -45,8 +46,16 @@ def test_login_is_throttled_per_account_then_per_address(strict):
     # guessing stops on the account, even with the right password, and from another address too
     _refused_by(_login(strict, email, PASSWORD, ip=ip), "login_per_account", "email")
     _refused_by(_login(strict, email.upper(), PASSWORD, ip="198.51.100.1"), "login_per_account", "email")
-    form = strict.post("/login", data={"email": email, "password": PASSWORD}, headers={"X-Forwarded-For": ip})
-    _refused_by(form, "login_per_account", "email")  # the web form counts against the same limit
+    # the web form counts against the same limit, and says so on the page, in the user's language
+    spanish = Browser(str(strict.base_url), "es-ES")
+    spanish.client.headers["X-Forwarded-For"] = ip
+    spanish.get("/login")
+    form = spanish.post("/login", {"email": email, "password": PASSWORD, "next": "/"})
+    spanish.close()
+    assert form.status_code == 429 and form.headers["content-type"].startswith("text/html")
+    assert int(form.headers["retry-after"]) >= 1
+    assert "Demasiados intentos. Vuelve a intentarlo dentro de" in form.text
+    assert f'value="{email}"' in form.text  # what was typed stays in the form
     # one address spreading guesses over many accounts is stopped as well
     codes = [_login(strict, f"{unique('other')}@example.com", ip=ip).status_code for _ in range(3)]
     assert codes == [401, 401, 401]  # 3 + 3 attempts counted on this address

@@ -46,6 +46,9 @@ def rules_for(settings: Settings) -> dict[str, list[Rule]]:
 # The throttled routes: the JSON API and the web pages' forms.
 ACTIONS = {"/api/v1/auth/login": "login", "/login": "login",
            "/api/v1/auth/register": "register", "/signup": "register"}
+# A refused web form is answered by its page, in the user's language, from this mark on the request.
+WEB_FORMS = {"/login", "/signup"}
+THROTTLED = "throttled_retry_after_s"
 
 
 def email_of(body: bytes, content_type: str) -> str | None:
@@ -72,7 +75,8 @@ def refusal(rule: Rule, retry_after_s: float) -> TooManyRequests:
 
 
 class AuthThrottleMiddleware:
-    """Refuses a login or sign-up over its per-account or per-address limit with a 429 problem."""
+    """Refuses a login or sign-up over its per-account or per-address limit: a 429 problem for the API,
+    a mark for the web form's page, which shows the form again with a 429."""
 
     def __init__(self, app, settings: Settings) -> None:
         self.app = app
@@ -120,6 +124,9 @@ class AuthThrottleMiddleware:
             result = await self.limiter.hit(f"{rule.name}:{digest}", limit=rule.limit, window_s=self.window_s)
             if not result.allowed:
                 log.warning("throttled", extra={"rule": rule.name, "path": scope["path"]})
+                if scope["path"] in WEB_FORMS:
+                    scope.setdefault("state", {})[THROTTLED] = result.retry_after_s
+                    break
                 await self._refuse(send, scope, refusal(rule, result.retry_after_s), result.retry_after_s)
                 return
 

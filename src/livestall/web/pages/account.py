@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -13,6 +15,7 @@ from livestall.db import SessionDep
 from livestall.errors import DomainError, Unauthorized
 from livestall.money import MINOR_UNITS
 from livestall.orders.service import list_buyer_orders
+from livestall.security.throttle import THROTTLED
 from livestall.web import service
 from livestall.web.i18n import LANGUAGES
 from livestall.web.pages.common import (
@@ -48,12 +51,28 @@ async def signup_page(page: PageDep, next: str = "/"):
     return render(page, "account/signup.html", {"values": values, "errors": {}, "currencies": _currencies(page)})
 
 
+def _throttled(page, request: Request, template: str, context: dict):
+    """The form again with a 429 when its sender is over the login or sign-up limit; else None."""
+    retry_after_s = getattr(request.state, THROTTLED, None)
+    if retry_after_s is None:
+        return None
+    seconds = max(1, math.ceil(retry_after_s))
+    errors = FormErrors()
+    errors["_form"] = page.gettext("Too many attempts. Try again in %(seconds)s seconds.", seconds=seconds)
+    response = render(page, template, {**context, "errors": errors}, status=429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @router.post("/signup")
 async def signup(page: PageDep, form: FormDep, request: Request, session: SessionDep):
     """Create the account and log in; on bad input, the form again with its errors."""
     values = form.values(*SIGNUP_FIELDS)
     roles = ["viewer", *[r for r in form.getlist("roles") if r in ("seller", "host")]]
     next_url = safe_next(form.get("next"))
+    context = {"values": {**values, "roles": roles, "next": next_url}, "currencies": _currencies(page)}
+    if (refused := _throttled(page, request, "account/signup.html", context)) is not None:
+        return refused
     try:
         user_in = UserCreate(email=values["email"], password=form.get("password"),
                              display_name=values["display_name"], language=values["language"] or page.lang,
@@ -61,9 +80,8 @@ async def signup(page: PageDep, form: FormDep, request: Request, session: Sessio
                              roles=roles)
         user = await accounts.register(session=session, user_in=user_in)
     except (ValidationError, DomainError) as exc:
-        errors = FormErrors.of(page, problems_of(exc))
-        return render(page, "account/signup.html", {"values": {**values, "roles": roles, "next": next_url},
-                                                    "errors": errors, "currencies": _currencies(page)}, status=422)
+        return render(page, "account/signup.html", {**context, "errors": FormErrors.of(page, problems_of(exc))},
+                      status=422)
     return await _log_in(page, session, user, request, redirect(page, next_url))
 
 
@@ -77,6 +95,8 @@ async def login_page(page: PageDep, next: str = "/"):
 async def login(page: PageDep, form: FormDep, request: Request, session: SessionDep):
     """Check email and password, set the session cookie and go back where the user was."""
     values = {"email": form.get("email"), "next": safe_next(form.get("next"))}
+    if (refused := _throttled(page, request, "account/login.html", {"values": values})) is not None:
+        return refused
     try:
         user = await accounts.authenticate(session=session, login_in=LoginIn(email=values["email"],
                                                                              password=form.get("password")))
