@@ -7,6 +7,9 @@ import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from livestall.insights.recorder import Sampler, SessionRecorder
 from livestall.insights.rollup import do_rollup
 
@@ -28,10 +31,27 @@ class InsightsRuntime:
         return await self.sampler.sample() if self.sampler is not None else 0
 
 
-async def rollup_once(app) -> int:
-    """One rollup pass in its own transaction."""
+ROLLUP_LOCK = 0x4C53_524F  # the advisory lock that gives one process at a time its rollup turn
+
+
+async def take_rollup_turn(session: AsyncSession, *, wait: bool) -> bool:
+    """On PostgreSQL, processes on one database roll up one at a time (else two would write the same
+    show's metrics at once): True when this transaction has the turn. SQLite has one writer anyway."""
+    if session.bind.dialect.name != "postgresql":
+        return True
+    if wait:
+        await session.execute(select(func.pg_advisory_xact_lock(ROLLUP_LOCK)))
+        return True
+    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(ROLLUP_LOCK))))
+
+
+async def rollup_once(app, *, wait: bool = False) -> int:
+    """One rollup pass in its own transaction; skipped (0) while another process has the turn,
+    unless `wait`."""
     settings = app.state.settings
     async with app.state.sessionmaker() as session, session.begin():
+        if not await take_rollup_turn(session, wait=wait):
+            return 0
         return await do_rollup(session=session, report_currency=settings.default_currency,
                                fx_per_usd=settings.fx_per_usd)
 
@@ -41,7 +61,7 @@ async def _rollup_forever(app) -> None:
         await asyncio.sleep(ROLLUP_INTERVAL_S)
         try:
             await rollup_once(app)
-        except Exception:  # another process rolling up the same shows, or a busy database: next pass
+        except Exception:  # a busy database: next pass
             log.exception("insights rollup failed")
 
 

@@ -70,4 +70,4 @@ async def refresh(request: Request, user: CurrentUser) -> dict:
     access.check_operator(user)
     runtime = getattr(request.app.state, "insights", None)
     viewers = await runtime.refresh() if runtime is not None else 0
-    return {"viewers_now": viewers, "shows_rolled_up": await rollup_once(request.app)}
+    return {"viewers_now": viewers, "shows_rolled_up": await rollup_once(request.app, wait=True)}
