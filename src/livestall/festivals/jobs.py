@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,18 +20,24 @@ from livestall.orders.models import Order
 
 log = logging.getLogger("livestall.festivals.jobs")
 REDEMPTIONS = VoucherRedemption.__table__
+LOOKBACK = timedelta(days=1)  # a running process looks at orders closed this recently
+BATCH = 200
 
 
-async def reverse_closed(*, session: AsyncSession, now: datetime, limit: int = 200) -> int:
-    """Settle the redemptions of orders refunded since the last run; how many were settled."""
-    # From the closed orders paid with a voucher (the orders' status index), not from every redemption.
-    rows = (await session.execute(
-        select(VoucherRedemption, Order, Voucher).select_from(Order)
-        .join(VoucherRedemption, VoucherRedemption.order_id == Order.id)
-        .join(Voucher, Voucher.id == VoucherRedemption.voucher_id)
-        .where(Order.status.in_(("cancelled", "refunded")), Order.payment_provider == PROVIDER,
-               VoucherRedemption.reversed_at.is_(None))
-        .limit(limit))).all()
+async def reverse_closed(*, session: AsyncSession, now: datetime, closed_since: datetime | None = None,
+                         limit: int = BATCH) -> int:
+    """Settle the redemptions of voucher orders cancelled or refunded (since `closed_since`, else ever)
+    and not settled yet; how many were settled."""
+    # From the voucher orders closed lately (index on provider and closing time), not from every
+    # cancelled order nor every redemption: both only grow.
+    query = (select(VoucherRedemption, Order, Voucher).select_from(Order)
+             .join(VoucherRedemption, VoucherRedemption.order_id == Order.id)
+             .join(Voucher, Voucher.id == VoucherRedemption.voucher_id)
+             .where(Order.payment_provider == PROVIDER, Order.status.in_(("cancelled", "refunded")),
+                    VoucherRedemption.reversed_at.is_(None)))
+    if closed_since is not None:
+        query = query.where(Order.closed_at >= closed_since)
+    rows = (await session.execute(query.limit(limit))).all()
     done = 0
     for redemption, order, voucher in rows:
         if not await transfer_exists(session, f"order:{order.id}:refund"):
@@ -54,12 +60,17 @@ async def reverse_closed(*, session: AsyncSession, now: datetime, limit: int = 2
 
 
 async def _loop(app, interval_s: float) -> None:
+    caught_up = False  # the first pass looks at every closed voucher order: the process may have been down
     while True:
         await asyncio.sleep(interval_s)
         try:
             async with app.state.sessionmaker() as session:
                 async with session.begin():
-                    await reverse_closed(session=session, now=utcnow())
+                    now = utcnow()
+                    since = now - LOOKBACK if caught_up else None
+                    while await reverse_closed(session=session, now=now, closed_since=since, limit=BATCH) == BATCH:
+                        pass  # a backlog: settle it all in this pass
+            caught_up = True
         except Exception:  # a busy database: try again next tick
             log.exception("voucher reversal failed")
 
