@@ -105,6 +105,29 @@ def test_a_receiver_that_never_recovers_ends_failed(dev_api):
         assert items and items[0]["attempts"] == 3 and items[0]["last_status_code"] == 500
         assert len(receiver.received) == 3  # max attempts (3 here), then no more
 
+        # the receiver is fixed: the shop sends the failed event again, by hand
+        receiver.statuses.clear()
+        resend = f"/api/v1/webhooks/{made['id']}/deliveries/{items[0]['id']}/resend"
+        stranger = register(dev_api, roles=["seller"])
+        assert dev_api.post(resend, headers=stranger.headers).status_code == 403
+        queued = dev_api.post(resend, headers=owner.headers)
+        assert queued.status_code == 202 and queued.json()["status"] == "pending", queued.text
+        again = dev_api.post(resend, headers=owner.headers)  # already queued: refused, named
+        assert again.status_code in (409, 202)
+        if again.status_code == 409:
+            assert again.json()["errors"][0]["rule"] == "failed_or_delivered"
+
+        def delivered():
+            page = dev_api.get(f"/api/v1/webhooks/{made['id']}/deliveries?status=delivered", headers=owner.headers)
+            return page.json()["items"]
+
+        done = wait_until(delivered, timeout=30)
+        assert done[0]["id"] == items[0]["id"] and len(done[0]["log"]) == 4  # the earlier attempts stay logged
+        assert len(receiver.received) == 4
+        assert len({json.loads(body)["id"] for _, body in receiver.received}) == 1  # the same event, again
+        other = dev_api.post(f"/api/v1/webhooks/{made['id']}/deliveries/999999/resend", headers=owner.headers)
+        assert other.status_code == 404
+
 
 def test_order_paid_and_refunded_reach_the_shop(dev_api, dev_app):
     from tests.orders.support import buy, live_shop, top_up

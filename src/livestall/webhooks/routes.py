@@ -11,6 +11,7 @@ from livestall.db import SessionDep
 from livestall.webhooks import service
 from livestall.webhooks.schemas import (
     DeliveryPage,
+    DeliveryRead,
     WebhookCreate,
     WebhookCreated,
     WebhookRead,
@@ -87,3 +88,10 @@ async def webhook_deliveries(webhook_id: int, user: CurrentUser, session: Sessio
     items, total = await service.list_deliveries(session=session, endpoint=endpoint, status=status, page=page,
                                                  per_page=per_page)
     return DeliveryPage(items=items, total=total, page=page, per_page=per_page)
+
+
+@router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}/resend", status_code=202, response_model=DeliveryRead)
+async def resend_delivery(webhook_id: int, delivery_id: int, user: CurrentUser, session: SessionDep):
+    """Send a failed (or delivered) event again: it is due now, with a fresh set of attempts."""
+    endpoint = await service.get_endpoint(session=session, endpoint_id=webhook_id, user=user)
+    return await service.do_resend(session=session, endpoint=endpoint, delivery_id=delivery_id)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
+from livestall.db import utcnow
 from livestall.agency.access import check_agency_admin, get_agency
 from livestall.catalog.models import Shop
 from livestall.errors import Conflict, Forbidden, NotFound
@@ -89,3 +90,18 @@ async def list_deliveries(*, session: AsyncSession, endpoint: WebhookEndpoint, s
     rows = await session.scalars(query.order_by(WebhookDelivery.id.desc()).offset((page - 1) * per_page)
                                  .limit(per_page))
     return list(rows), total or 0
+
+
+async def do_resend(*, session: AsyncSession, endpoint: WebhookEndpoint, delivery_id: int) -> WebhookDelivery:
+    """Queue a failed (or delivered) delivery again, due now with a fresh set of attempts; its log stays."""
+    delivery = await session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.endpoint_id != endpoint.id:
+        raise NotFound(f"no delivery {delivery_id} for this webhook")
+    table = WebhookDelivery.__table__
+    queued = await session.execute(update(table).where(
+        table.c.id == delivery.id, table.c.status.in_(("failed", "delivered")))
+        .values(status="pending", attempts=0, next_attempt_at=utcnow(), delivered_at=None))
+    if queued.rowcount != 1:
+        raise Conflict.field("status", "failed_or_delivered", "this delivery is still being tried")
+    await session.refresh(delivery)
+    return delivery
