@@ -110,12 +110,13 @@ def test_a_receiver_that_never_recovers_ends_failed(dev_api):
         resend = f"/api/v1/webhooks/{made['id']}/deliveries/{items[0]['id']}/resend"
         stranger = register(dev_api, roles=["seller"])
         assert dev_api.post(resend, headers=stranger.headers).status_code == 403
+        switch = f"/api/v1/webhooks/{made['id']}"
+        assert dev_api.patch(switch, json={"active": False}, headers=owner.headers).status_code == 200  # hold it
         queued = dev_api.post(resend, headers=owner.headers)
         assert queued.status_code == 202 and queued.json()["status"] == "pending", queued.text
         again = dev_api.post(resend, headers=owner.headers)  # already queued: refused, named
-        assert again.status_code in (409, 202)
-        if again.status_code == 409:
-            assert again.json()["errors"][0]["rule"] == "failed_or_delivered"
+        assert again.status_code == 409 and again.json()["errors"][0]["rule"] == "failed_or_delivered"
+        assert dev_api.patch(switch, json={"active": True}, headers=owner.headers).status_code == 200
 
         def delivered():
             page = dev_api.get(f"/api/v1/webhooks/{made['id']}/deliveries?status=delivered", headers=owner.headers)
