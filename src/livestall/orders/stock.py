@@ -21,26 +21,31 @@ OPEN_FLASH = ("scheduled", "live")
 class StockStatements:
     """The statements on one kind of stock row, built once: a hot path should not rebuild them per batch."""
 
-    take: object  # take :n units when at least :n are left; returns what is left
+    take: object  # take :n_units when at least that many are left; returns what is left
     left: object  # units left, when the row sells now
-    give: object  # add :n units back, when the row sells now; returns what is left
+
+
+_ROW_ID, _UNITS, _NOW = bindparam("row_id"), bindparam("n_units"), bindparam("now", type_=UTCDateTime())
 
 
 def _statements(table, column, sells_now: tuple) -> StockStatements:
-    row, units = table.c.id == bindparam("row_id"), bindparam("n_units")
+    row = table.c.id == _ROW_ID
     return StockStatements(
-        take=update(table).where(row, column >= units, *sells_now).values({column: column - units}).returning(column),
-        left=select(column).where(row, *sells_now),
-        give=update(table).where(row, *sells_now).values({column: column + units}).returning(column))
+        take=update(table).where(row, column >= _UNITS, *sells_now).values({column: column - _UNITS}).returning(column),
+        left=select(column).where(row, *sells_now))
 
 
-_NOW = bindparam("now", type_=UTCDateTime())
-# A flash sale sells only while it runs, whatever its status column says yet. (Two comparisons rather
+# A flash sale sells only while it runs, whatever its status column says yet. (Comparisons rather
 # than IN: an IN list is re-rendered at every execution.)
-FLASH_STOCK = _statements(FLASH, FLASH.c.units_left, (
-    or_(FLASH.c.status == OPEN_FLASH[0], FLASH.c.status == OPEN_FLASH[1]), FLASH.c.starts_at <= _NOW,
-    FLASH.c.ends_at > _NOW))
+_FLASH_RUNS = (or_(*(FLASH.c.status == status for status in OPEN_FLASH)), FLASH.c.starts_at <= _NOW,
+               FLASH.c.ends_at > _NOW)
+FLASH_STOCK = _statements(FLASH, FLASH.c.units_left, _FLASH_RUNS)
 PRODUCT_STOCK = _statements(PRODUCTS, PRODUCTS.c.stock, (PRODUCTS.c.status == "active",))
+_GIVE_TO_FLASH = (update(FLASH).where(FLASH.c.id == _ROW_ID, *_FLASH_RUNS)
+                  .values(units_left=FLASH.c.units_left + _UNITS).returning(FLASH.c.units_left))
+# The product takes its units back whatever its status: they exist, even if it is not for sale now.
+_GIVE_TO_PRODUCT = (update(PRODUCTS).where(PRODUCTS.c.id == _ROW_ID)
+                    .values(stock=PRODUCTS.c.stock + _UNITS).returning(PRODUCTS.c.stock))
 
 
 def stock_row(product_id: int, flash_sale_id: int | None, now: datetime) -> tuple[StockStatements, dict]:
@@ -79,10 +84,8 @@ async def give_back(bind: Bind, product_id: int, flash_sale_id: int | None, unit
                     now: datetime) -> tuple[bool, int]:
     """Return units to a running flash sale, else to the product: (went to the flash sale, units left there)."""
     if flash_sale_id is not None:
-        left = (await bind.execute(FLASH_STOCK.give, {"row_id": flash_sale_id, "now": now, "n_units": units})).scalar()
+        left = (await bind.execute(_GIVE_TO_FLASH, {"row_id": flash_sale_id, "now": now, "n_units": units})).scalar()
         if left is not None:
             return True, left
-    # The product takes its units back whatever its status: they exist, even if it is not for sale now.
-    left = (await bind.execute(update(PRODUCTS).where(PRODUCTS.c.id == product_id)
-                               .values(stock=PRODUCTS.c.stock + units).returning(PRODUCTS.c.stock))).scalar()
+    left = (await bind.execute(_GIVE_TO_PRODUCT, {"row_id": product_id, "n_units": units})).scalar()
     return False, left or 0
