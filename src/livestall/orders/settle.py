@@ -72,9 +72,13 @@ class Settled:
 
     outcomes: list[Outcome]
     units_sold: int = 0
-    orders: int = 0
     units_left: int = 0
     order_ids: list[int] = field(default_factory=list)
+
+    @property
+    def orders(self) -> int:
+        """Orders the batch made."""
+        return len(self.order_ids)
 
 
 def new_ref() -> str:
@@ -183,7 +187,6 @@ async def settle_batch(bind: Bind, attempts: list[Attempt], *, now: datetime, re
             row["id"] = ids[row["ref"]]
             outcomes[i] = Outcome(WON, left, order=row)
             settled.order_ids.append(row["id"])
-    settled.orders = len(settled.order_ids)
     return settled
 
 
