@@ -16,7 +16,6 @@ from livestall.catalog.routes import router as catalog_router
 from livestall.chat.lifecycle import live_rooms
 from livestall.chat.routes import router as chat_router
 from livestall.db import make_engine, make_sessionmaker
-from livestall.festivals.jobs import festival_jobs
 from livestall.festivals.routes import router as festivals_router
 from livestall.insights.jobs import insights
 from livestall.insights.routes import router as insights_router
@@ -51,7 +50,7 @@ from livestall.webhooks.sender import webhooks_service
 # in order at startup (after the database is ready) and left in reverse order at shutdown.
 # Background jobs and supervised media processes register here.
 SERVICES: list = [media_service, live_rooms, selling, openings_room, insights, notifications_service,
-                  webhooks_service, festival_jobs]  # media first: the rooms read its hls_url_for
+                  webhooks_service]  # media first: the rooms read its hls_url_for
 
 # In this order: a page router's paths must not be shadowed by an earlier one's.
 ROUTERS = (observability.router, accounts_router, catalog_router, shows_router, pins_router, chat_router,

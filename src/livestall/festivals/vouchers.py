@@ -18,18 +18,16 @@ from livestall.accounts.models import User
 from livestall.catalog.models import Shop, ShopMember
 from livestall.db import utcnow
 from livestall.errors import Conflict, Forbidden, Invalid
+from livestall.festivals.funding import PROVIDER, VOUCHERS, funder_account
 from livestall.festivals.models import Festival, Voucher, VoucherRedemption
 from livestall.festivals.schemas import VoucherCreate
 from livestall.festivals.service import status_of, takes_part
 from livestall.ledger import flows
-from livestall.ledger.service import PLATFORM, Account, get_account, post_transfer, shop_key
+from livestall.ledger.service import post_transfer
 from livestall.money import Money
 from livestall.orders.models import Order
 from livestall.orders.service import do_mark_paid
 
-PROVIDER = "voucher"  # the orders' payment_provider: a refund is owed back through the voucher clearing
-SUBSIDY_KIND = "festival_subsidy"
-VOUCHERS = Voucher.__table__
 
 
 def check_can_issue(user: User, shop: Shop | None) -> None:
@@ -73,13 +71,6 @@ def discount_of(voucher: Voucher, total_minor: int) -> int:
     if voucher.amount_off_minor is not None:
         return min(voucher.amount_off_minor, total_minor)
     return total_minor * (voucher.percent_off or 0) // 100  # rounded down to the whole minor unit
-
-
-async def funder_account(session: AsyncSession, voucher: Voucher, currency: str) -> Account:
-    """Who pays for the discount: the issuing shop's revenue, or the platform's festival subsidy."""
-    if voucher.shop_id is not None:
-        return await get_account(session, "shop_revenue", shop_key(voucher.shop_id), currency)
-    return await get_account(session, SUBSIDY_KIND, PLATFORM, currency)
 
 
 async def _check_usable(session: AsyncSession, voucher: Voucher, order: Order, buyer: User, now: datetime) -> None:

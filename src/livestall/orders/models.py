@@ -29,7 +29,6 @@ class Order(Base):
         Index("ix_orders_status_reserved_until", "status", "reserved_until"),
         Index("ix_orders_flash_buyer", "flash_sale_id", "buyer_id"),
         Index("ix_orders_shop_created", "shop_id", "created_at"),
-        Index("ix_orders_provider_closed", "payment_provider", "closed_at"),  # recently closed, by provider
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

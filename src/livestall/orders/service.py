@@ -13,6 +13,7 @@ from livestall.catalog.models import Shop
 from livestall.db import utcnow
 from livestall.errors import Conflict, Forbidden, Invalid, NotFound
 from livestall.events import Event, publish_on_commit
+from livestall.festivals.funding import give_back_voucher
 from livestall.ledger import flows
 from livestall.ledger.service import Account
 from livestall.notifications import hooks as notification_hooks
@@ -116,6 +117,7 @@ async def do_cancel(*, session: AsyncSession, order: Order, by: User) -> Order:
     await _release(session, order, now)
     if was == "paid":
         await flows.post_order_refund(session, order, created_by_id=by.id)
+        await give_back_voucher(session, order)
         await notification_hooks.on_order_refunded(session, order)
     return order
 
@@ -137,6 +139,7 @@ async def do_refund(*, session: AsyncSession, order: Order, by: User) -> Order:
     """Refund a shipped or delivered order (a paid one not yet shipped is cancelled instead)."""
     await _move(session, order, ("shipped", "delivered"), "refunded", "refundable", closed_at=utcnow())
     await flows.post_order_refund(session, order, created_by_id=by.id)
+    await give_back_voucher(session, order)
     await notification_hooks.on_order_refunded(session, order)
     return order
 
