@@ -11,16 +11,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from livestall.cluster import postgres_bin_dir
+from livestall.cluster import free_port, postgres_bin_dir  # noqa: F401 (free_port: for the tests)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> None:

@@ -7,11 +7,10 @@ import os
 import signal
 import time
 
-import httpx
 
 from livestall.db import make_engine, make_sessionmaker, utcnow
 from livestall.shows.models import ShowPin
-from tests.helpers import make_product, register
+from tests.helpers import make_product
 from tests.media.conftest import GRACE_S
 from tests.media.support import (host_with_show, media_pids_of, playlist, rtmp_publisher, segment_names,
                                  stream_key, wait_for)

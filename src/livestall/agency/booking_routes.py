@@ -12,7 +12,7 @@ from livestall.agency.models import BOOKING_STATUSES, REQUEST_STATUSES, HostProf
 from livestall.agency.schemas import BookingCreate, BookingRead, RequestCreate, RequestRead
 from livestall.agency.service import list_my_profiles
 from livestall.db import SessionDep
-from livestall.errors import Forbidden, Invalid
+from livestall.errors import Invalid
 
 router = APIRouter(prefix="/api/v1", tags=["agency"])
 
@@ -70,18 +70,10 @@ async def my_bookings(user: CurrentUser, session: SessionDep, status: str | None
     return [bookings.booking_read(b, profiles.get(b.host_id)) for b in rows]
 
 
-async def _own_booking(session, booking_id: int, user) -> tuple:
-    booking = await bookings.get_booking(session=session, booking_id=booking_id)
-    host = await get_host(session=session, host_id=booking.host_id)
-    if host.user_id != user.id:
-        raise Forbidden("only the booked host answers a booking")
-    return booking, host
-
-
 @router.post("/bookings/{booking_id}/accept", response_model=BookingRead)
 async def accept_booking(booking_id: int, user: CurrentUser, session: SessionDep):
     """The booked host: accept, and become the show's host."""
-    booking, host = await _own_booking(session, booking_id, user)
+    booking, host = await bookings.get_own_booking(session=session, booking_id=booking_id, user=user)
     return bookings.booking_read(await bookings.do_answer(session=session, booking=booking, host=host, accept=True),
                                  host)
 
@@ -89,7 +81,7 @@ async def accept_booking(booking_id: int, user: CurrentUser, session: SessionDep
 @router.post("/bookings/{booking_id}/decline", response_model=BookingRead)
 async def decline_booking(booking_id: int, user: CurrentUser, session: SessionDep):
     """The booked host: decline."""
-    booking, host = await _own_booking(session, booking_id, user)
+    booking, host = await bookings.get_own_booking(session=session, booking_id=booking_id, user=user)
     return bookings.booking_read(await bookings.do_answer(session=session, booking=booking, host=host, accept=False),
                                  host)
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
+from livestall.agency.access import get_host
 from livestall.agency.models import Booking, BookingRequest, HostProfile
 from livestall.agency.schemas import BookingCreate, BookingRead, RequestCreate
 from livestall.catalog.models import Shop
@@ -136,6 +137,15 @@ async def get_booking(*, session: AsyncSession, booking_id: int) -> Booking:
     if booking is None:
         raise NotFound(f"no booking {booking_id}")
     return booking
+
+
+async def get_own_booking(*, session: AsyncSession, booking_id: int, user: User) -> tuple[Booking, HostProfile]:
+    """A booking and its host, for the booked host alone (who accepts or declines it)."""
+    booking = await get_booking(session=session, booking_id=booking_id)
+    host = await get_host(session=session, host_id=booking.host_id)
+    if host.user_id != user.id:
+        raise Forbidden("only the booked host answers a booking")
+    return booking, host
 
 
 async def do_answer(*, session: AsyncSession, booking: Booking, host: HostProfile, accept: bool) -> Booking:

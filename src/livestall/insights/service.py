@@ -12,8 +12,8 @@ from livestall.accounts.models import User
 from livestall.db import utcnow
 from livestall.errors import Invalid, NotFound
 from livestall.insights import access
-from livestall.insights.dashboard import FIGURES, get_dashboard, get_window_totals  # noqa: F401 (re-exported)
-from livestall.insights.metrics import figures_view, get_show_figures, get_show_metrics  # noqa: F401
+from livestall.insights.dashboard import FIGURES, get_dashboard
+from livestall.insights.metrics import get_show_metrics
 from livestall.insights.sellers import get_rollup
 from livestall.insights.window import Window, make_window
 from livestall.shows.models import Show

@@ -18,14 +18,13 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import JSON
 
 from livestall.accounts.models import Follow, User
 from livestall.catalog.models import Shop
 from livestall.db import utcnow
+from livestall.ledger.service import insert_ignoring_conflicts
 from livestall.notifications.models import (
     Notification,
     NotificationJob,
@@ -116,8 +115,10 @@ async def run_chunk(*, session: AsyncSession, job: NotificationJob, chunk: int, 
                   _setting("in_app", job.kind, in_range.c.uid, True), literal(now, N.c.created_at.type)
                   ).where(true())  # SQLite reads INSERT ... SELECT ... ON CONFLICT right only after a WHERE
     # Someone following both the host and the shop is in two audiences: the unique key keeps it to one.
-    written = await session.execute(_insert_ignore(session, N).from_select(
-        ["user_id", "kind", "show_id", "data", "in_app", "created_at"], rows).on_conflict_do_nothing())
+    # ON CONFLICT DO NOTHING: an index lookup per row whatever the planner's statistics say (a NOT EXISTS
+    # anti-join on a table that just grew was planned as a scan per row on PostgreSQL).
+    written = await session.execute(insert_ignoring_conflicts(session, N, ["show_id", "kind", "user_id"]).from_select(
+        ["user_id", "kind", "show_id", "data", "in_app", "created_at"], rows))
     mine = and_(N.c.show_id == job.show_id, N.c.kind == job.kind, N.c.user_id > job.cursor, N.c.user_id <= upper)
     if email:
         await _outbox(session, now, mine, "email", select(N.c.id.label("nid"), User.email.label("target"))
@@ -134,21 +135,13 @@ async def run_chunk(*, session: AsyncSession, job: NotificationJob, chunk: int, 
     return written.rowcount
 
 
-def _insert_ignore(session: AsyncSession, table):
-    """INSERT ... ON CONFLICT DO NOTHING: an index lookup per row whatever the planner's statistics say
-    (a NOT EXISTS anti-join on a table that just grew was planned as a scan per row on PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return pg_insert(table)
-    return sqlite_insert(table)
-
-
 async def _outbox(session: AsyncSession, now: datetime, mine, channel: str, targets) -> None:
     targets = targets.subquery()
     first, second = targets.c.nid, targets.c.target
-    await session.execute(_insert_ignore(session, O).from_select(
+    await session.execute(insert_ignoring_conflicts(session, O, ["notification_id", "channel", "target"]).from_select(
         ["notification_id", "channel", "target", "status", "attempts", "next_attempt_at"],
         select(first, literal(channel), second, literal("pending"), literal(0), literal(now, O.c.next_attempt_at.type))
-        .where(true())).on_conflict_do_nothing())
+        .where(true())))
 
 
 async def run_pending_jobs(sessionmaker, *, chunk: int, push: bool, email: bool, budget: int = 50) -> int:

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from livestall.validation import StrictInput
 
-Kind = Literal["go_live", "reminder"]
 
 
 class NotificationRead(BaseModel):

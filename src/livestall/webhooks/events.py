@@ -56,8 +56,7 @@ async def order_event(session: AsyncSession, event: str, order) -> int:
 
 async def opening_event(session: AsyncSession, lot, ticket) -> int:
     """opening.result: what was inside a ticket's oyster or mystery item."""
-    show = await session.get(Show, lot.show_id)
     data = {"lot_id": lot.id, "ticket_id": ticket.id, "show_id": lot.show_id, "kind": lot.kind,
             "buyer_id": ticket.buyer_id, "outcome": ticket.outcome,
             "opened_at": ticket.opened_at.isoformat() if ticket.opened_at else None}
-    return await enqueue(session, "opening.result", shop_id=show.shop_id, show_id=lot.show_id, data=data)
+    return await enqueue(session, "opening.result", shop_id=lot.shop_id, show_id=lot.show_id, data=data)

@@ -9,9 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from livestall.db import Base, UTCDateTime, utcnow
 
-EVENTS = ("show.started", "show.ended", "order.paid", "order.refunded", "opening.result")
-OWNER_KINDS = ("shop", "agency")
-
 
 class WebhookEndpoint(Base):
     """An HTTPS URL a shop or an agency wants told of some events, with the secret that signs them."""

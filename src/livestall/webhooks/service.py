@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livestall.accounts.models import User
 from livestall.db import utcnow
 from livestall.agency.access import check_agency_admin, get_agency
-from livestall.catalog.models import Shop
-from livestall.errors import Conflict, Forbidden, NotFound
+from livestall.catalog.service import check_shop_member, get_shop
+from livestall.errors import Conflict, NotFound
 from livestall.webhooks.models import WebhookDelivery, WebhookEndpoint
 from livestall.webhooks.schemas import WebhookCreate, WebhookUpdate
 from livestall.webhooks.signing import new_secret
@@ -21,11 +21,7 @@ MAX_PER_OWNER = 20
 async def check_owner(*, session: AsyncSession, owner_kind: str, owner_id: int, user: User) -> None:
     """A shop's webhooks are its owners' business; an agency's, its admins'."""
     if owner_kind == "shop":
-        shop = await session.get(Shop, owner_id)
-        if shop is None:
-            raise NotFound(f"no shop {owner_id}")
-        if shop.member_role(user.id) != "owner":
-            raise Forbidden("only the shop's owners manage its webhooks")
+        check_shop_member(await get_shop(session=session, shop_id=owner_id), user, owner_only=True)
     else:
         await get_agency(session=session, agency_id=owner_id)
         await check_agency_admin(session=session, agency_id=owner_id, user=user)

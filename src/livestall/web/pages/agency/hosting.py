@@ -7,12 +7,12 @@ from pydantic import ValidationError
 
 from livestall.accounts.models import User
 from livestall.agency import bookings, fees, training
-from livestall.agency.access import get_agency, get_host
-from livestall.agency.models import Agency, Booking, HostProfile
+from livestall.agency.access import get_agency
+from livestall.agency.models import Agency, HostProfile
 from livestall.agency.schemas import HostFields
 from livestall.agency.service import do_apply, list_my_profiles
 from livestall.db import SessionDep, utcnow
-from livestall.errors import DomainError, Forbidden
+from livestall.errors import DomainError
 from livestall.web.pages.agency.console import shows_by_id
 from livestall.web.pages.agency.results import period_or_now
 from livestall.web.pages.agency.shared import (
@@ -56,17 +56,9 @@ async def my_bookings(page: PageDep, session: SessionDep):
     return render(page, "agency/my_bookings.html", await bookings_context(page, session, user))
 
 
-async def _own_booking(session, booking_id: int, user: User) -> tuple[Booking, HostProfile]:
-    booking = await bookings.get_booking(session=session, booking_id=booking_id)
-    host = await get_host(session=session, host_id=booking.host_id)
-    if host.user_id != user.id:
-        raise Forbidden("only the booked host answers a booking")
-    return booking, host
-
-
 async def _answer(page: Page, session, booking_id: int, accept: bool):
     user = require_user(page)
-    booking, host = await _own_booking(session, booking_id, user)
+    booking, host = await bookings.get_own_booking(session=session, booking_id=booking_id, user=user)
     try:
         async with session.begin_nested():
             await bookings.do_answer(session=session, booking=booking, host=host, accept=accept)
