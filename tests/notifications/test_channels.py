@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.helpers import make_shop, make_show, register
+from tests.helpers_db import run_sql
 from tests.notifications.conftest import b64url
 from tests.notifications.support import wait_until
 from tests.webhooks.receiver import Receiver
@@ -66,3 +67,27 @@ def test_go_live_by_web_push_to_the_browsers_endpoint(channels_api, channels_app
     payload = json.loads(http_ece.decrypt(body, private_key=browser_key, auth_secret=auth, version="aes128gcm"))
     assert payload["title"] == "Wei is live now" and payload["body"] == "Tea tasting"
     assert payload["url"].endswith(f"/shows/{show['id']}")
+
+
+def test_a_browser_that_unsubscribed_is_forgotten(channels_api, channels_app):
+    """The push service answers 410 Gone: the subscription is deleted and the message not retried."""
+    api = channels_api
+    host = register(api, roles=["seller", "host"], display_name="Ana")
+    shop = make_shop(api, host)
+    fan = register(api)
+    api.put(f"/api/v1/me/follows/host/{host.id}", headers=fan.headers)
+    browser_key = ec.generate_private_key(ec.SECP256R1())
+    with Receiver(statuses=[410] * 5) as push_service:
+        api.post("/api/v1/me/push-subscriptions", headers=fan.headers, json={
+            "endpoint": push_service.url, "keys": {
+                "p256dh": b64url(browser_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)),
+                "auth": b64url(os.urandom(16))}}).raise_for_status()
+        show = make_show(api, host, shop["id"], title="Silk scarves")
+        api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers)
+        subscriptions = "SELECT count(*) FROM push_subscriptions WHERE user_id = :u"
+        assert wait_until(lambda: run_sql(channels_app.database_url, subscriptions, u=fan.id) == [(0,)]), \
+            "the subscription was kept"
+        outbox = run_sql(channels_app.database_url, "SELECT o.status, o.attempts FROM notification_outbox o "
+                         "JOIN notifications n ON n.id = o.notification_id WHERE n.user_id = :u AND o.channel = 'push'",
+                         u=fan.id)
+        assert outbox == [("failed", 1)] and len(push_service.received) == 1

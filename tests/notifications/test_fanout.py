@@ -35,8 +35,8 @@ def test_go_live_reaches_ten_thousand_followers_once_each(api, app_server):
 
     done = wait_until(lambda: _counts(db, show["id"])[0] >= FOLLOWERS, timeout=60)
     assert done, f"only {_counts(db, show['id'])} of {FOLLOWERS} notified"
-    wait_until(lambda: not run_sql(db, "SELECT 1 FROM notification_jobs WHERE show_id = :s AND status = 'pending'",
-                                   s=show["id"]), timeout=30)
+    assert wait_until(lambda: not run_sql(db, "SELECT 1 FROM notification_jobs WHERE show_id = :s AND status = "
+                                              "'pending'", s=show["id"]), timeout=30), "the job never finished"
     assert _counts(db, show["id"]) == (FOLLOWERS, FOLLOWERS)
     [(jobs_sent,)] = run_sql(db, "SELECT sum(sent) FROM notification_jobs WHERE show_id = :s", s=show["id"])
     assert jobs_sent == FOLLOWERS
@@ -44,9 +44,10 @@ def test_go_live_reaches_ten_thousand_followers_once_each(api, app_server):
     # A restarted job (cursor back to the start) writes nobody a second notification.
     run_sql(db, "UPDATE notification_jobs SET status = 'pending', cursor = 0, finished_at = NULL WHERE show_id = :s",
             s=show["id"])
-    wait_until(lambda: not run_sql(db, "SELECT 1 FROM notification_jobs WHERE show_id = :s AND status = 'pending'",
-                                   s=show["id"]), timeout=30)
+    assert wait_until(lambda: not run_sql(db, "SELECT 1 FROM notification_jobs WHERE show_id = :s AND status = "
+                                              "'pending'", s=show["id"]), timeout=30), "the job never finished"
     assert _counts(db, show["id"]) == (FOLLOWERS, FOLLOWERS)
+    assert run_sql(db, "SELECT sum(sent) FROM notification_jobs WHERE show_id = :s", s=show["id"]) == [(FOLLOWERS,)]
 
     # A follower sees it in their feed, with the badge count.
     fan = fans[0]

@@ -43,7 +43,7 @@ def test_follower_counts_feed_badge_and_muted_feed(api, app_server):
     assert api.get("/api/v1/me/notifications/unread", headers=fan.headers).json() == {"unread": 1}
     assert api.post("/api/v1/me/notifications/read", headers=fan.headers, json={}).json() == {"unread": 0}
     # the muted follower was counted (one row) but sees nothing in the feed
-    wait_until(lambda: run_sql(db, "SELECT 1 FROM notifications WHERE user_id = :u", u=muted.id))
+    assert wait_until(lambda: run_sql(db, "SELECT 1 FROM notifications WHERE user_id = :u", u=muted.id))
     assert api.get("/api/v1/me/notifications", headers=muted.headers).json()["total"] == 0
 
 

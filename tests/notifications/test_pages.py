@@ -17,7 +17,7 @@ def test_feed_page_settings_form_and_badge(api):
     assert "1 abonné" in host_page.text and 'data-followers' in host_page.text
     show = make_show(api, host, shop["id"], title="Soie de Hangzhou")
     api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers)
-    wait_until(lambda: api.get("/api/v1/me/notifications/unread", headers=fan.headers).json()["unread"])
+    assert wait_until(lambda: api.get("/api/v1/me/notifications/unread", headers=fan.headers).json()["unread"])
 
     feed = api.get("/notifications", headers=fan.headers)
     assert feed.status_code == 200

@@ -9,7 +9,7 @@ import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from livestall.accounts.models import User
 from livestall.db import utcnow
@@ -24,6 +24,8 @@ from livestall.web import i18n
 log = logging.getLogger("livestall.notifications")
 
 MAX_ATTEMPTS = 5
+LEASE_S = 60  # a claimed item is not due again for this long, unless its attempt records otherwise
+OUTBOX = NotificationOutbox.__table__
 
 
 def push_configured(settings: Settings) -> bool:
@@ -104,22 +106,30 @@ async def _send_one(session, settings: Settings, item: NotificationOutbox) -> No
 
 
 async def send_outbox(sessionmaker, settings: Settings, limit: int = 100) -> int:
-    """Send the due push and email messages, each in its own transaction; how many were sent."""
+    """Send the due push and email messages of the configured channels, each claimed then sent in its own
+    transaction; how many were sent."""
+    channels = [name for name, on in (("email", email_configured(settings)), ("push", push_configured(settings)))
+                if on]
+    if not channels:
+        return 0
     now = utcnow()
     async with sessionmaker() as session:
+        # Only the configured channels: items of a switched-off one must not stand in front of the others.
         ids = list(await session.scalars(select(NotificationOutbox.id).where(
-            NotificationOutbox.status == "pending", NotificationOutbox.next_attempt_at <= now)
-            .order_by(NotificationOutbox.id).limit(limit)))
+            NotificationOutbox.status == "pending", NotificationOutbox.next_attempt_at <= now,
+            NotificationOutbox.channel.in_(channels)).order_by(NotificationOutbox.id).limit(limit)))
     sent = 0
     for item_id in ids:
         async with sessionmaker() as session:
+            async with session.begin():  # claim it, so that another process does not send it too
+                claimed = await session.execute(update(OUTBOX).where(
+                    OUTBOX.c.id == item_id, OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at <= now)
+                    .values(next_attempt_at=utcnow() + timedelta(seconds=LEASE_S)))
+                if claimed.rowcount != 1:
+                    continue
+        async with sessionmaker() as session:
             async with session.begin():
                 item = await session.get(NotificationOutbox, item_id)
-                if item is None or item.status != "pending":
-                    continue
-                if (item.channel == "email" and not email_configured(settings)) or (
-                        item.channel == "push" and not push_configured(settings)):
-                    continue
                 item.attempts += 1
                 try:
                     await _send_one(session, settings, item)
