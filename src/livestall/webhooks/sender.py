@@ -59,20 +59,26 @@ async def deliver_one(sessionmaker, client: httpx.AsyncClient, settings, deliver
             if claimed.rowcount != 1:
                 return None
     async with sessionmaker() as session:
+        delivery = await session.get(WebhookDelivery, delivery_id)
+        endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)
+    # Sent with no transaction open: a slow receiver must not hold a database connection.
+    started = time.monotonic()
+    try:
+        code, error = await _attempt(client, settings, endpoint, delivery)
+    except Invalid as exc:
+        code, error = None, exc.detail
+    except httpx.HTTPError as exc:
+        code, error = None, f"{type(exc).__name__}: {exc}"[:500]
+    entry = {"at": utcnow().isoformat(), "status_code": code, "error": error,
+             "ms": round((time.monotonic() - started) * 1000)}
+    async with sessionmaker() as session:
         async with session.begin():
             delivery = await session.get(WebhookDelivery, delivery_id)
-            endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)
-            started = time.monotonic()
-            try:
-                code, error = await _attempt(client, settings, endpoint, delivery)
-            except Invalid as exc:
-                code, error = None, exc.detail
-            except httpx.HTTPError as exc:
-                code, error = None, f"{type(exc).__name__}: {exc}"[:500]
+            if delivery is None:  # its endpoint was removed meanwhile
+                return None
             delivery.attempts += 1
             delivery.last_status_code, delivery.last_error = code, error
-            delivery.log = [*delivery.log, {"at": utcnow().isoformat(), "status_code": code, "error": error,
-                                            "ms": round((time.monotonic() - started) * 1000)}]
+            delivery.log = [*delivery.log, entry]
             if error is None:
                 delivery.status, delivery.delivered_at = "delivered", utcnow()
             elif delivery.attempts >= settings.webhook_max_attempts:
