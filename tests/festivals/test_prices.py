@@ -154,10 +154,12 @@ def test_only_operators_run_festivals_and_only_the_shop_prices_its_products(api,
     made = festival_price(api, seller, festival["id"], product["id"], price_minor=1)
     assert api.delete(f"/api/v1/festival-prices/{made.json()['id']}", headers=stranger.headers).status_code == 403
     assert api.delete(f"/api/v1/festival-prices/{made.json()['id']}", headers=seller.headers).status_code == 204
+    assert festival_price(api, seller, festival["id"], product["id"], price_minor=2).status_code == 201
     listed = api.get(f"/api/v1/festivals/{festival['id']}/shops").json()
     assert (listed["total"], listed["items"]) == (1, [{"shop_id": shop["id"], "name": shop["name"]}])
     left = api.delete(f"/api/v1/festivals/{festival['id']}/shops/{shop['id']}", headers=operator.headers)
     assert left.status_code == 200 and left.json()["shop_count"] == 0
+    assert api.get(f"/api/v1/festivals/{festival['id']}/prices").json() == []  # its prices left with it
     again = api.post(f"/api/v1/festivals/{festival['id']}/shops", headers=operator.headers,
                      json={"shop_ids": [shop["id"], shop["id"], 10**9]})
     assert again.status_code == 422 and again.json()["errors"][0]["rule"] == "existing_shop"

@@ -78,3 +78,12 @@ def test_sign_up_is_throttled_per_account_and_per_address(strict):
     other = {**body, "email": f"{unique('signup')}@example.com"}
     _refused_by(strict.post("/api/v1/auth/register", json=other, headers={"X-Forwarded-For": ip}),
                 "register_per_ip", "client")
+    # the sign-up form from that address gets its own page back, with the values typed
+    french = Browser(str(strict.base_url), "fr-FR")
+    french.client.headers["X-Forwarded-For"] = ip
+    french.get("/signup")
+    form = french.post("/signup", {"email": f"{unique('signup')}@example.com", "password": PASSWORD,
+                                   "display_name": "Élodie"})
+    french.close()
+    assert form.status_code == 429 and form.headers["content-type"].startswith("text/html")
+    assert "Trop de tentatives. Réessayez dans" in form.text and 'value="Élodie"' in form.text
