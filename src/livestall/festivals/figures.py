@@ -57,12 +57,17 @@ async def compute_figures(*, session: AsyncSession, festival: Festival, fx_per_u
              for i, (shop_id, (gmv, orders, units)) in enumerate(ranked)]
     return FestivalFigures(
         festival=festival_read(festival, shop_count, now),
-        seconds_to_start=max(0, int((festival.starts_at - now).total_seconds())),
-        seconds_left=max(0, int((festival.ends_at - max(now, festival.starts_at)).total_seconds())),
+        **_countdown(festival, now),
         gmv=Money(sum(v[0] for v in per_shop.values()), festival.currency).as_dict(),
         gmv_by_currency=[Money(v, c).as_dict() for c, v in sorted(by_currency.items())],
         orders=sum(v[1] for v in per_shop.values()), units=sum(v[2] for v in per_shop.values()),
         shops=shop_count, leaderboard=board, computed_at=now)
+
+
+def _countdown(festival: Festival, now: datetime) -> dict[str, int]:
+    """Seconds until the festival starts, and seconds of it left (its whole length before it starts)."""
+    return {"seconds_to_start": max(0, int((festival.starts_at - now).total_seconds())),
+            "seconds_left": max(0, int((festival.ends_at - max(now, festival.starts_at)).total_seconds()))}
 
 
 async def get_figures(*, session: AsyncSession, festival: Festival, fx_per_usd: dict[str, Decimal],
@@ -70,12 +75,8 @@ async def get_figures(*, session: AsyncSession, festival: Festival, fx_per_usd: 
     """The festival's figures, at most `TTL_S` old."""
     key = (festival.id, top)
     entry = _cache.get(key)
-    if entry is not None and entry[0] > time.monotonic():
-        figures = entry[1]
-        now = utcnow()  # the countdown moves on even when the figures are kept
-        return figures.model_copy(update={
-            "seconds_to_start": max(0, int((festival.starts_at - now).total_seconds())),
-            "seconds_left": max(0, int((festival.ends_at - max(now, festival.starts_at)).total_seconds()))})
+    if entry is not None and entry[0] > time.monotonic():  # the countdown moves on even when the figures are kept
+        return entry[1].model_copy(update=_countdown(festival, utcnow()))
     figures = await compute_figures(session=session, festival=festival, fx_per_usd=fx_per_usd, top=top)
     if len(_cache) > 1000:
         _cache.clear()

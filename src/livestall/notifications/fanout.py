@@ -26,6 +26,7 @@ from livestall.catalog.models import Shop
 from livestall.db import utcnow
 from livestall.ledger.service import insert_ignoring_conflicts
 from livestall.notifications.models import (
+    DEFAULT_CHANNELS,
     Notification,
     NotificationJob,
     NotificationOutbox,
@@ -88,11 +89,11 @@ def _audience(source: str, show_id: int):
             Follow.follower_id)
 
 
-def _setting(channel: str, kind: str, uid, default: bool):
+def _setting(channel: str, kind: str, uid):
     """The user's setting of `channel` for `kind`, or the default when they never changed it."""
     column = S.c[channel]
     return func.coalesce(select(column).where(S.c.user_id == uid, S.c.kind == kind).scalar_subquery(),
-                         true() if default else false())
+                         true() if DEFAULT_CHANNELS[channel] else false())
 
 
 async def run_chunk(*, session: AsyncSession, job: NotificationJob, chunk: int, push: bool, email: bool,
@@ -112,7 +113,7 @@ async def run_chunk(*, session: AsyncSession, job: NotificationJob, chunk: int, 
         return None
     in_range = audience.where(uid > job.cursor, uid <= upper).subquery()
     rows = select(in_range.c.uid, literal(job.kind), literal(job.show_id), literal(job.data, JSON),
-                  _setting("in_app", job.kind, in_range.c.uid, True), literal(now, N.c.created_at.type)
+                  _setting("in_app", job.kind, in_range.c.uid), literal(now, N.c.created_at.type)
                   ).where(true())  # SQLite reads INSERT ... SELECT ... ON CONFLICT right only after a WHERE
     # Someone following both the host and the shop is in two audiences: the unique key keeps it to one.
     # ON CONFLICT DO NOTHING: an index lookup per row whatever the planner's statistics say (a NOT EXISTS
@@ -122,12 +123,12 @@ async def run_chunk(*, session: AsyncSession, job: NotificationJob, chunk: int, 
     mine = and_(N.c.show_id == job.show_id, N.c.kind == job.kind, N.c.user_id > job.cursor, N.c.user_id <= upper)
     if email:
         await _outbox(session, now, mine, "email", select(N.c.id.label("nid"), User.email.label("target"))
-                      .join(User, User.id == N.c.user_id).where(mine, _setting("email", job.kind, N.c.user_id, False)))
+                      .join(User, User.id == N.c.user_id).where(mine, _setting("email", job.kind, N.c.user_id)))
     if push:
         subs = PushSubscription.__table__
         await _outbox(session, now, mine, "push", select(N.c.id.label("nid"), cast(subs.c.id, String).label("target"))
                       .join(subs, subs.c.user_id == N.c.user_id)
-                      .where(mine, _setting("push", job.kind, N.c.user_id, True)))
+                      .where(mine, _setting("push", job.kind, N.c.user_id)))
     moved = await session.execute(update(J).where(J.c.id == job.id, J.c.cursor == job.cursor)
                                   .values(cursor=upper, sent=J.c.sent + written.rowcount))
     if moved.rowcount != 1:
