@@ -124,5 +124,4 @@ async def do_pay_with_voucher(*, session: AsyncSession, order: Order, buyer: Use
                                    discount_minor=discount, paid_minor=paid, currency=order.currency, created_at=now)
     session.add(redemption)
     await session.flush()
-    await session.refresh(voucher)
     return redemption
