@@ -55,7 +55,7 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str, **kwargs) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    """An async engine; SQLite gets WAL, foreign keys, a busy timeout and savepoints that wait to write."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -67,6 +67,14 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine.sync_engine, "savepoint")
+        def _savepoint_takes_the_write_lock(conn, _name):
+            # A SAVEPOINT outside a transaction begins a deferred one: its first write after a read
+            # fails at once with "database is locked" if another connection wrote in between.
+            # Taking the write lock first makes it wait its turn like any other writer.
+            if not conn.connection.driver_connection.in_transaction:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 20)
