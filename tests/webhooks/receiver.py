@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    """POSTs land in `received` as (headers, body); the first answers come from `statuses`, then 200."""
+    """POSTs land in `received` as (headers, body); the first answers come from `statuses`, then 200.
 
-    def __init__(self, statuses: list[int] | None = None) -> None:
+    With `tls`, it speaks HTTPS with that server context on `https://127.0.0.1:port/hook`.
+    """
+
+    def __init__(self, statuses: list[int] | None = None, tls: ssl.SSLContext | None = None) -> None:
         self.statuses = list(statuses or [])
         self.received: list[tuple[dict[str, str], bytes]] = []
+        self.paths: list[str] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                receiver.paths.append(self.path)
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
                 self.end_headers()
@@ -27,7 +33,10 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.port = self.server.server_address[1]
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> Receiver:

@@ -16,7 +16,7 @@ from livestall.db import utcnow
 from livestall.errors import Invalid
 from livestall.webhooks.models import WebhookDelivery, WebhookEndpoint
 from livestall.webhooks.signing import HEADER, signature_header
-from livestall.webhooks.urls import check_url
+from livestall.webhooks.urls import public_addresses
 
 log = logging.getLogger("livestall.webhooks")
 D = WebhookDelivery.__table__
@@ -34,15 +34,39 @@ def body_of(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
 
 
+def pinned(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+    """`url` sent to `address`, keeping its own name for the Host header and the certificate check."""
+    named = httpx.URL(url)
+    return (named.copy_with(host=address), {"Host": named.netloc.decode("ascii")},
+            {"sni_hostname": named.raw_host.decode("ascii")})
+
+
+async def post_checked(client: httpx.AsyncClient, url: str, addresses: list[str], body: bytes,
+                       headers: dict[str, str]) -> httpx.Response:
+    """POST to one of the checked addresses, in order; to `url` as it is when there are none to pin."""
+    if not addresses:
+        return await client.post(url, content=body, headers=headers)
+    refused: httpx.ConnectError | None = None
+    for address in addresses:
+        target, host, extensions = pinned(url, address)
+        try:
+            return await client.post(target, content=body, headers={**headers, **host}, extensions=extensions)
+        except httpx.ConnectError as exc:  # e.g. an IPv6 address on a host without IPv6: try the next one
+            refused = exc
+    raise refused
+
+
 async def _attempt(client: httpx.AsyncClient, settings, endpoint: WebhookEndpoint, delivery: WebhookDelivery
                    ) -> tuple[int | None, str | None]:
-    # The address is checked again at send time: DNS may have changed since the endpoint was registered.
-    await check_url(endpoint.url, allow_private=settings.webhooks_allow_private)
+    # The address is checked again at send time, since DNS may have changed since the endpoint was
+    # registered, and the POST connects to the address that was checked: a name that resolves again
+    # to a private address in between (DNS rebinding) is never asked.
+    addresses = await public_addresses(endpoint.url, allow_private=settings.webhooks_allow_private)
     body = body_of(delivery)
     headers = {"Content-Type": "application/json", "User-Agent": "Livestall-Webhooks/1",
                HEADER: signature_header(endpoint.secret, body, int(time.time())),
                "Livestall-Event": delivery.event, "Livestall-Delivery": str(delivery.id)}
-    response = await client.post(endpoint.url, content=body, headers=headers)
+    response = await post_checked(client, endpoint.url, addresses, body, headers)
     if 200 <= response.status_code < 300:
         return response.status_code, None
     return response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"

@@ -18,14 +18,20 @@ def _is_public(address: str) -> bool:
 
 
 async def resolve(host: str, port: int) -> list[str]:
-    """Every address `host` resolves to (an IP literal resolves to itself)."""
+    """Every address `host` resolves to, in the system's order of preference (an IP literal is itself)."""
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({info[4][0] for info in infos})
+    return list(dict.fromkeys(info[4][0] for info in infos))
 
 
 async def check_url(url: str, *, allow_private: bool, field: str = "url") -> str:
     """The URL if a webhook may be sent there, else Invalid naming the rule it breaks."""
+    await public_addresses(url, allow_private=allow_private, field=field)
+    return url
+
+
+async def public_addresses(url: str, *, allow_private: bool, field: str = "url") -> list[str]:
+    """The checked addresses a request to `url` may connect to (none to pin when private ones are allowed)."""
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -39,7 +45,7 @@ async def check_url(url: str, *, allow_private: bool, field: str = "url") -> str
         raise Invalid.field(field, "no_credentials", "put no user name or password in the URL; the signature "
                                                      "authenticates each delivery")
     if allow_private:
-        return url
+        return []
     try:
         addresses = await resolve(parts.hostname, port)
     except (OSError, UnicodeError):
@@ -48,4 +54,4 @@ async def check_url(url: str, *, allow_private: bool, field: str = "url") -> str
     if private:
         raise Invalid.field(field, "public_address",
                             f"{parts.hostname} resolves to a private or loopback address ({private[0]})")
-    return url
+    return addresses
