@@ -28,36 +28,53 @@ def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> 
     raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
 
 
+class PostgresCluster:
+    """A private PostgreSQL cluster on a free port, owned by the 'postgres' user when run as root
+    (initdb refuses to run as root). A fault test may restart it under a running app."""
+
+    def __init__(self) -> None:
+        bin_dir = postgres_bin_dir()
+        if bin_dir is None:
+            raise RuntimeError("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+        self.bin = bin_dir
+        self.root = Path(tempfile.mkdtemp(prefix="livestall-pg-"))
+        self.data = self.root / "data"
+        self.port = free_port()
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.prefix:
+            shutil.chown(self.root, "postgres")
+        subprocess.run([*self.prefix, str(self.bin / "initdb"), "-D", str(self.data), "-U", "livestall",
+                        "--auth=trust", "-E", "UTF8", "--no-sync"], check=True, stdout=subprocess.DEVNULL)
+        self.url = f"postgresql+asyncpg://livestall@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        opts = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+        subprocess.run([*self.prefix, str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", opts,
+                        "-l", str(self.root / "log"), *args], check=True, stdout=subprocess.DEVNULL)
+
+    def start(self) -> None:
+        self._ctl("-w", "start")
+
+    def restart(self) -> None:
+        """Stop immediately (every connection cut, as in a crash) and start again."""
+        self._ctl("-m", "immediate", "-w", "stop")
+        self.start()
+
+    def destroy(self) -> None:
+        subprocess.run([*self.prefix, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 @contextmanager
 def postgres_server():
     """Start a private PostgreSQL cluster on a free port; yield its base URL (database 'postgres')."""
-    bin_dir = postgres_bin_dir()
-    if bin_dir is None:
-        raise RuntimeError("PostgreSQL server binaries are not installed (apt-get install postgresql)")
-    root = Path(tempfile.mkdtemp(prefix="livestall-pg-"))
-    data = root / "data"
-    port = free_port()
-    as_root = os.geteuid() == 0
-    # initdb refuses to run as root, so the cluster belongs to the 'postgres' system user.
-    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
-    if as_root:
-        shutil.chown(root, "postgres")
-    subprocess.run(
-        [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", "livestall", "--auth=trust", "-E", "UTF8",
-         "--no-sync"],
-        check=True, stdout=subprocess.DEVNULL,
-    )
-    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
-    subprocess.run(
-        [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"],
-        check=True, stdout=subprocess.DEVNULL,
-    )
+    cluster = PostgresCluster()
     try:
-        yield f"postgresql+asyncpg://livestall@127.0.0.1:{port}/postgres"
+        cluster.start()
+        yield cluster.url
     finally:
-        subprocess.run([*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.destroy()
 
 
 def create_database(base_url: str, name: str) -> str:

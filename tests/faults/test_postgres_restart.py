@@ -11,12 +11,11 @@ import pytest
 
 from livestall import migrate
 from tests.appserver import AppProcess
-from tests.faults.support import RestartablePostgres
 from tests.helpers import register
 from tests.helpers_db import run_sql
 from tests.orders.support import flash_sale, live_shop
 from tests.orders.test_processes import _send, attempts_for, check_sold
-from tests.services import create_database, postgres_bin_dir
+from tests.services import PostgresCluster, create_database, postgres_bin_dir
 
 UNITS = 60
 
@@ -25,7 +24,7 @@ UNITS = 60
 def restartable_postgres():
     if postgres_bin_dir() is None:
         pytest.skip("PostgreSQL server binaries are not installed")
-    server = RestartablePostgres()
+    server = PostgresCluster()
     server.start()
     yield server
     server.destroy()
