@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from html import unescape
 from zoneinfo import ZoneInfo
 
@@ -154,6 +154,10 @@ def test_booking_in_the_calendar_in_the_viewer_s_time_zone_and_the_host_accepts(
     day = re.search(rf'data-date="{at.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()}".*?</section>',
                     calendar, re.S).group(0)
     assert show["title"] in day and "Awaiting the host" in day
+    slot_id = re.search(r'id="(booking-\d+)"', slot).group(1)
+    monday = date.fromisoformat(re.search(r"week=([\d-]+)", booked.headers["location"]).group(1))
+    for other_week in (monday - timedelta(days=7), monday + timedelta(days=7)):
+        assert slot_id not in console.get(f"/agency/{agency['id']}/bookings?week={other_week}").text
 
     console.get(f"/agency/hosts/{host['id']}")
     double = console.post(f"/agency/hosts/{host['id']}/bookings", {"show_id": str(clash["id"])})

@@ -174,8 +174,9 @@ async def do_cancel(*, session: AsyncSession, booking: Booking) -> Booking:
 
 
 async def list_bookings(*, session: AsyncSession, agency_id: int | None = None, host_ids: list[int] | None = None,
-                        status: str | None = None) -> list[Booking]:
-    """Bookings of an agency, or of some hosts, by start time."""
+                        status: str | None = None, starts_from: datetime | None = None,
+                        starts_before: datetime | None = None) -> list[Booking]:
+    """Bookings of an agency, or of some hosts, by start time; optionally only those starting in a window."""
     query = select(Booking)
     if agency_id is not None:
         query = query.where(Booking.agency_id == agency_id)
@@ -183,6 +184,10 @@ async def list_bookings(*, session: AsyncSession, agency_id: int | None = None, 
         query = query.where(Booking.host_id.in_(host_ids))
     if status:
         query = query.where(Booking.status == status)
+    if starts_from is not None:
+        query = query.where(Booking.starts_at >= starts_from)
+    if starts_before is not None:
+        query = query.where(Booking.starts_at < starts_before)
     return list(await session.scalars(query.order_by(Booking.starts_at, Booking.id)))
 
 

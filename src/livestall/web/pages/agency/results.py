@@ -27,8 +27,8 @@ def period_or_now(period: str) -> str:
 async def statements_context(page: Page, session, agency: Agency, period: str, errors: dict | None = None) -> dict:
     start, end = fees.period_bounds(period)
     # only hosts with an accepted booking in the month can have earned anything in it
-    booked = {b.host_id for b in await bookings.list_bookings(session=session, agency_id=agency.id, status="accepted")
-              if start <= b.starts_at < end}
+    booked = {b.host_id for b in await bookings.list_bookings(session=session, agency_id=agency.id, status="accepted",
+                                                              starts_from=start, starts_before=end)}
     statements = []
     for host in await service.list_hosts(session=session, agency_id=agency.id):
         if host.id not in booked:

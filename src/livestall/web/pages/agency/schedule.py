@@ -40,8 +40,7 @@ async def calendar_context(page: Page, session, agency: Agency, monday: date, er
     tz = page.l10n.tz
     start = datetime.combine(monday, time(), tzinfo=tz)
     end = datetime.combine(monday + timedelta(days=7), time(), tzinfo=tz)
-    rows = [b for b in await bookings.list_bookings(session=session, agency_id=agency.id)
-            if start <= b.starts_at < end]
+    rows = await bookings.list_bookings(session=session, agency_id=agency.id, starts_from=start, starts_before=end)
     hosts = {h.id: h for h in await service.list_hosts(session=session, agency_id=agency.id)}
     shows = await shows_by_id(session, {b.show_id for b in rows})
     attendance = {a.booking_id: a for a in await get_attendance(
