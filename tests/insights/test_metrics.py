@@ -118,6 +118,12 @@ def test_the_dashboard_and_the_shop_roll_the_show_up(api, scripted):
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.splitlines()
     assert lines[0].startswith("day,market,language,shows") and f",{MARKET},fr,1,3,3," in lines[1]
+    top = api.get("/api/v1/insights/dashboard.csv", params={**params, "table": "shows"}, headers=operator.headers)
+    head, first = top.text.splitlines()[:2]
+    assert head.startswith("id,name,market,language,shows") and "gmv_minor_" in head
+    assert first.startswith(f"{show['id']},") and first.endswith(",25600")
+    seller_csv = api.get("/api/v1/insights/dashboard.csv", params=params, headers=scripted["seller"].headers)
+    assert seller_csv.status_code == 403  # operators only
     shop = api.get(f"/api/v1/insights/shops/{scripted['shop']['id']}", headers=scripted["seller"].headers).json()
     assert shop["totals"]["shows"] == 1 and shop["shows"][0]["viewers_first_10_minutes"] == 3
     host = api.get(f"/api/v1/insights/hosts/{scripted['seller'].id}", headers=scripted["seller"].headers).json()

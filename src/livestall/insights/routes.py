@@ -33,12 +33,10 @@ async def dashboard_csv(request: Request, user: CurrentUser, session: SessionDep
                         end: Day = None, market: Code = None, language: Code = None, table: str = "days") -> Response:
     """One dashboard table as CSV (days, shows, hosts or shops)."""
     window = service.window_of(start=start, end=end, market=market, language=language)
-    if table not in service.CSV_TABLES:
-        service.dashboard_csv({}, table)  # raises the named error
-    data = await service.get_operator_dashboard(session=session, user=user, window=window,
-                                                report_currency=request.app.state.settings.default_currency)
+    text = await service.get_dashboard_csv(session=session, user=user, window=window, table=table,
+                                           report_currency=request.app.state.settings.default_currency)
     name = f"livestall-{table}-{window.start.isoformat()}-{window.end.isoformat()}.csv"
-    return Response(service.dashboard_csv(data, table), media_type="text/csv; charset=utf-8",
+    return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -12,7 +12,7 @@ from livestall.accounts.models import User
 from livestall.db import utcnow
 from livestall.errors import Invalid, NotFound
 from livestall.insights import access
-from livestall.insights.dashboard import FIGURES, get_dashboard
+from livestall.insights.dashboard import FIGURES, get_dashboard, list_breakdown, list_top
 from livestall.insights.metrics import get_show_metrics
 from livestall.insights.sellers import get_rollup
 from livestall.insights.window import Window, make_window
@@ -34,23 +34,25 @@ async def get_operator_dashboard(*, session: AsyncSession, user: User, window: W
     return await get_dashboard(session=session, window=window, now=utcnow(), report_currency=report_currency)
 
 
-def dashboard_csv(dashboard: dict, table: str) -> str:
-    """One table of the dashboard as CSV: per day, market and language, or the top shows, hosts or shops."""
+async def get_dashboard_csv(*, session: AsyncSession, user: User, window: Window, table: str,
+                            report_currency: str) -> str:
+    """One table of the operator dashboard as CSV, reading that table alone: per day, market and language,
+    or the top shows, hosts or shops."""
+    access.check_operator(user)
     if table not in CSV_TABLES:
         raise Invalid.field("table", "one_of", f"must be one of {', '.join(CSV_TABLES)}")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    money = f"gmv_minor_{dashboard['report_currency'].lower()}"
-    names = [n if n != "gmv_minor" else money for n in FIGURES]
+    names = [n if n != "gmv_minor" else f"gmv_minor_{report_currency.lower()}" for n in FIGURES]
     if table == "days":
-        writer.writerow(["day", "market", "language", *names])
-        for row in dashboard["by_day_market_language"]:
-            writer.writerow([row["day"], row["market"], row["language"], *(row[n] for n in FIGURES)])
+        head = ["day", "market", "language"]
+        rows = await list_breakdown(session=session, window=window)
     else:
         head = ["id", "name", *(["market", "language"] if table == "shows" else [])]
-        writer.writerow([*head, *names])
-        for row in dashboard[f"top_{table}"]:
-            writer.writerow([row[h] for h in head] + [row[n] for n in FIGURES])
+        rows = await list_top(session=session, window=window, by=table)
+    writer.writerow([*head, *names])
+    for row in rows:
+        writer.writerow([row[h] for h in head] + [row[n] for n in FIGURES])
     return out.getvalue()
 
 
