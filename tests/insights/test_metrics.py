@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -155,6 +156,8 @@ def test_the_pages_show_the_figures_with_charts(api, scripted):
     shop = api.get(f"/insights/shops/{scripted['shop']['id']}", headers=seller.headers)
     assert shop.status_code == 200 and f'data-show-id="{show["id"]}"' in shop.text
     mine = api.get("/insights/mine", headers=seller.headers)
-    assert f'data-shop-id="{scripted["shop"]["id"]}"' in mine.text
+    row = re.search(rf'<tr data-shop-id="{scripted["shop"]["id"]}">.*?</tr>', mine.text).group(0)
+    assert [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td>.*?</td>", row)[1:4]] == ["1", "3", "1"]
+    assert "256" in row  # GMV: 25600 minor units
     assert api.get("/insights", headers=seller.headers).status_code == 403
     assert api.get(f"/insights/shows/{show['id']}", headers=scripted["bo"].headers).status_code == 403

@@ -6,13 +6,21 @@ import csv
 import io
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
+from livestall.catalog.models import Shop
 from livestall.db import utcnow
 from livestall.errors import Invalid, NotFound
 from livestall.insights import access
-from livestall.insights.dashboard import FIGURES, get_dashboard, list_breakdown, list_top
+from livestall.insights.dashboard import (
+    FIGURES,
+    get_dashboard,
+    get_window_totals,
+    list_breakdown,
+    list_top,
+)
 from livestall.insights.metrics import get_show_metrics
 from livestall.insights.sellers import get_rollup
 from livestall.insights.window import Window, make_window
@@ -75,3 +83,16 @@ async def get_host_figures(*, session: AsyncSession, user: User, host_id: int, w
     """A host's figures by day and by show, for the host and operators."""
     access.check_host_figures(host_id=host_id, user=user)
     return {"host_id": host_id, **await get_rollup(session=session, window=window, host_id=host_id)}
+
+
+async def list_my_shop_totals(*, session: AsyncSession, user: User, window: Window) -> list[dict]:
+    """Each shop the user runs, by name, with its totals over the window: one query for all of them."""
+    shop_ids = await access.list_member_shop_ids(session=session, user=user)
+    if not shop_ids:
+        return []
+    shops = await session.scalars(select(Shop).where(Shop.id.in_(shop_ids)).order_by(Shop.name))
+    ranked = await get_window_totals(session=session, start=window.start_at, end=window.end_at, shop_ids=shop_ids,
+                                     top=len(shop_ids))
+    by_shop = {row.pop("shop_id"): row for row in ranked["shops"]}
+    empty = {name: 0 for name in FIGURES}
+    return [{"shop": shop, "totals": by_shop.get(shop.id, empty)} for shop in shops]

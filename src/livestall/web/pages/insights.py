@@ -6,7 +6,6 @@ from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from livestall.catalog.models import Shop
 from livestall.db import SessionDep
@@ -62,12 +61,7 @@ async def my_figures_page(page: PageDep, session: SessionDep):
     """The shops the user runs and their own shows, with the last 30 days' figures."""
     user = require_user(page)
     window = service.window_of(start=None, end=None, default_days=30)
-    shop_ids = await access.list_member_shop_ids(session=session, user=user)
-    shops = (await session.scalars(select(Shop).where(Shop.id.in_(shop_ids)).order_by(Shop.name))).all()
-    rows = []
-    for shop in shops:
-        figures = await service.get_shop_figures(session=session, user=user, shop_id=shop.id, window=window)
-        rows.append({"shop": shop, "totals": figures["totals"]})
+    rows = await service.list_my_shop_totals(session=session, user=user, window=window)
     hosted = await service.get_host_figures(session=session, user=user, host_id=user.id, window=window)
     return render(page, "insights/mine.html", {"rows": rows, "hosted": hosted, "window": window,
                                                "currency": page.settings.default_currency})
