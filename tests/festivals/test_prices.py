@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime
 
 import pytest
 
+from livestall.web.i18n import Localizer
 from tests.festivals.support import at, festival_price, make_festival
 from tests.helpers import make_product, make_shop, register, unique
 from tests.helpers_db import make_operator
@@ -164,3 +166,26 @@ def test_only_operators_run_festivals_and_only_the_shop_prices_its_products(api,
                      json={"shop_ids": [shop["id"], shop["id"], 10**9]})
     assert again.status_code == 422 and again.json()["errors"][0]["rule"] == "existing_shop"
     assert api.get(f"/api/v1/festivals/{festival['id']}").json()["shop_count"] == 0
+
+
+def test_the_festival_page_offers_active_products_at_their_festival_price(api, operator):
+    world = live_shop(api, products=3, price_minor=12800)
+    scarf, cardigan, retired = world["products"]
+    festival = make_festival(api, operator, [world["shop"]["id"]])
+    for product, fields in ((scarf, {"discount_pct": 25}), (cardigan, {"price_minor": 9900}),
+                            (retired, {"price_minor": 5000})):
+        assert festival_price(api, world["seller"], festival["id"], product["id"], **fields).status_code == 201
+    archived = api.patch(f"/api/v1/products/{retired['id']}", headers=world["seller"].headers,
+                         json={"status": "archived"})
+    assert archived.status_code == 200, archived.text
+    html = api.get(f"/festivals/{festival['id']}", headers={"Accept-Language": "en"}).text
+    en = Localizer("en")
+
+    def card(product_id: int) -> str:
+        found = re.search(rf'<article class="card product" id="product-{product_id}">.*?</article>', html, re.S)
+        return found.group(0) if found else ""
+
+    assert en.money({"amount_minor": 9600, "currency": "CNY"}) in card(scarf["id"]) and "−25%" in card(scarf["id"])
+    assert en.money({"amount_minor": 9900, "currency": "CNY"}) in card(cardigan["id"])
+    assert en.money({"amount_minor": 12800, "currency": "CNY"}) in card(cardigan["id"])  # the list price, struck
+    assert card(retired["id"]) == ""  # no longer sold: not offered

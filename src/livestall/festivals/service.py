@@ -228,6 +228,15 @@ async def list_prices(*, session: AsyncSession, festival: Festival, shop_id: int
     return list(await session.scalars(query.order_by(FestivalPrice.product_id, FestivalPrice.starts_at).limit(1000)))
 
 
+async def list_deals(*, session: AsyncSession, festival: Festival, limit: int) -> list[tuple[FestivalPrice, Product]]:
+    """The first `limit` festival prices of active products, each with its product, by product."""
+    rows = await session.execute(
+        select(FestivalPrice, Product).join(Product, Product.id == FestivalPrice.product_id)
+        .where(FestivalPrice.festival_id == festival.id, Product.status == "active")
+        .order_by(FestivalPrice.product_id, FestivalPrice.starts_at).limit(limit))
+    return list(rows.tuples())
+
+
 async def do_delete_price(*, session: AsyncSession, price: FestivalPrice) -> None:
     """Remove a festival price."""
     await session.delete(price)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
-from livestall.catalog.models import Product
 from livestall.db import SessionDep
 from livestall.festivals import figures, service
 from livestall.festivals.pricing import Window
@@ -14,6 +12,7 @@ from livestall.web.pages.common import PageDep, PageRoute, render
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 POLL_S = 5  # how often the page asks for the leaderboard again
+DEALS_SHOWN = 24
 
 
 @router.get("/festivals")
@@ -29,18 +28,13 @@ async def festival_page(festival_id: int, page: PageDep, session: SessionDep):
     """A festival: the countdown to its start (or end), its GMV, the shops' leaderboard and its deals."""
     festival = await service.get_festival(session=session, festival_id=festival_id)
     board = await figures.get_figures(session=session, festival=festival, fx_per_usd=page.settings.fx_per_usd)
-    prices = (await service.list_prices(session=session, festival=festival))[:24]
-    products = {p.id: p for p in await session.scalars(
-        select(Product).where(Product.id.in_([p.product_id for p in prices]), Product.status == "active"))}
     deals = []
-    for price in prices:
-        product = products.get(price.product_id)
-        if product is not None:
-            window = Window(price.starts_at, price.ends_at, price.price_minor, price.discount_pct, festival.id)
-            deals.append({"product": product, "price": price,
-                          "festival_price": {"amount_minor": window.unit_price(product.price_minor),
-                                             "currency": product.currency},
-                          "list_price": {"amount_minor": product.price_minor, "currency": product.currency}})
+    for price, product in await service.list_deals(session=session, festival=festival, limit=DEALS_SHOWN):
+        window = Window(price.starts_at, price.ends_at, price.price_minor, price.discount_pct, festival.id)
+        deals.append({"product": product, "price": price,
+                      "festival_price": {"amount_minor": window.unit_price(product.price_minor),
+                                         "currency": product.currency},
+                      "list_price": {"amount_minor": product.price_minor, "currency": product.currency}})
     data = {"festival_id": festival.id, "starts_at": festival.starts_at.isoformat(),
             "ends_at": festival.ends_at.isoformat(), "poll_ms": POLL_S * 1000,
             "strings": {"starts_in": page.gettext("Starts in"), "ends_in": page.gettext("Ends in"),
