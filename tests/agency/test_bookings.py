@@ -50,6 +50,9 @@ def test_book_accept_and_the_host_takes_the_show(api, admin, agency):
     assert api.post(f"/api/v1/bookings/{body['id']}/accept", headers=admin.headers).status_code == 403
     mine = api.get("/api/v1/me/bookings", headers=user.headers).json()
     assert [b["id"] for b in mine] == [body["id"]]
+    listed = [b for b in api.get(f"/api/v1/agencies/{agency['id']}/bookings", headers=admin.headers).json()
+              if b["id"] == body["id"]]
+    assert listed[0]["host_local_start"] == body["host_local_start"]  # the agency's list, in the host's time
     accepted = api.post(f"/api/v1/bookings/{body['id']}/accept", headers=user.headers)
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert api.get(f"/api/v1/shows/{brand['show']['id']}").json()["host_id"] == user.id

@@ -8,9 +8,9 @@ from livestall.accounts.deps import CurrentUser
 from livestall.agency import bookings
 from livestall.agency.access import check_agency_admin, get_agency, get_host, get_managed_host
 from livestall.agency.attendance import AttendanceRead, get_attendance
-from livestall.agency.models import BOOKING_STATUSES, REQUEST_STATUSES, HostProfile
+from livestall.agency.models import BOOKING_STATUSES, REQUEST_STATUSES
 from livestall.agency.schemas import BookingCreate, BookingRead, RequestCreate, RequestRead
-from livestall.agency.service import list_my_profiles
+from livestall.agency.service import list_hosts, list_my_profiles
 from livestall.db import SessionDep
 from livestall.errors import Invalid
 
@@ -57,7 +57,7 @@ async def list_agency_bookings(agency_id: int, user: CurrentUser, session: Sessi
     await check_agency_admin(session=session, agency_id=agency_id, user=user)
     rows = await bookings.list_bookings(session=session, agency_id=agency_id,
                                         status=_status(status, BOOKING_STATUSES))
-    hosts = {h.id: h for h in [await session.get(HostProfile, i) for i in {b.host_id for b in rows}] if h}
+    hosts = {h.id: h for h in await list_hosts(session=session, agency_id=agency_id)}  # a booking's host is theirs
     return [bookings.booking_read(b, hosts.get(b.host_id)) for b in rows]
 
 
