@@ -14,13 +14,7 @@ from livestall.catalog.models import Shop
 from livestall.db import utcnow
 from livestall.errors import Invalid, NotFound
 from livestall.insights import access
-from livestall.insights.dashboard import (
-    FIGURES,
-    get_dashboard,
-    get_window_totals,
-    list_breakdown,
-    list_top,
-)
+from livestall.insights.dashboard import FIGURES, get_dashboard, get_window_totals, list_breakdown, list_top
 from livestall.insights.metrics import get_show_metrics
 from livestall.insights.sellers import get_rollup
 from livestall.insights.window import Window, make_window
