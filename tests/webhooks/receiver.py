@@ -1,7 +1,9 @@
-"""A real local HTTP receiver for webhook tests: records each request, answers from a script of statuses."""
+"""A real local HTTP(S) receiver for webhook tests, and the signature check a receiver writes."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,3 +48,10 @@ class Receiver:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """What a receiver writes, from docs/notifications.md: only hmac and hashlib."""
+    parts = dict(item.split("=", 1) for item in headers["livestall-signature"].split(","))
+    expected = hmac.new(secret.encode(), parts["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts["v1"])

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta, timezone
 from tests.agency.support import brand_show, make_active_host, make_agency, make_agency_admin
 from tests.notifications.support import wait_until
 from tests.openings.support import buy_ticket, buyer_with, live_lot, open_ticket
-from tests.webhooks.receiver import Receiver
-from tests.webhooks.test_webhooks import _verify
+from tests.webhooks.receiver import Receiver, verify
 
 
 def _deliveries(api, owner, endpoint_id: int) -> list[dict]:
@@ -53,7 +52,7 @@ def test_an_agency_hears_the_shows_its_accepted_host_is_on(dev_api, dev_app):
         headers, body = receiver.received[0]
         event = json.loads(body)
         assert event["type"] == "show.started" and event["data"]["show_id"] == show["id"]
-        assert event["data"]["host_id"] == user.id and _verify(hooks[agency["id"]]["secret"], headers, body)
+        assert event["data"]["host_id"] == user.id and verify(hooks[agency["id"]]["secret"], headers, body)
         # deliveries are queued in the start's own transaction: none was queued for the declined agency
         assert _deliveries(dev_api, declined_admin, hooks[declined_agency["id"]]["id"]) == []
         assert declined_receiver.received == []
@@ -73,7 +72,7 @@ def test_an_opening_result_reaches_the_shop(dev_api, dev_app):
         assert wait_until(lambda: receiver.received, timeout=30), _deliveries(dev_api, seller, made["id"])
     [(headers, body)] = receiver.received  # buying a ticket is not an opening.result
     event = json.loads(body)
-    assert event["type"] == "opening.result" and _verify(made["secret"], headers, body)
+    assert event["type"] == "opening.result" and verify(made["secret"], headers, body)
     data = event["data"]
     assert (data["lot_id"], data["ticket_id"], data["buyer_id"], data["kind"]) == (
         lot["id"], ticket.json()["id"], buyer.id, "oyster")
