@@ -1,5 +1,7 @@
 // A show room over WebSocket (see docs/protocol.md): join snapshot, batched events, acks, and reconnects.
 // const room = connectRoom(url, { onSnapshot(data), onEvent(type, data), onState(state, detail), onNotice(frame) });
+// onEvent gets the room's batched events and the private frames (e.g. `opening.place`); onNotice gets
+// `notice` frames and errors that answer no request of ours.
 // room.send("chat.send", { text }) resolves with the ack's data, or rejects with the error frame.
 // States: "connecting", "open", "closed" (reconnecting), "refused" (will not reconnect).
 
@@ -44,6 +46,9 @@ export function connectRoom(url, { onSnapshot = () => {}, onEvent = () => {}, on
         if (frame.ref !== undefined && pending.has(frame.ref)) fail(frame.ref, frame);
         else onNotice(frame);
         break;
+      case "notice":
+        onNotice(frame);
+        break;
       case "resync": // frames were dropped for us: ask for the whole state again
         raw({ type: "sync" });
         break;
@@ -51,8 +56,10 @@ export function connectRoom(url, { onSnapshot = () => {}, onEvent = () => {}, on
         socket.close(4999, "server asked");
         schedule(frame.retry_after_ms || 1000);
         break;
-      default:
-        onNotice(frame);
+      case "pong":
+        break;
+      default: // a private frame, for this viewer alone: handled like a room event of its type
+        onEvent(frame.type, frame);
     }
   }
 

@@ -165,10 +165,7 @@ if (status !== "cancelled" && data.ws_url) {
     onState(state) {
       roomState.textContent = state === "closed" ? t("room_lost") : state === "connecting" ? t("connecting") : "";
     },
-    onNotice(frame) {
-      if (frame.type === "notice" || frame.type === "error") showError(noticeText(frame));
-      else document.dispatchEvent(new CustomEvent("livestall:room", { detail: { type: frame.type, data: frame } }));
-    },
+    onNotice(frame) { showError(noticeText(frame)); },
   });
 }
 // A notice in the viewer's language when the page knows its code; else the server's English text.
