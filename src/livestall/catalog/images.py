@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -37,18 +38,35 @@ def inspect_image(data: bytes, *, max_bytes: int, max_pixels: int) -> tuple[str,
     return content_type, ext, width, height
 
 
+@dataclass(frozen=True)
+class StoredImage:
+    """An accepted image written under the upload directory; `path` is relative to it."""
+
+    path: str
+    content_type: str
+    size_bytes: int
+    width: int
+    height: int
+
+
+def store_image(data: bytes, upload_dir: Path, folder: str, *, max_bytes: int, max_pixels: int) -> StoredImage:
+    """Check an image by its content and write it, under a random name, to `folder` of the upload directory."""
+    content_type, ext, width, height = inspect_image(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    relative = f"{folder}/{uuid.uuid4().hex}.{ext}"
+    target = upload_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return StoredImage(relative, content_type, len(data), width, height)
+
+
 async def do_add_image(*, session: AsyncSession, product: Product, data: bytes, upload_dir: Path,
                        max_bytes: int, max_pixels: int) -> ProductImage:
     """Store a checked image for `product`; the file is written only if the image is acceptable."""
     if len(product.images) >= MAX_IMAGES_PER_PRODUCT:
         raise Invalid.field("file", "max_images", f"a product has at most {MAX_IMAGES_PER_PRODUCT} images")
-    content_type, ext, width, height = inspect_image(data, max_bytes=max_bytes, max_pixels=max_pixels)
-    relative = f"products/{uuid.uuid4().hex}.{ext}"
-    target = upload_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    image = ProductImage(path=relative, content_type=content_type, size_bytes=len(data), width=width,
-                         height=height)
+    stored = store_image(data, upload_dir, "products", max_bytes=max_bytes, max_pixels=max_pixels)
+    image = ProductImage(path=stored.path, content_type=stored.content_type, size_bytes=stored.size_bytes,
+                         width=stored.width, height=stored.height)
     product.images.append(image)
     await session.flush()
     return image

@@ -1,7 +1,8 @@
-"""The ffmpeg command lines: browser ingest to HLS, the RTMP transcode ladder, replay thumbnails."""
+"""The ffmpeg command lines: browser ingest to HLS, the RTMP transcode ladder, thumbnails (and running one)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -42,3 +43,17 @@ def thumbnail(ffmpeg: str, segment: Path, out: Path) -> list[str]:
     """One frame of a segment as a 640-pixel-wide JPEG."""
     return [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-i", str(segment), "-frames:v", "1",
             "-vf", "scale=640:-2", "-q:v", "4", str(out)]
+
+
+async def write_thumbnail(ffmpeg: str, segment: Path, out: Path, *, timeout_s: float) -> bool:
+    """Write the first frame of `segment` to `out` as a JPEG; whether ffmpeg made it in time."""
+    process = await asyncio.create_subprocess_exec(*thumbnail(ffmpeg, segment, out), stdin=asyncio.subprocess.DEVNULL,
+                                                   stdout=asyncio.subprocess.DEVNULL,
+                                                   stderr=asyncio.subprocess.DEVNULL)
+    try:
+        await asyncio.wait_for(process.wait(), timeout_s)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return False
+    return process.returncode == 0 and out.exists()

@@ -220,16 +220,7 @@ class MediaManager:
         source = recorder.thumbnail_source()
         if source is None or self.ffmpeg is None or not source.exists():
             return False
-        proc = await asyncio.create_subprocess_exec(*commands.thumbnail(self.ffmpeg, source, out),
-                                                    stdin=asyncio.subprocess.DEVNULL,
-                                                    stdout=asyncio.subprocess.DEVNULL,
-                                                    stderr=asyncio.subprocess.DEVNULL)
-        try:
-            await asyncio.wait_for(proc.wait(), 30)
-        except asyncio.TimeoutError:
-            proc.kill()
-            await proc.wait()
-        return out.exists()
+        return await commands.write_thumbnail(self.ffmpeg, source, out, timeout_s=30)
 
 
 @asynccontextmanager

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
-from livestall.catalog.images import inspect_image
+from livestall.catalog.images import store_image
 from livestall.errors import Conflict, Invalid
 from livestall.media import commands
 from livestall.media.binaries import find_ffmpeg
@@ -34,14 +33,11 @@ def photo_view(photo: OpeningPhoto) -> dict:
 
 async def _store(session: AsyncSession, lot: OpeningLot, host: User, data: bytes, source: str,
                  settings: Settings) -> OpeningPhoto:
-    content_type, ext, width, height = inspect_image(data, max_bytes=settings.max_upload_bytes,
-                                                     max_pixels=settings.max_image_pixels)
-    relative = f"openings/{lot.id}/{uuid.uuid4().hex}.{ext}"
-    target = settings.upload_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    photo = OpeningPhoto(lot_id=lot.id, source=source, path=relative, content_type=content_type,
-                         size_bytes=len(data), width=width, height=height, created_by_id=host.id)
+    stored = store_image(data, settings.upload_dir, f"openings/{lot.id}", max_bytes=settings.max_upload_bytes,
+                         max_pixels=settings.max_image_pixels)
+    photo = OpeningPhoto(lot_id=lot.id, source=source, path=stored.path, content_type=stored.content_type,
+                         size_bytes=stored.size_bytes, width=stored.width, height=stored.height,
+                         created_by_id=host.id)
     session.add(photo)
     await session.flush()
     return photo
@@ -69,19 +65,10 @@ def newest_segment(settings: Settings, show_id: int) -> Path | None:
 
 
 async def grab_frame(ffmpeg: str, segment: Path, out: Path) -> bytes:
-    """One frame of `segment` as a JPEG (the command the replay thumbnails use); b"" if ffmpeg fails."""
-    process = await asyncio.create_subprocess_exec(*commands.thumbnail(ffmpeg, segment, out),
-                                                   stdin=asyncio.subprocess.DEVNULL,
-                                                   stdout=asyncio.subprocess.DEVNULL,
-                                                   stderr=asyncio.subprocess.DEVNULL)
+    """One frame of `segment` as a JPEG (the replay thumbnails' command); b"" if ffmpeg fails."""
     try:
-        await asyncio.wait_for(process.wait(), SNAPSHOT_TIMEOUT_S)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        return b""
-    try:
-        return out.read_bytes() if process.returncode == 0 else b""
+        made = await commands.write_thumbnail(ffmpeg, segment, out, timeout_s=SNAPSHOT_TIMEOUT_S)
+        return out.read_bytes() if made else b""
     finally:
         out.unlink(missing_ok=True)
 
