@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livestall.accounts import passwords
 from livestall.accounts import service as accounts
 from livestall.accounts.models import User, UserRole
 from livestall.accounts.schemas import UserCreate
@@ -84,7 +85,8 @@ SHOWS = [
 
 @asynccontextmanager
 async def session_scope(settings: Settings) -> AsyncIterator[AsyncSession]:
-    """A session on its own engine, committed at the end (for the CLI)."""
+    """A session on its own engine, committed at the end (for the CLI); passwords at the settings' cost."""
+    passwords.configure(settings)
     engine = make_engine(settings.database_url)
     try:
         async with make_sessionmaker(engine)() as session:

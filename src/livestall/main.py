@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from livestall import __version__, errors, observability
+from livestall.accounts import passwords
 from livestall.accounts.routes import router as accounts_router
 from livestall.agency.booking_routes import router as agency_bookings_router
 from livestall.agency.fee_routes import router as agency_fees_router
@@ -63,6 +64,7 @@ ROUTERS = (observability.router, accounts_router, catalog_router, shows_router, 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The Livestall ASGI application for `settings` (read from the environment by default)."""
     settings = settings or get_settings()
+    passwords.configure(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
 

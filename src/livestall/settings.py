@@ -131,6 +131,12 @@ class Settings(BaseSettings):
     auth_register_per_account: int = Field(5, ge=1)  # sign-ups with one email, per window
     auth_register_per_ip: int = Field(20, ge=1)  # sign-ups from one client address, per window
     hsts_max_age_s: int = Field(31_536_000, ge=0)  # sent over https only; 0 = no HSTS header
+    # argon2id cost of password hashes: by default the library's recommendation (RFC 9106, 64 MiB,
+    # 3 passes, 4 lanes); never below OWASP's minimum (19 MiB, 2 passes). A hash made at another
+    # cost is made again at the user's next login.
+    password_hash_memory_kib: int = Field(65536, ge=19456, le=4 * 1024 * 1024)
+    password_hash_time_cost: int = Field(3, ge=2, le=20)
+    password_hash_parallelism: int = Field(4, ge=1, le=64)
 
 @lru_cache
 def get_settings() -> Settings:

@@ -6,8 +6,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from livestall.errors import Invalid
+from livestall.settings import Settings
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_hasher = PasswordHasher()  # argon2id at the library's recommended cost, until configure() sets the operator's
+# A real hash to verify against when the email is unknown, so that both paths cost the same time.
+_unknown_user_hash = _hasher.hash("not-a-real-password-1")
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
@@ -36,19 +39,27 @@ def check_strength(password: str, *, email: str = "") -> None:
         raise bad("mixed_characters", "must mix at least two of lower case, upper case, digits and symbols")
 
 
+def configure(settings: Settings) -> None:
+    """Hash (and judge hashes for rehashing) at the settings' argon2id cost from now on, in this process."""
+    global _hasher, _unknown_user_hash
+    _hasher = PasswordHasher(memory_cost=settings.password_hash_memory_kib, time_cost=settings.password_hash_time_cost,
+                             parallelism=settings.password_hash_parallelism)
+    _unknown_user_hash = _hasher.hash("not-a-real-password-1")
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash of the password."""
     return _hasher.hash(password)
 
 
-def verify_password(stored_hash: str, password: str) -> bool:
-    """True when `password` matches `stored_hash`."""
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True when `password` matches `stored_hash`; with no hash (an unknown user), False at the same cost."""
     try:
-        return _hasher.verify(stored_hash, password)
+        return _hasher.verify(stored_hash or _unknown_user_hash, password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(stored_hash: str) -> bool:
-    """True when the hash was made with weaker parameters than today's."""
+    """True when the hash was made at another cost than today's."""
     return _hasher.check_needs_rehash(stored_hash)

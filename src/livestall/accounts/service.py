@@ -16,10 +16,6 @@ from livestall.accounts.schemas import LoginIn, ProfileUpdate, UserCreate
 from livestall.db import utcnow
 from livestall.errors import Conflict, Forbidden, NotFound, Unauthorized
 
-# A real hash to verify against when the email is unknown, so both paths cost the same time.
-_DUMMY_HASH = passwords.hash_password("not-a-real-password-1")
-
-
 def token_hash(token: str) -> str:
     """The SHA-256 under which a login token is stored; the token itself never is."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -54,8 +50,7 @@ async def register(*, session: AsyncSession, user_in: UserCreate) -> User:
 async def authenticate(*, session: AsyncSession, login_in: LoginIn) -> User:
     """The user whose email and password match, or Unauthorized (never saying which was wrong)."""
     user = await get_user_by_email(session=session, email=login_in.email)
-    ok = await asyncio.to_thread(passwords.verify_password, user.password_hash if user else _DUMMY_HASH,
-                                 login_in.password)
+    ok = await asyncio.to_thread(passwords.verify_password, user.password_hash if user else None, login_in.password)
     if user is None or not ok:
         raise Unauthorized("email or password is wrong")
     if passwords.needs_rehash(user.password_hash):
