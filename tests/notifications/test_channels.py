@@ -41,22 +41,33 @@ def test_go_live_by_email_in_the_followers_language(channels_api, mailbox):
     assert not [m for m in box.messages if feed_only.email in m.rcpt_tos]  # email is off by default
 
 
-def test_go_live_by_web_push_to_the_browsers_endpoint(channels_api, channels_app):
-    api = channels_api
-    host = register(api, roles=["seller", "host"], display_name="Wei")
+def _followed_host(api, name: str) -> tuple:
+    """A host with a shop, and a fan who follows them: (host, shop, fan)."""
+    host = register(api, roles=["seller", "host"], display_name=name)
     shop = make_shop(api, host)
     fan = register(api)
     api.put(f"/api/v1/me/follows/host/{host.id}", headers=fan.headers)
+    return host, shop, fan
+
+
+def _subscribe(api, fan, endpoint: str) -> tuple:
+    """Subscribe the fan's browser to pushes at `endpoint`, with the keys PushManager.subscribe makes: (key, auth)."""
+    browser_key, auth = ec.generate_private_key(ec.SECP256R1()), os.urandom(16)
+    made = api.post("/api/v1/me/push-subscriptions", headers=fan.headers, json={
+        "endpoint": endpoint, "keys": {
+            "p256dh": b64url(browser_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)),
+            "auth": b64url(auth)}})
+    assert made.status_code == 201, made.text
+    return browser_key, auth
+
+
+def test_go_live_by_web_push_to_the_browsers_endpoint(channels_api, channels_app):
+    api = channels_api
+    host, shop, fan = _followed_host(api, "Wei")
     assert api.get("/api/v1/notifications/push-key").json() == {
         "enabled": True, "public_key": channels_app.vapid_public_key}
-    browser_key = ec.generate_private_key(ec.SECP256R1())  # what PushManager.subscribe makes in a browser
-    auth = os.urandom(16)
     with Receiver() as push_service:
-        made = api.post("/api/v1/me/push-subscriptions", headers=fan.headers, json={
-            "endpoint": push_service.url, "keys": {
-                "p256dh": b64url(browser_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)),
-                "auth": b64url(auth)}})
-        assert made.status_code == 201, made.text
+        browser_key, auth = _subscribe(api, fan, push_service.url)
         show = make_show(api, host, shop["id"], title="Tea tasting")
         api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers)
         assert wait_until(lambda: push_service.received), "no push message arrived"
@@ -72,16 +83,9 @@ def test_go_live_by_web_push_to_the_browsers_endpoint(channels_api, channels_app
 def test_a_browser_that_unsubscribed_is_forgotten(channels_api, channels_app):
     """The push service answers 410 Gone: the subscription is deleted and the message not retried."""
     api = channels_api
-    host = register(api, roles=["seller", "host"], display_name="Ana")
-    shop = make_shop(api, host)
-    fan = register(api)
-    api.put(f"/api/v1/me/follows/host/{host.id}", headers=fan.headers)
-    browser_key = ec.generate_private_key(ec.SECP256R1())
+    host, shop, fan = _followed_host(api, "Ana")
     with Receiver(statuses=[410] * 5) as push_service:
-        api.post("/api/v1/me/push-subscriptions", headers=fan.headers, json={
-            "endpoint": push_service.url, "keys": {
-                "p256dh": b64url(browser_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)),
-                "auth": b64url(os.urandom(16))}}).raise_for_status()
+        _subscribe(api, fan, push_service.url)
         show = make_show(api, host, shop["id"], title="Silk scarves")
         api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers)
         subscriptions = "SELECT count(*) FROM push_subscriptions WHERE user_id = :u"
