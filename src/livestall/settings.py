@@ -138,6 +138,7 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(3, ge=2, le=20)
     password_hash_parallelism: int = Field(4, ge=1, le=64)
 
+
 @lru_cache
 def get_settings() -> Settings:
     """The process-wide settings, read from the environment on first use."""

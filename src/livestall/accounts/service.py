@@ -16,6 +16,7 @@ from livestall.accounts.schemas import LoginIn, ProfileUpdate, UserCreate
 from livestall.db import utcnow
 from livestall.errors import Conflict, Forbidden, NotFound, Unauthorized
 
+
 def token_hash(token: str) -> str:
     """The SHA-256 under which a login token is stored; the token itself never is."""
     return hashlib.sha256(token.encode()).hexdigest()

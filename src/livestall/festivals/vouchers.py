@@ -29,7 +29,6 @@ from livestall.orders.models import Order
 from livestall.orders.service import do_mark_paid
 
 
-
 def check_can_issue(user: User, shop: Shop | None) -> None:
     """Operators issue platform vouchers; a shop's members issue the shop's own."""
     if shop is None:

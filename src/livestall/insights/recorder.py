@@ -100,7 +100,6 @@ class SessionRecorder(TimedFlusher):
                 self.leaves.setdefault(key, value)
 
 
-
 def bucket(now: datetime, interval_s: int = SAMPLE_INTERVAL_S) -> datetime:
     """`now` rounded down to the sampling interval, so that every process samples the same moments."""
     epoch = int(now.timestamp()) // interval_s * interval_s

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from livestall.validation import StrictInput
 
 
-
 class NotificationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
