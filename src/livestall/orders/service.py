@@ -109,6 +109,13 @@ async def _release(session: AsyncSession, order: Order, now: datetime) -> None:
             "units_left": left}))
 
 
+async def _give_money_back(session: AsyncSession, order: Order, by: User) -> None:
+    """A paid order's money goes back: the refund, a voucher's share of it, and the news of it."""
+    await flows.post_order_refund(session, order, created_by_id=by.id)
+    await give_back_voucher(session, order)
+    await notification_hooks.on_order_refunded(session, order)
+
+
 async def do_cancel(*, session: AsyncSession, order: Order, by: User) -> Order:
     """Cancel before shipping: the units go back on sale and a paid order is refunded."""
     now = utcnow()
@@ -116,9 +123,7 @@ async def do_cancel(*, session: AsyncSession, order: Order, by: User) -> Order:
     await _move(session, order, ("reserved", "paid"), "cancelled", "cancellable", closed_at=now)
     await _release(session, order, now)
     if was == "paid":
-        await flows.post_order_refund(session, order, created_by_id=by.id)
-        await give_back_voucher(session, order)
-        await notification_hooks.on_order_refunded(session, order)
+        await _give_money_back(session, order, by)
     return order
 
 
@@ -138,9 +143,7 @@ async def do_deliver(*, session: AsyncSession, order: Order) -> Order:
 async def do_refund(*, session: AsyncSession, order: Order, by: User) -> Order:
     """Refund a shipped or delivered order (a paid one not yet shipped is cancelled instead)."""
     await _move(session, order, ("shipped", "delivered"), "refunded", "refundable", closed_at=utcnow())
-    await flows.post_order_refund(session, order, created_by_id=by.id)
-    await give_back_voucher(session, order)
-    await notification_hooks.on_order_refunded(session, order)
+    await _give_money_back(session, order, by)
     return order
 
 

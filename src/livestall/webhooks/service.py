@@ -6,9 +6,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
-from livestall.db import utcnow
 from livestall.agency.access import check_agency_admin, get_agency
 from livestall.catalog.service import check_shop_member, get_shop
+from livestall.db import utcnow
 from livestall.errors import Conflict, NotFound
 from livestall.webhooks.models import WebhookDelivery, WebhookEndpoint
 from livestall.webhooks.schemas import WebhookCreate, WebhookUpdate
