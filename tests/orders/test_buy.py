@@ -156,6 +156,15 @@ def test_insufficient_funds_leave_the_order_reserved(api, world, app_server):
     assert wallet["wallets"][0]["balance"]["amount_minor"] == 100
 
 
+def test_paying_an_order_the_expiry_job_already_closed_says_the_reservation_expired(api, world, app_server):
+    buyer = register(api)
+    top_up(api, app_server.database_url, buyer, 50000)
+    order = buy(api, buyer, world["show"]["id"], world["product"]["id"]).json()
+    run_sql(app_server.database_url, "UPDATE orders SET status = 'expired' WHERE id = :i", i=order["id"])
+    late = api.post(f"/api/v1/orders/{order['id']}/pay", headers=buyer.headers, json={"provider": "wallet"})
+    assert late.status_code == 409 and late.json()["errors"][0]["rule"] == "reservation_open"
+
+
 def test_expired_reservations_release_stock_and_cannot_be_paid(api, world, app_server):
     buyer = register(api)
     top_up(api, app_server.database_url, buyer, 50000)

@@ -79,7 +79,7 @@ async def _move(session: AsyncSession, order: Order, allowed: tuple[str, ...], t
                                                         *extra).values(**values))
     if result.rowcount != 1:
         await session.refresh(order)
-        if order.status == "reserved" and target == "paid":
+        if target == "paid" and order.status in ("reserved", "expired"):  # the expiry job may have been first
             raise Conflict.field("status", "reservation_open", "the reservation expired; buy again")
         raise Conflict.field("status", rule, f"a {order.status} order cannot be {target}")
     for name, value in values.items():
