@@ -58,10 +58,20 @@ def test_operator_top_up_is_idempotent_and_only_for_operators(api, app_server):
     buyer = register(api)
     operator = make_operator(api, app_server.database_url)
     body = {"amount_minor": 5000, "currency": "EUR", "note": "cash at the counter"}
-    for _ in range(2):
-        done = api.post(f"/api/v1/users/{buyer.id}/wallet/topups", json=body,
-                        headers={**operator.headers, "Idempotency-Key": "counter-1"})
-        assert done.status_code == 201
+    keyed = {**operator.headers, "Idempotency-Key": f"counter-{buyer.id}"}
+    statuses = [api.post(f"/api/v1/users/{buyer.id}/wallet/topups", json=body, headers=keyed).status_code
+                for _ in range(2)]
+    assert statuses == [201, 200]
+    # The key again with another amount, currency or user: refused, and nothing more is credited.
+    other = register(api)
+    for url, changed in ((f"/api/v1/users/{buyer.id}/wallet/topups", {**body, "amount_minor": 9000}),
+                         (f"/api/v1/users/{buyer.id}/wallet/topups", {**body, "currency": "CNY"}),
+                         (f"/api/v1/users/{other.id}/wallet/topups", body)):
+        refused = api.post(url, json=changed, headers=keyed)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0] == {**refused.json()["errors"][0], "field": "Idempotency-Key",
+                                               "rule": "same_request"}
+    assert api.get("/api/v1/me/wallet", headers=other.headers).json()["wallets"] == []
     wallet = api.get("/api/v1/me/wallet", headers=buyer.headers).json()
     assert [w["balance"]["formatted"] for w in wallet["wallets"]] == ["EUR 50.00"]
     assert wallet["entries"][0]["memo"] == "cash at the counter"

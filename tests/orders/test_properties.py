@@ -1,5 +1,6 @@
-"""Property tests: random interleavings of buy, pay, cancel, expire, ship, refund and flash-sale end keep
-stock ≥ 0, units held by orders equal to units taken, per-buyer limits, and the ledger balanced."""
+"""Property tests: random interleavings of buy, pay, cancel, expire, ship, deliver, refund and flash-sale end,
+one at a time and two actors at the same moment on one order, keep stock ≥ 0, units held by orders equal to
+units taken, per-buyer limits, and the books balanced and in agreement with every order after each step."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule, run_state_machine_as_test,
+)
 from sqlalchemy import func, select, update
 
 from bench.flash_world import seed
@@ -33,6 +36,43 @@ STOCK, FLASH_UNITS, LIMIT = 6, 5, 2
 ADDRESS = {"name": "P", "line1": "1 Road", "city": "C", "postal_code": "100000", "country": "CN"}
 
 
+async def _pay(session, order):
+    buyer = await session.get(User, order.buyer_id)
+    await WalletProvider().pay_order(session=session, order=order, buyer=buyer, commission_bps=750)
+
+
+async def _cancel(session, order):
+    await service.do_cancel(session=session, order=order, by=await session.get(User, order.buyer_id))
+
+
+async def _expire(session, order):
+    past = utcnow() - timedelta(seconds=1)
+    await session.execute(update(Order.__table__).where(Order.__table__.c.id == order.id,
+                                                        Order.__table__.c.status == "reserved")
+                          .values(reserved_until=past))
+    await service.expire_due(session=session, now=utcnow())
+
+
+async def _ship(session, order):
+    await service.do_ship(session=session, order=order, tracking_number="SF1")
+
+
+async def _deliver(session, order):
+    await service.do_deliver(session=session, order=order)
+
+
+async def _refund(session, order):
+    await service.do_refund(session=session, order=order, by=await session.get(User, order.buyer_id))
+
+
+MOVES = {"pay": _pay, "cancel": _cancel, "expire": _expire, "ship": _ship, "deliver": _deliver, "refund": _refund}
+# Races two actors can really start on one order: (moves that come first, the two moves made at once).
+PAID, SHIPPED = ("pay",), ("pay", "ship")
+RACES = [((), ("pay", "cancel")), ((), ("cancel", "pay")), ((), ("pay", "pay")), ((), ("cancel", "expire")),
+         ((), ("pay", "expire")), ((), ("cancel", "cancel")), (PAID, ("ship", "cancel")), (PAID, ("cancel", "cancel")),
+         (SHIPPED, ("refund", "refund")), (SHIPPED, ("deliver", "refund")), (SHIPPED, ("refund", "deliver"))]
+
+
 class Env:
     """One event loop and engine for every example of a run."""
 
@@ -47,8 +87,9 @@ class Env:
 ENV = Env()
 
 
-class Selling(RuleBasedStateMachine):
-    """A world of three buyers, a product with regular stock, and a flash sale on it."""
+class Shop(RuleBasedStateMachine):
+    """A world of three buyers, a product with regular stock, and a flash sale on it; the books and the
+    stock are checked after every step."""
 
     @initialize()
     def world(self):
@@ -73,9 +114,7 @@ class Selling(RuleBasedStateMachine):
             except DomainError:  # a move the state machine does not allow: refused, nothing written
                 await session.rollback()
 
-    @rule(buyers=st.lists(st.integers(0, 2), min_size=1, max_size=4), flash=st.booleans(),
-          quantity=st.integers(1, 3), retry=st.integers(0, 50) | st.none(), hint=st.integers(0, 12) | st.none())
-    def buy(self, buyers, flash, quantity, retry, hint):
+    def _buy(self, buyers, flash, quantity, retry, hint):
         """A batch of attempts, perhaps with a key that already made an order, and any stock hint: the
         hint only decides which statement goes first."""
         w = self.world
@@ -126,45 +165,6 @@ class Selling(RuleBasedStateMachine):
 
         ENV.run(self._in_session(run))
 
-    @rule(index=st.integers(0, 50))
-    def pay(self, index):
-        async def action(session, order):
-            buyer = await session.get(User, order.buyer_id)
-            await WalletProvider().pay_order(session=session, order=order, buyer=buyer, commission_bps=750)
-        self._order_action(index, action)
-
-    @rule(index=st.integers(0, 50))
-    def cancel(self, index):
-        async def action(session, order):
-            await service.do_cancel(session=session, order=order, by=await session.get(User, order.buyer_id))
-        self._order_action(index, action)
-
-    @rule(index=st.integers(0, 50))
-    def expire(self, index):
-        async def action(session, order):
-            past = utcnow() - timedelta(seconds=1)
-            await session.execute(update(Order.__table__).where(Order.__table__.c.id == order.id,
-                                                                Order.__table__.c.status == "reserved")
-                                  .values(reserved_until=past))
-            await service.expire_due(session=session, now=utcnow())
-        self._order_action(index, action)
-
-    @rule(index=st.integers(0, 50), deliver=st.booleans())
-    def ship_and_refund(self, index, deliver):
-        async def action(session, order):
-            await service.do_ship(session=session, order=order, tracking_number="SF1")
-            if deliver:
-                await service.do_deliver(session=session, order=order)
-            await service.do_refund(session=session, order=order, by=await session.get(User, order.buyer_id))
-        self._order_action(index, action)
-
-    @rule()
-    def end_flash_sale(self):
-        async def run(session):
-            flash = await get_flash_sale(session=session, flash_sale_id=self.world.flash_sale_id)
-            await do_end_flash_sale(session=session, flash=flash)
-        ENV.run(self._in_session(run))
-
     @invariant()
     def books_and_stock_hold(self):
         if not hasattr(self, "world"):
@@ -190,6 +190,66 @@ class Selling(RuleBasedStateMachine):
         assert report.ok, report.problems
 
 
+class Selling(Shop):
+    """Batches of purchases and the moves of orders, one actor at a time."""
+
+    @rule(buyers=st.lists(st.integers(0, 2), min_size=1, max_size=4), flash=st.booleans(),
+          quantity=st.integers(1, 3), retry=st.integers(0, 50) | st.none(), hint=st.integers(0, 12) | st.none())
+    def buy(self, buyers, flash, quantity, retry, hint):
+        self._buy(buyers, flash, quantity, retry, hint)
+
+    @rule(index=st.integers(0, 50), move=st.sampled_from(sorted(MOVES)))
+    def move(self, index, move):
+        """One actor moves one order."""
+        self._order_action(index, MOVES[move])
+
+    @rule(index=st.integers(0, 50), deliver=st.booleans())
+    def ship_and_refund(self, index, deliver):
+        async def action(session, order):
+            await MOVES["ship"](session, order)
+            if deliver:
+                await MOVES["deliver"](session, order)
+            await MOVES["refund"](session, order)
+        self._order_action(index, action)
+
+    @rule()
+    def end_flash_sale(self):
+        async def run(session):
+            flash = await get_flash_sale(session=session, flash_sale_id=self.world.flash_sale_id)
+            await do_end_flash_sale(session=session, flash=flash)
+        ENV.run(self._in_session(run))
+
+class Racing(Shop):
+    """Orders made one by one, each moved by one actor or raced by two at the same moment, each actor in a
+    transaction of its own; the books and the stock are checked after every step."""
+
+    orders_made = Bundle("orders_made")
+
+    @rule(target=orders_made, buyer=st.integers(0, 2))
+    def reserve(self, buyer):
+        """A fresh reservation of one unit (a unit cancelled or expired before is back on sale)."""
+        before = len(self.orders)
+        self._buy([buyer], False, 1, None, None)
+        return self.orders[-1] if len(self.orders) > before else multiple()
+
+    @rule(order_id=orders_made, race=st.sampled_from(RACES))
+    def race(self, order_id, race):
+        """The order is brought to where the race starts (reserved, paid or shipped), then two actors move it
+        at once."""
+        head_start, moves = race
+
+        async def one(move):
+            async def action(session):
+                await MOVES[move](session, await service.get_order(session=session, order_id=order_id))
+            await self._in_session(action)
+
+        async def run():
+            for move in head_start:
+                await one(move)
+            await asyncio.gather(*(one(move) for move in moves))
+        ENV.run(run())
+
+
 @pytest.fixture()
 def fresh_database(request, tmp_path) -> str:
     """A database of its own (the ledger check reads all of it), on the suite's kind of database."""
@@ -202,13 +262,14 @@ def fresh_database(request, tmp_path) -> str:
     return url
 
 
-def test_random_interleavings_keep_stock_orders_and_ledger_consistent(fresh_database):
+@pytest.mark.parametrize("machine", [Selling, Racing], ids=["one_at_a_time", "racing"])
+def test_random_interleavings_keep_stock_orders_and_ledger_consistent(fresh_database, machine):
     ENV.loop = asyncio.new_event_loop()
     ENV.url = fresh_database
     ENV.engine = make_engine(fresh_database)
     ENV.sessions = make_sessionmaker(ENV.engine)
     try:
-        run_state_machine_as_test(Selling, settings=settings(
+        run_state_machine_as_test(machine, settings=settings(
             max_examples=20, stateful_step_count=15, deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
     finally:

@@ -35,7 +35,10 @@ async def give_back_voucher(session: AsyncSession, order: Order) -> None:
     if found is None:
         return
     redemption, voucher = found
-    await session.execute(update(REDEMPTIONS).where(REDEMPTIONS.c.id == redemption.id).values(reversed_at=utcnow()))
+    reversed_now = await session.execute(update(REDEMPTIONS).where(
+        REDEMPTIONS.c.id == redemption.id, REDEMPTIONS.c.reversed_at.is_(None)).values(reversed_at=utcnow()))
+    if reversed_now.rowcount != 1:  # given back already by whoever won the race on this order
+        return
     owed = await get_account(session, "refunds", PROVIDER, order.currency)
     wallet = await flows.wallet_account(session, order.buyer_id, order.currency)
     funder = await funder_account(session, voucher, order.currency)

@@ -71,6 +71,18 @@ async def post_topup(bind: Bind, *, user_id: int, amount_minor: int, currency: s
                                created_by_id=created_by_id)
 
 
+async def topup_of(bind: Bind, reference: str) -> tuple[int, int, str] | None:
+    """The (user id, amount, currency) a recorded top-up credited, or None if there is none yet."""
+    row = (await bind.execute(
+        select(ACCOUNTS.c.owner_key, ENTRIES.c.amount_minor, ENTRIES.c.currency)
+        .join(ENTRIES, ENTRIES.c.account_id == ACCOUNTS.c.id).join(TRANSFERS, TRANSFERS.c.id == ENTRIES.c.transfer_id)
+        .where(TRANSFERS.c.reference == reference, ACCOUNTS.c.kind == "buyer_wallet"))).first()
+    if row is None:
+        return None
+    owner_key, amount, currency = row
+    return int(owner_key.removeprefix("user:")), int(amount), currency
+
+
 async def post_unmatched_payment(bind: Bind, *, provider: str, amount_minor: int, currency: str, reference: str,
                                  memo: str) -> int:
     """A provider took money we cannot use (the order expired or was paid already): it is owed back."""

@@ -5,14 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field, StrictInt
+from sqlalchemy.exc import IntegrityError
 
 from livestall.accounts.deps import CurrentUser, require_role
 from livestall.accounts.models import User
 from livestall.catalog.schemas import MoneyRead
 from livestall.db import SessionDep
 from livestall.errors import NotFound
+from livestall.idempotency import KEY_HEADER, check_idempotency_key, check_same_request, fingerprint
 from livestall.ledger import flows, service
 from livestall.ledger.check import check_ledger
 from livestall.ledger.providers import get_provider
@@ -66,17 +68,29 @@ async def my_wallet(user: CurrentUser, session: SessionDep):
 
 
 @router.post("/users/{user_id}/wallet/topups", status_code=201, response_model=WalletsRead)
-async def operator_topup(user_id: int, topup_in: TopUpIn, operator: Operator, session: SessionDep,
-                         idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None):
+async def operator_topup(user_id: int, topup_in: TopUpIn, operator: Operator, session: SessionDep, response: Response,
+                         idempotency_key: Annotated[str | None, Header(alias=KEY_HEADER)] = None):
     """Operators: put money received outside the platform (cash, bank) into a user's wallet; with an
-    Idempotency-Key, sending the same top-up again adds nothing."""
+    Idempotency-Key, sending the same top-up again adds nothing (200), and the key with another user,
+    amount or currency is refused (422 `same_request`)."""
+    key = check_idempotency_key(idempotency_key, required=False)
     if await session.get(User, user_id) is None:
         raise NotFound(f"no user {user_id}")
-    reference = f"operator-topup:{operator.id}:{idempotency_key or uuid.uuid4().hex}"[:120]
-    if not await service.transfer_exists(session, reference):
-        await flows.post_topup(session, user_id=user_id, amount_minor=topup_in.amount_minor,
-                               currency=topup_in.currency, source="operator", reference=reference,
-                               memo=topup_in.note or "top-up by an operator", created_by_id=operator.id)
+    reference = f"operator-topup:{operator.id}:{key or uuid.uuid4().hex}"[:120]
+    asked = fingerprint(user_id, topup_in.amount_minor, topup_in.currency)
+    done = await flows.topup_of(session, reference)
+    if done is None:
+        try:
+            async with session.begin_nested():  # a retry racing the first attempt finds its transfer below
+                await flows.post_topup(session, user_id=user_id, amount_minor=topup_in.amount_minor,
+                                       currency=topup_in.currency, source="operator", reference=reference,
+                                       memo=topup_in.note or "top-up by an operator", created_by_id=operator.id)
+        except IntegrityError:
+            done = await flows.topup_of(session, reference)
+    if done is not None:
+        check_same_request(fingerprint(*done), asked)
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     return await _wallets(session, user_id)
 
 

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-
 from livestall.errors import Conflict, Invalid
+from livestall.idempotency import KEY_HEADER, check_idempotency_key, check_same_request, fingerprint  # noqa: F401
 from livestall.orders.schemas import BuyIn
 from livestall.orders.settle import LIMIT_REACHED, SOLD_OUT, Attempt, Offer, Outcome
-
-KEY_HEADER = "Idempotency-Key"
-_KEY = re.compile(r"^[\x21-\x7e]{1,80}$")
-
-
-def check_idempotency_key(value: str | None) -> str:
-    """The header's value: required, 1 to 80 visible ASCII characters."""
-    if not value:
-        raise Invalid.field(KEY_HEADER, "required", "is required: a fresh random key per purchase, reused on retry")
-    if not _KEY.match(value):
-        raise Invalid.field(KEY_HEADER, "key_format", "must be 1 to 80 visible ASCII characters")
-    return value
 
 
 def request_hash(show_id: int, buy_in: BuyIn) -> str:
     """What the key was used for: the same key with another request is refused."""
-    canonical = json.dumps([show_id, buy_in.model_dump(mode="json")], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def check_same_request(stored_hash: str | None, digest: str) -> None:
-    """Invalid naming the header when a key comes back with a different request."""
-    if stored_hash != digest:
-        raise Invalid.field(KEY_HEADER, "same_request", "was already used for a different purchase; use a new key")
+    return fingerprint(show_id, buy_in.model_dump(mode="json"))
 
 
 def make_attempt(offer: Offer, buyer_id: int, buy_in: BuyIn, key: str, digest: str) -> Attempt:

@@ -12,6 +12,7 @@ from livestall.catalog.models import Product, Shop
 from livestall.catalog.service import check_shop_member, get_shop
 from livestall.db import SessionDep, utcnow
 from livestall.errors import DomainError
+from livestall.idempotency import KEY_HEADER, check_idempotency_key, check_same_request
 from livestall.ledger.providers import get_provider
 from livestall.orders import buy, service
 from livestall.orders.schemas import (
@@ -21,7 +22,7 @@ from livestall.orders.settle import DUPLICATE, WON
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
-IdempotencyKey = Annotated[str | None, Header(alias=buy.KEY_HEADER, description="A fresh random key per purchase")]
+IdempotencyKey = Annotated[str | None, Header(alias=KEY_HEADER, description="A fresh random key per purchase")]
 Page = Annotated[int, Query(ge=1, le=10_000)]
 PerPage = Annotated[int, Query(ge=1, le=200)]
 
@@ -35,7 +36,7 @@ async def _pay(request: Request, session, order, user, provider: str) -> Payment
 
 async def _replay(session, user, key: str, digest: str, response: Response) -> OrderRead:
     order = await service.get_order_by_key(session=session, buyer_id=user.id, key=key)
-    buy.check_same_request(order.request_hash if order else None, digest)
+    check_same_request(order.request_hash if order else None, digest)
     response.status_code = 200
     response.headers["Idempotent-Replayed"] = "true"
     return order_read(order)
@@ -46,7 +47,7 @@ async def buy_now(show_id: int, buy_in: BuyIn, request: Request, response: Respo
                   session: SessionDep, idempotency_key: IdempotencyKey = None):
     """Buy a product pinned in a live show: its units are reserved until paid (201); the same
     Idempotency-Key again returns the same order (200), never a second one."""
-    key = buy.check_idempotency_key(idempotency_key)
+    key = check_idempotency_key(idempotency_key)
     digest = buy.request_hash(show_id, buy_in)
     state = request.app.state
     try:
@@ -60,7 +61,7 @@ async def buy_now(show_id: int, buy_in: BuyIn, request: Request, response: Respo
     await session.commit()
     outcome = await state.purchases.submit(attempt)
     if outcome.result == DUPLICATE:
-        buy.check_same_request(outcome.existing_hash, digest)
+        check_same_request(outcome.existing_hash, digest)
         return await _replay(session, user, key, digest, response)
     if outcome.result != WON:
         raise buy.refusal(outcome, offer)

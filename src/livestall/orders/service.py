@@ -72,18 +72,30 @@ async def check_buyer_or_seller(*, session: AsyncSession, order: Order, user: Us
 
 
 async def _move(session: AsyncSession, order: Order, allowed: tuple[str, ...], target: str, rule: str,
-                extra=(), **values) -> None:
-    """Change the status only if it is still one of `allowed` (a race loses cleanly), then mirror it."""
+                extra=(), **values) -> str:
+    """Compare-and-set the status from one of `allowed` to `target`; the status the update replaced.
+
+    Each UPDATE names the one status it expects, so the caller decides what follows (a refund, a
+    restock) from the row as it was changed, never from a status read earlier: a payment that commits
+    between our read and our write is seen. The loser of a race gets Conflict and writes nothing."""
     values = {"status": target, **values}
-    result = await session.execute(update(ORDERS).where(ORDERS.c.id == order.id, ORDERS.c.status.in_(allowed),
-                                                        *extra).values(**values))
-    if result.rowcount != 1:
-        await session.refresh(order)
-        if target == "paid" and order.status in ("reserved", "expired"):  # the expiry job may have been first
-            raise Conflict.field("status", "reservation_open", "the reservation expired; buy again")
-        raise Conflict.field("status", rule, f"a {order.status} order cannot be {target}")
-    for name, value in values.items():
-        set_committed_value(order, name, value)
+    # States only move forward, so a row can slip past our UPDATEs only a few times before it settles.
+    for _ in range(len(allowed) + 1):
+        for expected in allowed:
+            result = await session.execute(update(ORDERS).where(ORDERS.c.id == order.id, ORDERS.c.status == expected,
+                                                                *extra).values(**values))
+            if result.rowcount == 1:
+                await session.refresh(order)  # the row as this transaction now holds it
+                return expected
+        current = await session.scalar(select(ORDERS.c.status).where(ORDERS.c.id == order.id))
+        # Still an allowed status: another transaction moved it between two of our UPDATEs, so try
+        # again on the new one; unless the extra condition (the reservation's time) is what failed.
+        if current not in allowed or extra:
+            break
+    await session.refresh(order)
+    if target == "paid" and order.status in ("reserved", "expired"):  # the expiry job may have been first
+        raise Conflict.field("status", "reservation_open", "the reservation expired; buy again")
+    raise Conflict.field("status", rule, f"a {order.status} order cannot be {target}")
 
 
 async def do_mark_paid(*, session: AsyncSession, order: Order, provider: str, source: Account, commission_bps: int,
@@ -119,8 +131,7 @@ async def _give_money_back(session: AsyncSession, order: Order, by: User) -> Non
 async def do_cancel(*, session: AsyncSession, order: Order, by: User) -> Order:
     """Cancel before shipping: the units go back on sale and a paid order is refunded."""
     now = utcnow()
-    was = order.status
-    await _move(session, order, ("reserved", "paid"), "cancelled", "cancellable", closed_at=now)
+    was = await _move(session, order, ("paid", "reserved"), "cancelled", "cancellable", closed_at=now)
     await _release(session, order, now)
     if was == "paid":
         await _give_money_back(session, order, by)

@@ -8,7 +8,7 @@ import json
 import time
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
@@ -17,10 +17,14 @@ from livestall.errors import Conflict, DomainError, Invalid
 from livestall.ledger import flows
 from livestall.ledger.models import PaymentCheckout, PaymentEvent
 from livestall.ledger.providers.base import PaymentResult
+from livestall.ledger.service import insert_ignoring_conflicts
 from livestall.money import Money
 from livestall.orders.models import Order
 from livestall.orders.service import do_mark_paid
 from livestall.settings import Settings
+
+CHECKOUTS = PaymentCheckout.__table__
+EVENTS = PaymentEvent.__table__
 
 SIGNATURE_HEADER = "Stripe-Signature"
 
@@ -134,16 +138,19 @@ async def handle_webhook(*, session: AsyncSession, payload: bytes, signature: st
         event_id, event_type, obj = event["id"], event["type"], event["data"]["object"]
     except (ValueError, KeyError, TypeError):
         raise Invalid.field("body", "stripe_event", "is not a Stripe event") from None
-    if await session.scalar(select(PaymentEvent.id).where(PaymentEvent.provider == "stripe",
-                                                          PaymentEvent.event_id == event_id)):
+    # Claim the event first: of two deliveries racing, one applies it and the other is a duplicate.
+    claimed = await session.execute(
+        insert_ignoring_conflicts(session, EVENTS, ["provider", "event_id"])
+        .values(provider="stripe", event_id=str(event_id)[:255], type=str(event_type)[:80], outcome="received",
+                received_at=utcnow()).returning(EVENTS.c.id))
+    claimed_id = claimed.scalar()
+    if claimed_id is None:
         return "duplicate"
     outcome = "ignored"
     if event_type in ("checkout.session.completed", "checkout.session.async_payment_succeeded") \
             and obj.get("payment_status") == "paid":
         outcome = await _checkout_paid(session, obj, event_id, settings)
-    session.add(PaymentEvent(provider="stripe", event_id=str(event_id)[:255], type=str(event_type)[:80],
-                             outcome=outcome))
-    await session.flush()
+    await session.execute(update(EVENTS).where(EVENTS.c.id == claimed_id).values(outcome=outcome))
     return outcome
 
 
@@ -156,9 +163,12 @@ async def _checkout_paid(session: AsyncSession, obj: dict, event_id: str, settin
         raise Invalid.field("data.object.currency", "matches_checkout", f"the checkout was in {checkout.currency}")
     if obj.get("amount_total") != checkout.amount_minor:
         raise Invalid.field("data.object.amount_total", "matches_checkout", "differs from the checkout's amount")
-    if checkout.status == "completed":
+    # One completion per checkout, whichever of Stripe's events for it (or their retries) comes first.
+    completed = await session.execute(update(CHECKOUTS).where(CHECKOUTS.c.id == checkout.id,
+                                                              CHECKOUTS.c.status != "completed")
+                                      .values(status="completed", completed_at=utcnow()))
+    if completed.rowcount != 1:
         return "duplicate"
-    checkout.status, checkout.completed_at = "completed", utcnow()
     clearing = await flows.clearing_account(session, "stripe", checkout.currency)
     if checkout.purpose == "topup":
         await flows.post_topup(session, user_id=checkout.user_id, amount_minor=checkout.amount_minor,
@@ -166,10 +176,16 @@ async def _checkout_paid(session: AsyncSession, obj: dict, event_id: str, settin
                                memo="Stripe top-up")
         return "topped_up"
     order = await session.get(Order, checkout.order_id)
-    if order is not None and order.status == "reserved" and order.reserved_until > utcnow():
-        await do_mark_paid(session=session, order=order, provider="stripe", source=clearing,
-                           commission_bps=settings.commission_bps)
-        return "paid"
+    if order is not None:
+        try:
+            # In a savepoint: if the buyer's wallet payment or a cancel won the race, only this attempt
+            # is undone and the money is recorded as owed back below.
+            async with session.begin_nested():
+                await do_mark_paid(session=session, order=order, provider="stripe", source=clearing,
+                                   commission_bps=settings.commission_bps)
+            return "paid"
+        except Conflict:
+            pass
     # Paid too late (the reservation expired) or twice: the money is owed back to the buyer.
     await flows.post_unmatched_payment(session, provider="stripe", amount_minor=checkout.amount_minor,
                                        currency=checkout.currency, reference=f"stripe:{checkout.external_id}",
