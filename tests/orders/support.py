@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -60,3 +61,22 @@ def soon(seconds: float) -> str:
 def ledger_check(api: httpx.Client, database_url: str) -> dict:
     operator = make_operator(api, database_url)
     return api.get("/api/v1/ledger/check", headers=operator.headers).json()
+
+
+def at_once(base_url: str, first, second) -> tuple[httpx.Response, httpx.Response]:
+    """Two calls (each given an httpx client) released together from two threads, each on its own connection."""
+    gate = threading.Barrier(2)
+    results: list = [None, None]
+
+    def run(index, call):
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            client.get("/healthz")  # connected before the gate opens: the two requests leave together
+            gate.wait()
+            results[index] = call(client)
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate((first, second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results[0], results[1]

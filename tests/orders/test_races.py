@@ -5,7 +5,6 @@ rule; afterwards the books check out and every order's state agrees with its mon
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections import Counter
 from datetime import datetime
@@ -18,35 +17,11 @@ from tests.festivals.support import make_festival
 from tests.helpers import Actor, register, unique
 from tests.helpers_db import make_operator
 from tests.ledger.stripe_support import FakeStripe, completed, deliver, stripe_app  # noqa: F401 (a fixture)
-from tests.orders.support import buy, ledger_check, live_shop, top_up
+from tests.orders.support import at_once, buy, ledger_check, live_shop, top_up
 
 TRIES = 10
 PRICE = 1000
 STOCK = 400
-
-
-class Race:
-    """Two calls released together from two threads, each on its own connection."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-
-    def fire(self, first, second) -> tuple[httpx.Response, httpx.Response]:
-        gate = threading.Barrier(2)
-        results: list = [None, None]
-
-        def run(index, call):
-            with httpx.Client(base_url=self.base_url, timeout=30) as client:
-                client.get("/healthz")  # connected before the gate opens: the two requests leave together
-                gate.wait()
-                results[index] = call(client)
-
-        threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate((first, second))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return results[0], results[1]
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +96,9 @@ def _status(api, world, order) -> dict:
 
 @pytest.mark.parametrize("canceller", ["seller", "buyer"])
 def test_pay_against_cancel(api, app_server, world, canceller):
-    race = Race(app_server.url)
     for _ in range(TRIES):
         order = _order(api, world)
-        paid, cancelled = race.fire(pay(order, world["buyer"]), cancel(order, world[canceller]))
+        paid, cancelled = at_once(app_server.url, pay(order, world["buyer"]), cancel(order, world[canceller]))
         final = _status(api, world, order)
         assert cancelled.status_code == 200, cancelled.text  # a reserved or a paid order may be cancelled
         assert final["status"] == "cancelled"
@@ -138,20 +112,18 @@ def test_pay_against_cancel(api, app_server, world, canceller):
 
 
 def test_pay_against_pay_charges_once(api, app_server, world):
-    race = Race(app_server.url)
     for _ in range(TRIES):
         order = _order(api, world)
-        first, second = race.fire(pay(order, world["buyer"]), pay(order, world["buyer"]))
+        first, second = at_once(app_server.url, pay(order, world["buyer"]), pay(order, world["buyer"]))
         assert sorted([first.status_code, second.status_code]) == [200, 409], (first.text, second.text)
         _assert_loser_named(first if first.status_code == 409 else second)
     _books_and_stock_agree(api, app_server, world)
 
 
 def test_ship_against_cancel(api, app_server, world):
-    race = Race(app_server.url)
     for _ in range(TRIES):
         order = _order(api, world, pay=True)
-        shipped, cancelled = race.fire(ship(order, world["seller"]), cancel(order, world["buyer"]))
+        shipped, cancelled = at_once(app_server.url, ship(order, world["seller"]), cancel(order, world["buyer"]))
         assert sorted([shipped.status_code, cancelled.status_code]) == [200, 409], (shipped.text, cancelled.text)
         _assert_loser_named(shipped if shipped.status_code == 409 else cancelled)
         expected = "shipped" if shipped.status_code == 200 else "cancelled"
@@ -160,22 +132,20 @@ def test_ship_against_cancel(api, app_server, world):
 
 
 def test_refund_against_refund_refunds_once(api, app_server, world):
-    race = Race(app_server.url)
     for _ in range(TRIES):
         order = _order(api, world, pay=True)
         assert ship(order, world["seller"])(api).status_code == 200
-        first, second = race.fire(refund(order, world["seller"]), refund(order, world["seller"]))
+        first, second = at_once(app_server.url, refund(order, world["seller"]), refund(order, world["seller"]))
         assert sorted([first.status_code, second.status_code]) == [200, 409], (first.text, second.text)
         _assert_loser_named(first if first.status_code == 409 else second)
     _books_and_stock_agree(api, app_server, world)
 
 
 def test_deliver_against_refund(api, app_server, world):
-    race = Race(app_server.url)
     for _ in range(TRIES):
         order = _order(api, world, pay=True)
         assert ship(order, world["seller"])(api).status_code == 200
-        delivered, refunded = race.fire(deliver_order(order, world["buyer"]), refund(order, world["seller"]))
+        delivered, refunded = at_once(app_server.url, deliver_order(order, world["buyer"]), refund(order, world["seller"]))
         assert refunded.status_code == 200, refunded.text  # shipped or delivered, a refund applies
         if delivered.status_code != 200:
             _assert_loser_named(delivered)
@@ -190,10 +160,9 @@ def test_voucher_pay_against_cancel(api, app_server, world):
     made = api.post(f"/api/v1/festivals/{festival['id']}/vouchers", headers=operator.headers,
                     json={"code": code, "amount_off_minor": 300, "per_user_limit": 100})
     assert made.status_code == 201, made.text
-    race = Race(app_server.url)
     for _ in range(TRIES):
         order = _order(api, world)
-        paid, cancelled = race.fire(_post(f"/api/v1/orders/{order['id']}/pay-with-voucher", world["buyer"],
+        paid, cancelled = at_once(app_server.url, _post(f"/api/v1/orders/{order['id']}/pay-with-voucher", world["buyer"],
                                           {"code": code}), cancel(order, world["seller"]))
         assert cancelled.status_code == 200, cancelled.text
         assert paid.status_code in (200, 409), paid.text
@@ -204,14 +173,13 @@ def test_voucher_pay_against_cancel(api, app_server, world):
 
 
 def test_wallet_pay_against_the_stripe_webhook(api, app_server, world, stripe_app):  # noqa: F811
-    race = Race(app_server.url)
     for _ in range(TRIES):
         order = _order(api, world)
         started = stripe_app.post(f"/api/v1/orders/{order['id']}/pay", headers=world["buyer"].headers,
                                   json={"provider": "stripe"})
         assert started.status_code == 200, started.text
         event = completed(FakeStripe.sessions[-1]["id"], PRICE)
-        wallet, webhook = race.fire(pay(order, world["buyer"]), lambda client: deliver(stripe_app, event))
+        wallet, webhook = at_once(app_server.url, pay(order, world["buyer"]), lambda client: deliver(stripe_app, event))
         assert webhook.status_code == 200, webhook.text
         outcome = webhook.json()["outcome"]
         # Exactly one payment pays the order; Stripe's money, if it lost, is owed back to the buyer.

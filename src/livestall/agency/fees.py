@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.agency.models import Booking, HostProfile
@@ -20,8 +20,10 @@ from livestall.ledger.service import get_account, post_transfer, shop_key, trans
 from livestall.money import Money, convert
 from livestall.orders.models import Order
 from livestall.shows.models import Show
+from livestall.validation import date_range
 
 PAID_STATUSES = ("paid", "shipped", "delivered")  # orders that count towards a show's GMV
+BOOKINGS = Booking.__table__
 
 
 class StatementLine(BaseModel):
@@ -98,6 +100,9 @@ def period_bounds(period: str) -> tuple[datetime, datetime]:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         raise Invalid.field("period", "year_month", "must be a month as YYYY-MM")
     year, month = int(period[:4]), int(period[5:])
+    first, last = date_range()
+    if not first.year <= year <= last.year:  # year 0 or 9999-12 would not even make a date
+        raise Invalid.field("period", "datetime_range", f"must be a month from {first:%Y-%m} to {last:%Y-%m}")
     start = datetime(year, month, 1, tzinfo=timezone.utc)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.utc)
     return start, end
@@ -150,6 +155,9 @@ async def _paid_to_host(session: AsyncSession, host_id: int, booking_ids: list[i
 
 async def do_pay_booking(*, session: AsyncSession, booking: Booking, paid_by_id: int) -> StatementLine:
     """Pay a held show: the brand's revenue to the agency, then the agency to the host, per currency."""
+    # The booking's row lock first: a second payout of the same booking waits here, then finds it paid.
+    await session.execute(update(BOOKINGS).where(BOOKINGS.c.id == booking.id).values(status=BOOKINGS.c.status))
+    await session.refresh(booking)
     show = await session.get(Show, booking.show_id)
     if booking.status != "accepted" or show is None or show.status != "ended":
         raise Conflict.field("booking_id", "show_held", "only an accepted booking of an ended show is paid")
