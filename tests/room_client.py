@@ -13,9 +13,10 @@ class RoomClient:
     """One viewer's socket: the join snapshot, then events and private frames as they come."""
 
     def __init__(self, ws_base: str, show_id: int, token: str | None = None, *, expect_snapshot: bool = True,
-                 origin: str | None = None) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._connection = connect(f"{ws_base}/ws/shows/{show_id}", additional_headers=headers, origin=origin,
+                 origin: str | None = None, viewer: str | None = None, headers: dict[str, str] | None = None) -> None:
+        headers = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+        query = f"?viewer={viewer}" if viewer else ""  # the per-browser id the room script sends
+        self._connection = connect(f"{ws_base}/ws/shows/{show_id}{query}", additional_headers=headers, origin=origin,
                                    open_timeout=10, max_size=None)
         self.ws = self._connection.__enter__()
         self.show_id = show_id
@@ -83,6 +84,18 @@ class RoomClient:
     def request(self, type: str, **fields: Any) -> dict:
         """Send a frame and wait for its ack or error."""
         return self.reply(self.send(type, **fields))
+
+    def wait_closed(self, timeout: float = 10.0) -> tuple[int | None, str]:
+        """Read until the server closes the socket; its close code and reason (frames read stay in `frames`)."""
+        from websockets.exceptions import ConnectionClosed
+
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                self._read(max(0.01, min(deadline - time.monotonic(), 0.5)))
+        except ConnectionClosed as closed:
+            return (closed.rcvd.code, closed.rcvd.reason) if closed.rcvd else (None, "")
+        raise TimeoutError(f"still open after {timeout}s; got {self.frames[-5:]}")
 
     def close(self) -> None:
         self._connection.__exit__(None, None, None)

@@ -17,7 +17,7 @@ from livestall.agency.demo import ensure_agency
 from livestall.catalog.models import Product, Shop, ShopMember
 from livestall.db import make_engine, make_sessionmaker, utcnow
 from livestall.festivals.demo import ensure_festival
-from livestall.shows.models import Show
+from livestall.shows.models import HostInvitation, Show
 from livestall.settings import Settings
 
 DEMO_PASSWORD = "Livestall-demo-2026"
@@ -162,3 +162,8 @@ async def ensure_shows(session: AsyncSession, users: dict[str, User]) -> None:
         if hours == 0:
             show.started_at = now
         session.add(show)
+        if shop.member_role(show.host_id) is None:
+            # A host from outside the shop hosts only after saying yes: the demo's hosts already have.
+            await session.flush()
+            session.add(HostInvitation(show_id=show.id, user_id=show.host_id, invited_by_id=owner_id,
+                                       stand_in_id=owner_id, status="accepted", created_at=now, answered_at=now))

@@ -85,10 +85,35 @@ class TooLarge(DomainError):
     status, title, slug = 413, "Content too large", "too-large"
 
 
+class UnsupportedMediaType(DomainError):
+    """A body in a format the route does not read (415)."""
+
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
 class TooManyRequests(DomainError):
     """Rate limited (429)."""
 
     status, title, slug = 429, "Too many requests", "rate-limited"
+
+
+def request_problem(exc) -> DomainError:
+    """The domain error of a request FastAPI could not validate (a RequestValidationError)."""
+    if isinstance(exc.body, (bytes, bytearray)) and any(e.get("loc", ())[:1] == ("body",) for e in exc.errors()):
+        # The route reads JSON, and the body came in another format (FastAPI left it as bytes).
+        return UnsupportedMediaType.field("body", "content_type",
+                                          "must be JSON, sent as Content-Type: application/json")
+    problems = [_from_pydantic(err) for err in exc.errors()]
+    return Invalid("; ".join(f"{p.field}: {p.message}" for p in problems) or "invalid request", problems)
+
+
+def body_problem(exc) -> DomainError | None:
+    """The field problem behind FastAPI's "error parsing the body" (a Starlette HTTPException), if that is it."""
+    if exc.status_code != 400 or exc.detail != "There was an error parsing the body":
+        return None
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return Invalid.field("body", "utf8", "must be UTF-8 text")
+    return Invalid.field("body", "json", "must be a JSON document")  # e.g. nested too deep to read
 
 
 def install_handlers(app) -> None:
@@ -103,12 +128,12 @@ def install_handlers(app) -> None:
         return JSONResponse(exc.problem(request.url.path), status_code=exc.status, media_type=media_type)
 
     async def validation_error(request, exc: RequestValidationError):
-        problems = [_from_pydantic(err) for err in exc.errors()]
-        detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
-        err = Invalid(detail or "invalid request", problems)
-        return JSONResponse(err.problem(request.url.path), status_code=422, media_type=media_type)
+        return await domain_error(request, request_problem(exc))
 
     async def http_error(request, exc: StarletteHTTPException):
+        unreadable = body_problem(exc)
+        if unreadable is not None:
+            return await domain_error(request, unreadable)
         body = {
             "type": "about:blank",
             "title": _HTTP_TITLES.get(exc.status_code, "Error"),
@@ -116,11 +141,17 @@ def install_handlers(app) -> None:
             "detail": str(exc.detail),
             "instance": request.url.path,
         }
-        return JSONResponse(body, status_code=exc.status_code, media_type=media_type, headers=getattr(exc, "headers", None))
+        return JSONResponse(body, status_code=exc.status_code, media_type=media_type,
+                            headers=getattr(exc, "headers", None))
 
     async def out_of_range(request, exc: Exception):
         # A number the database column cannot hold (PostgreSQL integer ids are 32-bit, SQLite's
         # 64-bit): an id that large names nothing, any other such value breaks a range rule.
+        if _nul_in_text(exc):  # PostgreSQL text cannot hold NUL: say which parameter had one
+            params = [*request.path_params.items(), *request.query_params.multi_items()]
+            field = next((name for name, value in params if "\x00" in str(value)), "body")
+            return await domain_error(request, Invalid.field(field, "no_control_chars",
+                                                             "must not contain control characters such as NUL"))
         if not _too_large_for_the_database(exc):
             raise exc
         for name, value in request.path_params.items():
@@ -130,7 +161,10 @@ def install_handlers(app) -> None:
                 continue
             if not -2**31 <= number < 2**31:
                 return await domain_error(request, NotFound.field(name, "exists", "no such id"))
-        err = Invalid.field("body", "out_of_range", "a number is too large")
+        if "date value out of range" in str(exc):  # date arithmetic past year 9999
+            err = Invalid.field("body", "datetime_range", "a date is too far in the past or the future")
+        else:
+            err = Invalid.field("body", "out_of_range", "a number is too large")
         return await domain_error(request, err)
 
     from sqlalchemy.exc import DBAPIError
@@ -153,8 +187,20 @@ def _too_large_for_the_database(exc: BaseException | None) -> bool:
     return False
 
 
+def _nul_in_text(exc: BaseException | None) -> bool:
+    """Whether a database error is PostgreSQL refusing a NUL character in text (SQLSTATE 22021)."""
+    for _ in range(10):
+        if exc is None:
+            return False
+        if "0x00" in str(exc) and "invalid byte sequence" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 _HTTP_TITLES = {400: "Bad request", 401: "Not logged in", 403: "Forbidden", 404: "Not found",
-                405: "Method not allowed", 409: "Conflict", 413: "Content too large", 422: "Invalid input"}
+                405: "Method not allowed", 409: "Conflict", 413: "Content too large", 415: "Unsupported media type",
+                422: "Invalid input"}
 
 
 def _from_pydantic(err: dict) -> FieldProblem:
@@ -163,6 +209,10 @@ def _from_pydantic(err: dict) -> FieldProblem:
     field = ".".join(loc) or "body"
     rule = err.get("type", "invalid")
     message = err.get("msg", "invalid value")
+    if rule == "json_invalid":  # FastAPI puts the character offset where the field would be
+        at = loc[0] if loc else "?"
+        return FieldProblem("body", "json", f"must be a JSON document ({err.get('ctx', {}).get('error', message)} "
+                                            f"at character {at})")
     if rule.startswith("value_error") and message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     return FieldProblem(field, rule, message)

@@ -62,3 +62,29 @@ def test_message_on_one_process_reaches_viewers_on_the_other(cluster):
     finally:
         for client in on_a + on_b:
             client.close()
+
+
+def test_one_browser_on_both_processes_is_one_viewer_and_a_logout_on_one_closes_the_other(cluster):
+    a, b = cluster
+    with httpx.Client(base_url=a.url, timeout=30) as api:
+        host = register(api, roles=["seller", "host"])
+        show = make_show(api, host, make_shop(api, host)["id"])
+        api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers)
+        viewer = register(api)
+    browser = "9d2e4f6a8c0b1d3e5f7a9c2e4b6d8f0a"
+    opened = [RoomClient(a.ws_base, show["id"], viewer=browser), RoomClient(b.ws_base, show["id"], viewer=browser),
+              RoomClient(a.ws_base, show["id"], viewer.token), RoomClient(b.ws_base, show["id"], viewer.token)]
+    on_b = opened[3]
+    try:
+        for client in opened[:2]:  # one browser and one user, each with a socket on both processes
+            assert client.wait_event("viewers", lambda d: d["concurrent"] == 2 and d["unique"] == 2)
+        assert on_b.request("chat.send", text="hello from B")["type"] == "ack"
+        with httpx.Client(base_url=a.url, timeout=30) as api:
+            assert api.post("/api/v1/auth/logout", headers=viewer.headers).status_code == 204
+        assert on_b.wait_closed() == (4401, "session_ended")
+        assert next(f for f in on_b.frames if f["type"] == "notice")["code"] == "session_ended"
+        assert opened[2].wait_closed() == (4401, "session_ended")
+        assert opened[1].wait_event("viewers", lambda d: d["concurrent"] == 1)["peak"] == 2
+    finally:
+        for client in opened:
+            client.close()

@@ -63,6 +63,21 @@ def test_login_is_throttled_per_account_then_per_address(strict):
     assert _login(strict, f"{unique('other')}@example.com", ip="203.0.113.11").status_code == 401
 
 
+def test_guessing_the_current_password_is_throttled_like_logins(strict):
+    ip = "203.0.113.40"
+    email = f"{unique('holder')}@example.com"
+    elsewhere = {"X-Forwarded-For": "203.0.113.41"}
+    strict.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD, "display_name": "H"},
+                headers=elsewhere)
+    token = strict.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}, headers=elsewhere).json()
+    headers = {"Authorization": f"Bearer {token['token']}", "X-Forwarded-For": ip}
+    guesses = [strict.post("/api/v1/me/password", headers=headers,
+                           json={"current_password": f"Guess-number-{n}", "new_password": "Another-pass-99"})
+               for n in range(7)]
+    assert [g.status_code for g in guesses[:6]] == [422] * 6, guesses[0].text
+    _refused_by(guesses[6], "login_per_ip", "client")
+
+
 def test_sign_up_is_throttled_per_account_and_per_address(strict):
     ip = "203.0.113.20"
     email = f"{unique('signup')}@example.com"

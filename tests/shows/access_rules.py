@@ -18,6 +18,14 @@ def _start_first(w, path: str) -> None:
     w["api"].post(path.replace("/end", "/start"), headers=w["owner"].headers)
 
 
+def _invitation(w) -> int:
+    """A fresh invitation of the world's host (outside the shop) to host a new show of the world's shop."""
+    api = w["api"]
+    show = api.post("/api/v1/shows", json={**show_body(w), "host_id": w["host"].id}, headers=w["owner"].headers)
+    asked = api.get("/api/v1/me/host-invitations", params={"status": "proposed"}, headers=w["host"].headers).json()
+    return next(i["id"] for i in asked if i["show_id"] == show.json()["id"])
+
+
 RUNNERS = ("owner", "staff")
 
 AREA = AreaRules(
@@ -31,6 +39,8 @@ AREA = AreaRules(
         ("PUT", "/api/v1/shows/{show_id}/moderators/{user_id}"): Rule(RUNNERS),
         ("DELETE", "/api/v1/shows/{show_id}/moderators/{user_id}"): Rule(RUNNERS),
         ("POST", "/api/v1/me/stream-key"): Rule(("seller", "host", "owner")),
+        ("POST", "/api/v1/host-invitations/{invitation_id}/accept"): Rule(("host",)),
+        ("POST", "/api/v1/host-invitations/{invitation_id}/decline"): Rule(("host",)),
     },
-    params={"show_id": _show},
+    params={"show_id": _show, "invitation_id": _invitation},
 )

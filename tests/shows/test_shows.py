@@ -44,6 +44,9 @@ def test_only_the_host_and_shop_run_a_show(api, seller, shop):
     show = make_show(api, seller, shop["id"], host_id=host.id)
     stranger = register(api, roles=["host", "seller"])
     assert api.post(f"/api/v1/shows/{show['id']}/start", headers=stranger.headers).status_code == 403
+    assert api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers).status_code == 403  # not asked yet
+    invitation = api.get("/api/v1/me/host-invitations", headers=host.headers).json()[0]
+    assert api.post(f"/api/v1/host-invitations/{invitation['id']}/accept", headers=host.headers).status_code == 200
     assert api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers).status_code == 200
     viewer = register(api)
     assert api.post(f"/api/v1/shows/{show['id']}/end", headers=viewer.headers).status_code == 403

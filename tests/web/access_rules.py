@@ -50,6 +50,8 @@ AREA = AreaRules(
         ("POST", "/agency/hosts/{host_id}/bookings"): Rule(ADMIN, body=lambda w: {"show_id": _show(w)}),
         ("POST", "/agency/bookings/{booking_id}/cancel"): Rule(ADMIN),
         ("POST", "/agency/bookings/{booking_id}/payout"): Rule(ADMIN, prepare=_hold_booking),
+        ("POST", "/studio/invitations/{invitation_id}/accept"): Rule(("host",)),
+        ("POST", "/studio/invitations/{invitation_id}/decline"): Rule(("host",)),
         ("POST", "/host/bookings/{booking_id}/accept"): Rule(("host",)),
         ("POST", "/host/bookings/{booking_id}/decline"): Rule(("host",)),
         ("POST", "/agencies/{agency_id}/apply"): Rule(ROLES, body=_application),

@@ -10,7 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials
 from livestall.accounts import follows, service
 from livestall.accounts.deps import CurrentUser, _bearer, request_token
 from livestall.accounts.schemas import (
-    FollowKind, FollowRead, FollowerCount, LoginIn, LoginOut, ProfileUpdate, RolesUpdate, UserCreate, UserRead,
+    FollowKind, FollowRead, FollowerCount, LoginIn, LoginOut, PasswordChange, ProfileUpdate, RolesUpdate, UserCreate,
+    UserRead,
 )
 from livestall.db import SessionDep
 
@@ -26,8 +27,12 @@ async def register(user_in: UserCreate, session: SessionDep):
 @router.post("/auth/login", response_model=LoginOut)
 async def login(login_in: LoginIn, request: Request, response: Response, session: SessionDep):
     """Exchange email and password for a token, also set as an HttpOnly cookie."""
-    settings = request.app.state.settings
     user = await service.authenticate(session=session, login_in=login_in)
+    return await _logged_in(request, response, session, user)
+
+
+async def _logged_in(request: Request, response: Response, session, user) -> LoginOut:
+    settings = request.app.state.settings
     token, row = await service.open_login_session(
         session=session, user=user, days=settings.session_days, user_agent=request.headers.get("user-agent")
     )
@@ -63,6 +68,14 @@ async def me(user: CurrentUser):
 async def update_me(profile_in: ProfileUpdate, user: CurrentUser, session: SessionDep):
     """Change display name, language, country or currency."""
     return await service.update_profile(session=session, user=user, profile_in=profile_in)
+
+
+@router.post("/me/password", response_model=LoginOut)
+async def change_password(change: PasswordChange, request: Request, response: Response, user: CurrentUser,
+                          session: SessionDep):
+    """Change the password: every login of the account ends (its room sockets close); this one gets a new token."""
+    await service.do_change_password(session=session, user=user, change=change)
+    return await _logged_in(request, response, session, user)
 
 
 @router.put("/users/{user_id}/roles", response_model=UserRead)

@@ -37,6 +37,11 @@ class ProfileUpdate(StrictInput):
     currency: CurrencyCode | None = None
 
 
+class PasswordChange(StrictInput):
+    current_password: str = Field(max_length=128)
+    new_password: str = Field(max_length=128)
+
+
 class RolesUpdate(StrictInput):
     roles: list[Role] = Field(min_length=1, max_length=5)
 

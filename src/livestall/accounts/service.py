@@ -7,14 +7,15 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts import passwords
+from livestall.accounts.ending import end_sessions_on_commit
 from livestall.accounts.models import LoginSession, User, UserRole
-from livestall.accounts.schemas import LoginIn, ProfileUpdate, UserCreate
+from livestall.accounts.schemas import LoginIn, PasswordChange, ProfileUpdate, UserCreate
 from livestall.db import utcnow
-from livestall.errors import Conflict, Forbidden, NotFound, Unauthorized
+from livestall.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 
 
 def token_hash(token: str) -> str:
@@ -84,10 +85,28 @@ async def get_user_by_token(*, session: AsyncSession, token: str) -> User | None
 
 
 async def revoke_token(*, session: AsyncSession, token: str) -> None:
-    """Revoke a login token so it is refused from now on."""
+    """Revoke a login token so it is refused from now on; the user's open room sockets close once committed."""
     row = await session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
+        end_sessions_on_commit(session, user_id=row.user_id, reason="logged_out")
+
+
+async def do_change_password(*, session: AsyncSession, user: User, change: PasswordChange) -> User:
+    """Check the current password, set the new one and revoke every login of the user (their room sockets close)."""
+    ok = await asyncio.to_thread(passwords.verify_password, user.password_hash, change.current_password)
+    if not ok:
+        raise Invalid.field("current_password", "matches", "is not the account's password")
+    try:
+        passwords.check_strength(change.new_password, email=user.email)
+    except Invalid as exc:
+        problem = exc.errors[0]
+        raise Invalid.field("new_password", problem.rule, problem.message) from None
+    user.password_hash = await asyncio.to_thread(passwords.hash_password, change.new_password)
+    await session.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+                          .values(revoked_at=utcnow()))
+    end_sessions_on_commit(session, user_id=user.id, reason="password_changed")
+    return user
 
 
 async def update_profile(*, session: AsyncSession, user: User, profile_in: ProfileUpdate) -> User:
@@ -115,8 +134,10 @@ def check_operator(actor: User) -> None:
 
 
 async def do_set_roles(*, session: AsyncSession, user: User, roles: list[str]) -> User:
-    """Replace `user`'s roles (viewer is always kept)."""
+    """Replace `user`'s roles (viewer is always kept); taking one away closes their room sockets once committed."""
     wanted = set(roles) | {"viewer"}
+    if set(user.roles) - wanted:
+        end_sessions_on_commit(session, user_id=user.id, reason="roles_changed")
     user.role_rows = [r for r in user.role_rows if r.role in wanted] + [
         UserRole(role=r) for r in sorted(wanted - set(user.roles))
     ]

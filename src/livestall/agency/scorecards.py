@@ -54,14 +54,15 @@ class _Tally:
     buyers: int = 0
     gmv: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
-    def add(self, show: Show, early: int, answered: int, orders: int, buyers: int,
+    def add(self, show: Show, viewers: tuple[int, int, int], answered: int, orders: int, buyers: int,
             gmv: tuple[str, int] | None) -> None:
+        peak, unique, early = viewers
         self.shows += 1
         if show.started_at and show.ended_at:
             self.seconds += (show.ended_at - show.started_at).total_seconds()
-        self.peaks.append(show.peak_viewers)
+        self.peaks.append(peak)
         self.early.append(early)
-        self.unique += show.unique_viewers
+        self.unique += unique
         self.answered += answered
         self.orders += orders
         self.buyers += buyers
@@ -87,12 +88,13 @@ async def list_scorecards(*, session: AsyncSession, agency_id: int, host_id: int
         query = query.where(Booking.host_id == host_id)
     held = (await session.execute(query)).all()
     show_ids = [show.id for _, show in held]
-    answered, sales, early = {}, {}, {}
+    answered, sales, viewers = {}, {}, {}
     if show_ids:
-        # Peak and unique viewers are the show's own columns (the insights rollup keeps them); the viewers
-        # at 10 minutes come from its rolled-up metrics.
-        early = dict((await session.execute(select(ShowMetrics.show_id, ShowMetrics.viewers_10min)
-                                            .where(ShowMetrics.show_id.in_(show_ids)))).all())
+        # Every viewer figure comes from the show's rolled-up metrics, counted by the room's rule
+        # (realtime/audience.py): a person is one viewer however many sockets they opened.
+        viewers = {sid: (peak, unique, early) for sid, peak, unique, early in (await session.execute(
+            select(ShowMetrics.show_id, ShowMetrics.peak_viewers, ShowMetrics.unique_viewers, ShowMetrics.viewers_10min)
+            .where(ShowMetrics.show_id.in_(show_ids)))).all()}
         answered = dict((await session.execute(
             select(Question.show_id, func.count()).where(Question.show_id.in_(show_ids), Question.status == "answered")
             .group_by(Question.show_id))).all())
@@ -109,7 +111,8 @@ async def list_scorecards(*, session: AsyncSession, agency_id: int, host_id: int
         count, buyers, gmv = sales.get(show.id, (0, 0, None))
         for tallies in (per_host[hid], agency):
             for key in (None, show.market):
-                tallies[key].add(show, early.get(show.id, 0), answered.get(show.id, 0), count, buyers, gmv)
+                tallies[key].add(show, viewers.get(show.id, (0, 0, 0)), answered.get(show.id, 0), count, buyers,
+                                 gmv)
     cards = [_card(hid, hosts[hid].display_name, per_host[hid]) for hid in sorted(per_host) if hid in hosts]
     if host_id is None:
         cards.append(_card(None, "", agency))

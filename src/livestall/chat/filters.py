@@ -6,10 +6,12 @@ import re
 import unicodedata
 
 from livestall.errors import Invalid
+from livestall.validation import check_text
 
 MAX_MESSAGE_CHARS = 300
 MAX_WORD_CHARS = 64
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Zero-width and direction marks are dropped from within a message: one must not flip those shown after it.
+_FORMAT = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def normalize(text: str) -> str:
@@ -20,10 +22,10 @@ def normalize(text: str) -> str:
 
 
 def clean_text(text: object, *, field: str = "text", max_chars: int = MAX_MESSAGE_CHARS) -> str:
-    """The message as plain, trimmed text without control characters, or Invalid naming `field`."""
+    """The message as plain, trimmed text without direction marks, or Invalid naming `field`."""
     if not isinstance(text, str):
         raise Invalid.field(field, "string_type", "must be a string")
-    cleaned = _CONTROL.sub("", text).strip()
+    cleaned = _FORMAT.sub("", check_text(text, field)).strip()
     if not cleaned:
         raise Invalid.field(field, "not_empty", "must not be empty")
     if len(cleaned) > max_chars:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, desc, select, update
@@ -14,10 +15,12 @@ from livestall.chat.models import BlockedWord, ChatMessage, Question, QuestionVo
 from livestall.db import utcnow
 from livestall.errors import Conflict, Invalid, NotFound
 from livestall.shows.models import Show
+from livestall.validation import check_id
 
 MAX_MUTE_MINUTES = 7 * 24 * 60
 MAX_SLOW_MODE_SECONDS = 3600
 MAX_BLOCKED_WORDS = 500
+MESSAGE_ID = re.compile(r"[0-9a-f]{1,32}")  # as room.new_message_id makes them, within the column's 32
 
 
 def question_data(q: Question) -> dict:
@@ -90,9 +93,7 @@ async def do_ask(*, session: AsyncSession, show: Show, user: User, text: str) ->
 
 async def get_question(*, session: AsyncSession, show_id: int, question_id: object) -> Question:
     """The show's question with this id, or NotFound/Invalid naming `question_id`."""
-    if not isinstance(question_id, int) or isinstance(question_id, bool):
-        raise Invalid.field("question_id", "int_type", "must be an integer")
-    question = await session.get(Question, question_id)
+    question = await session.get(Question, check_id(question_id, "question_id"))
     if question is None or question.show_id != show_id or question.status == "deleted":
         raise NotFound(f"no question {question_id} in this show")
     return question
@@ -132,9 +133,7 @@ def check_minutes(minutes: object) -> int:
 
 
 async def _target_user(session: AsyncSession, user_id: object) -> User:
-    if not isinstance(user_id, int) or isinstance(user_id, bool):
-        raise Invalid.field("user_id", "int_type", "must be an integer")
-    user = await session.get(User, user_id)
+    user = await session.get(User, check_id(user_id, "user_id"))
     if user is None:
         raise NotFound(f"no user {user_id}")
     return user
@@ -176,6 +175,8 @@ async def do_delete_message(*, session: AsyncSession, show_id: int, message_id: 
     """Mark a stored message deleted; False when it is not written yet (the writer will mark it)."""
     if not isinstance(message_id, str) or not message_id:
         raise Invalid.field("message_id", "string_type", "must be a message id")
+    if not MESSAGE_ID.fullmatch(message_id):
+        raise Invalid.field("message_id", "id_format", "must be a message id: hexadecimal digits")
     result = await session.execute(
         update(ChatMessage).where(ChatMessage.id == message_id, ChatMessage.show_id == show_id)
         .values(deleted_at=utcnow(), deleted_by_id=by.id))

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from livestall.realtime.audience import sweep
+
 FIRST_MINUTES = 10
 MAX_MINUTES = 48 * 60  # a longer show's series is cut there
 
@@ -23,12 +25,15 @@ class ViewerFigures:
 
 def viewer_figures(sessions: Iterable[tuple[str, datetime, datetime | None]], *, started_at: datetime,
                    until: datetime, exclude: set[str] = frozenset(), series: bool = False) -> ViewerFigures:
-    """Figures from (viewer key, joined, left or None) rows, each stay clipped to the live window [started_at, until]."""
+    """Figures from (viewer key, joined, left or None) rows, each stay clipped to the live window [started_at, until].
+
+    Viewers are counted by the room's rule (realtime/audience.py): one key is one viewer,
+    however many of its stays overlap; watch time is the time each viewer was there at all.
+    """
     first_end = started_at + timedelta(minutes=FIRST_MINUTES)
     viewers: set[str] = set()
     first: set[str] = set()
-    events: list[tuple[datetime, int]] = []
-    watch = 0.0
+    stays: list[tuple[str, datetime, datetime]] = []
     for key, joined, left in sessions:
         if key in exclude:
             continue
@@ -39,21 +44,20 @@ def viewer_figures(sessions: Iterable[tuple[str, datetime, datetime | None]], *,
         viewers.add(key)
         if start < first_end:
             first.add(key)
-        watch += (end - start).total_seconds()
-        events.append((start, 1))
-        events.append((end, -1))
-    events.sort(key=lambda e: (e[0], e[1]))  # a leave before a join at the same instant: no false peak
+        stays.append((key, start, end))
     peak = current = 0
+    watch = 0.0
+    previous = started_at
     minutes: list[int] = []
     last_minute = min(int((until - started_at).total_seconds() // 60), MAX_MINUTES - 1)
-    for at, delta in events:
+    for at, before, current in sweep(stays):
+        watch += before * (at - previous).total_seconds()
+        previous = at
+        peak = max(peak, current)
         if series:
             index = min(int((at - started_at).total_seconds() // 60), last_minute)
             while len(minutes) <= index:  # minutes without a change hold the count before this event
-                minutes.append(current)
-        current += delta
-        peak = max(peak, current)
-        if series:
+                minutes.append(before)
             minutes[index] = max(minutes[index], current)
     if series:
         while len(minutes) <= last_minute:

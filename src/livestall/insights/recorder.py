@@ -44,7 +44,7 @@ class SessionRecorder(TimedFlusher):
         """A viewer's socket joined a show's room (never blocks)."""
         session_id = new_session_id()
         self.open[(show_id, conn.id)] = session_id
-        self.joins[session_id] = {"id": session_id, "show_id": show_id, "viewer_key": conn.member_key[:64],
+        self.joins[session_id] = {"id": session_id, "show_id": show_id, "viewer_key": conn.viewer_key[:64],
                                   "user_id": int(conn.user_id) if conn.user_id and conn.user_id.isdigit() else None,
                                   "joined_at": utcnow(), "left_at": None}
         self._maybe_wake()
@@ -107,7 +107,11 @@ def bucket(now: datetime, interval_s: int = SAMPLE_INTERVAL_S) -> datetime:
 
 
 class Sampler:
-    """Writes how many viewers this process's rooms hold, per market and language, once per interval."""
+    """Writes how many viewers this process's rooms hold, per market and language, once per interval.
+
+    Viewers are counted by the room's rule (realtime/audience.py); with Redis each show is
+    sampled by one process only, with its total over all of them.
+    """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], gateway, *,
                  interval_s: int = SAMPLE_INTERVAL_S) -> None:
@@ -116,7 +120,7 @@ class Sampler:
     async def sample(self, now: datetime | None = None) -> int:
         """Write one sample of this process's live rooms (replacing one taken at the same moment); total viewers."""
         at = bucket(now or utcnow(), self.interval_s)
-        counts = {show_id: self.gateway.hub.count(show_id) for show_id in list(self.gateway.hub.rooms)}
+        counts = self.gateway.viewer_sample()
         groups: dict[tuple[str, str], list[int]] = {}
         async with self.sessionmaker() as session, session.begin():
             if counts:  # only live shows: a room of an ended show may still hold a few sockets

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livestall.catalog.models import Shop
+from livestall.db import utcnow
 from livestall.notifications import fanout
+from livestall.notifications.models import Notification
 from livestall.webhooks import events as webhook_events
 
 
@@ -30,3 +34,20 @@ async def on_order_refunded(session: AsyncSession, order) -> None:
 async def on_opening_result(session: AsyncSession, lot, ticket) -> None:
     """A paid opening's outcome was recorded on camera."""
     await webhook_events.opening_event(session, lot, ticket)
+
+
+async def on_host_invited(session: AsyncSession, show, invitation) -> None:
+    """A shop asked someone to host its show: it shows in their feed until they answer in the studio."""
+    shop = await session.get(Shop, show.shop_id)
+    data = {"title": show.title, "shop_id": show.shop_id, "shop_name": shop.name if shop else "",
+            "scheduled_at": show.scheduled_at.isoformat(), "invitation_id": invitation.id}
+    # One row per (show, kind, user): asked again after a "no", the same row comes back unread.
+    row = await session.scalar(select(Notification).where(Notification.show_id == show.id,
+                                                          Notification.kind == "host_invite",
+                                                          Notification.user_id == invitation.user_id))
+    if row is None:
+        session.add(Notification(user_id=invitation.user_id, kind="host_invite", show_id=show.id, data=data,
+                                 in_app=True))
+    else:
+        row.data, row.read_at, row.created_at = data, None, utcnow()
+    await session.flush()

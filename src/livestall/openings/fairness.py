@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import Counter
 
 
 def new_seed() -> str:
@@ -34,3 +35,14 @@ def draw_all(seed: str, items: list[str], tickets: int) -> list[int]:
 def verify(*, seed: str, seed_hash: str, items: list[str], picks: list[int]) -> bool:
     """Anyone's check: the seed matches its published hash and reproduces every pick, in line order."""
     return commitment(seed) == seed_hash and draw_all(seed, items, len(picks)) == picks
+
+
+def possible_outcomes(items: list[str], shown: list[str]) -> set[str]:
+    """What the next ticket may still hold, as anyone can tell: the listed items less the draws opened so far.
+
+    Draws are without replacement, so an item shown opened is gone; the draws of tickets bought but not yet
+    opened are secret, so they take nothing away that anyone could see.
+    """
+    left = Counter(items)
+    left.subtract(shown)
+    return {item for item, count in left.items() if count > 0}

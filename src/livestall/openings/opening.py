@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
@@ -17,12 +17,19 @@ from livestall.openings.models import WAITING, OpeningLot, OpeningTicket
 from livestall.openings.photos import get_photo_for_outcome, photo_url
 from livestall.openings.places import tell_places
 from livestall.openings.schemas import CloseIn, CorrectionIn, OutcomeIn
-from livestall.openings.service import audit, publish_queue, revealed_seed, ticket_view
+from livestall.openings.service import LOTS, audit, publish_queue, revealed_seed, ticket_view
+
+
+async def lock_lot(session: AsyncSession, lot: OpeningLot) -> None:
+    """Take the lot's row lock and read it again: the host's moves on one lot (and its sales) then happen
+    one at a time, each deciding on what the one before it left, so a double tap opens or refunds once."""
+    await session.execute(update(LOTS).where(LOTS.c.id == lot.id).values(sold=LOTS.c.sold))
+    await session.refresh(lot)
 
 
 async def get_ticket(*, session: AsyncSession, lot: OpeningLot, ticket_id: int) -> OpeningTicket:
-    """The lot's ticket with this id: a ticket of another lot is refused by name."""
-    ticket = await session.get(OpeningTicket, ticket_id)
+    """The lot's ticket with this id, as it is now: a ticket of another lot is refused by name."""
+    ticket = await session.get(OpeningTicket, ticket_id, populate_existing=True)
     if ticket is None:
         raise NotFound(f"no ticket {ticket_id}")
     if ticket.lot_id != lot.id:
@@ -46,6 +53,7 @@ def summary(lot: OpeningLot, outcome: dict) -> str:
 async def do_open(*, session: AsyncSession, lot: OpeningLot, ticket_id: int, host: User,
                   outcome_in: OutcomeIn) -> OpeningTicket:
     """Open a ticket on camera and record what was inside: the next in line, or one set aside earlier."""
+    await lock_lot(session, lot)
     _check_open(lot)
     ticket = await get_ticket(session=session, lot=lot, ticket_id=ticket_id)
     if ticket.status not in WAITING:
@@ -94,6 +102,7 @@ async def do_correct(*, session: AsyncSession, lot: OpeningLot, ticket_id: int, 
 
 async def do_set_aside(*, session: AsyncSession, lot: OpeningLot, ticket_id: int, host: User) -> OpeningTicket:
     """The buyer is away: their ticket leaves the line, to be opened later in the show or at close."""
+    await lock_lot(session, lot)
     _check_open(lot)
     ticket = await get_ticket(session=session, lot=lot, ticket_id=ticket_id)
     if ticket.status != "queued":
@@ -129,6 +138,7 @@ async def do_close(*, session: AsyncSession, lot: OpeningLot, host: User, close_
     The seed is revealed now, unless tickets carried over still hold draws: then the lot that finally closes
     them reveals it (the follow-up lot keeps the same seed).
     """
+    await lock_lot(session, lot)
     _check_open(lot)
     follow = None
     if close_in.unopened == "follow_up":

@@ -33,8 +33,8 @@ def photo_view(photo: OpeningPhoto) -> dict:
 
 async def _store(session: AsyncSession, lot: OpeningLot, host: User, data: bytes, source: str,
                  settings: Settings) -> OpeningPhoto:
-    stored = store_image(data, settings.upload_dir, f"openings/{lot.id}", max_bytes=settings.max_upload_bytes,
-                         max_pixels=settings.max_image_pixels)
+    stored = await store_image(data, settings.upload_dir, f"openings/{lot.id}",
+                               max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels)
     photo = OpeningPhoto(lot_id=lot.id, source=source, path=stored.path, content_type=stored.content_type,
                          size_bytes=stored.size_bytes, width=stored.width, height=stored.height,
                          created_by_id=host.id)

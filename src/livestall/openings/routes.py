@@ -44,9 +44,9 @@ async def list_lots(show_id: int, session: SessionDep, user: OptionalUser) -> di
 
 @router.get("/openings/{lot_id}")
 async def get_lot(lot_id: int, session: SessionDep) -> dict:
-    """One lot, with its opened tickets' outcomes."""
+    """One lot; `outcome_deducible` once the openings already shown tell what the next would hold (no more sales)."""
     lot = await service.get_lot(session=session, lot_id=lot_id)
-    return service.lot_view(lot)
+    return {**service.lot_view(lot), "outcome_deducible": await service.outcome_deducible(session, lot)}
 
 
 @router.post("/openings/{lot_id}/tickets", status_code=201)

@@ -96,6 +96,9 @@ async def do_create_lot(*, session: AsyncSession, show: Show, user: User, lot_in
         raise Conflict.field("show_id", "show_open", "openings are set up in a scheduled or live show")
     if lot_in.random_pick and len(lot_in.pick_items) < lot_in.quantity:
         raise Invalid.field("pick_items", "enough_items", "a random pick needs at least one item per opening")
+    if lot_in.random_pick and len(set(lot_in.pick_items)) < 2:
+        # One kind of item only: every opening's outcome would be known before it is bought.
+        raise Invalid.field("pick_items", "distinct_items", "a random pick draws from at least two different items")
     if not lot_in.random_pick and lot_in.pick_items:
         raise Invalid.field("pick_items", "random_pick_only", "only a random pick draws from a set of items")
     shop = await session.get(Shop, show.shop_id)
@@ -140,6 +143,12 @@ async def do_buy_ticket(*, session: AsyncSession, lot: OpeningLot, buyer: User, 
         raise Conflict.field("lot_id", "lot_open", "this lot is closed")
     if lot.sold >= lot.quantity:
         raise Conflict.field("quantity", "available", "all openings of this lot are sold")
+    # Checked under the lot's lock, on the outcomes opened and committed so far: a result published after
+    # this point was unknown to the buyer when they tapped.
+    if await outcome_deducible(session, lot):
+        raise Conflict.field("lot_id", "outcome_deducible",
+                             "what the next opening holds can be worked out from the ones already opened, "
+                             "so this lot sells no more")
     position = lot.sold + 1
     lot.sold = position
     drawn = fairness.draw_all(lot.seed, lot.pick_items, position)[-1] if lot.random_pick else None
@@ -163,6 +172,16 @@ async def do_buy_ticket(*, session: AsyncSession, lot: OpeningLot, buyer: User, 
     return ticket, True
 
 
+async def outcome_deducible(session: AsyncSession, lot: OpeningLot) -> bool:
+    """Whether the public record (the item list and the draws opened so far) tells what a new ticket would hold."""
+    if not lot.random_pick:
+        return False
+    opened = await session.scalars(select(OpeningTicket.drawn_index).where(
+        OpeningTicket.lot_id == lot.id, OpeningTicket.status == "opened", OpeningTicket.drawn_index.is_not(None)))
+    shown = [lot.pick_items[index] for index in opened]
+    return len(fairness.possible_outcomes(lot.pick_items, shown)) < 2
+
+
 async def queue_counts(session: AsyncSession, lot: OpeningLot) -> dict:
     """How many tickets of the lot wait, and how many were opened."""
     rows = await session.execute(select(OpeningTicket.status, func.count()).where(OpeningTicket.lot_id == lot.id)
@@ -172,7 +191,8 @@ async def queue_counts(session: AsyncSession, lot: OpeningLot) -> dict:
         OpeningTicket.lot_id == lot.id, OpeningTicket.status == "queued").order_by(OpeningTicket.position))
     # Positions, not buyers: each viewer finds their own place from the position of their ticket.
     return {"queued_positions": list(queued), "lot_id": lot.id, "sold": lot.sold, "left": lot.quantity - lot.sold,
-            "waiting": sum(counts.get(s, 0) for s in WAITING), "opened": counts.get("opened", 0)}
+            "waiting": sum(counts.get(s, 0) for s in WAITING), "opened": counts.get("opened", 0),
+            "outcome_deducible": await outcome_deducible(session, lot)}
 
 
 async def publish_queue(session: AsyncSession, lot: OpeningLot) -> None:

@@ -18,6 +18,8 @@ from livestall.orders.models import FlashSale
 from livestall.orders.stock import FLASH, OPEN_FLASH, PRODUCTS
 from livestall.shows.models import Show
 
+MAX_DAYS_AHEAD = 30  # how far ahead a flash sale may be set up
+
 
 def display_prices(price: Money, fx_per_usd: dict[str, Decimal]) -> dict[str, dict]:
     """The price in every display currency, so that one room frame serves viewers of every market."""
@@ -74,6 +76,8 @@ async def do_create_flash_sale(*, session: AsyncSession, show: Show, creator: Us
         raise Invalid.field("currency", "matches_shop_currency", f"must be the shop's currency {product.currency}")
     if starts_at < now - timedelta(seconds=5):
         raise Invalid.field("starts_at", "not_in_past", "must be now or later")
+    if starts_at > now + timedelta(days=MAX_DAYS_AHEAD):  # its units leave the stock until it ends
+        raise Invalid.field("starts_at", "starts_within", f"must be at most {MAX_DAYS_AHEAD} days from now")
     starts_at = max(starts_at, now)
     ends_at = starts_at + timedelta(seconds=duration_s)
     clash = await session.scalar(select(FlashSale.id).where(

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StrictInt
 from livestall.catalog.schemas import MoneyRead
 from livestall.money import MAX_AMOUNT_MINOR, Money
 from livestall.orders.models import Order
-from livestall.validation import CountryCode, CurrencyCode, StrictInput
+from livestall.validation import CountryCode, CurrencyCode, Id, StrictInput
 
 OrderStatus = Literal["reserved", "paid", "shipped", "delivered", "cancelled", "expired", "refunded"]
 ProviderName = Literal["wallet", "stripe"]
@@ -29,7 +29,7 @@ class ShippingAddress(StrictInput):
 
 
 class BuyIn(StrictInput):
-    product_id: int
+    product_id: Id
     quantity: StrictInt = Field(1, ge=1, le=MAX_QUANTITY)
     option: str | None = Field(None, min_length=1, max_length=40, description="One of the product's options")
     shipping: ShippingAddress
@@ -114,7 +114,7 @@ class ReceiptRead(BaseModel):
 
 
 class FlashSaleCreate(StrictInput):
-    product_id: int
+    product_id: Id
     starts_at: AwareDatetime | None = Field(None, description="When the sale opens; now when omitted")
     duration_s: StrictInt = Field(ge=60, le=1200, description="1 to 20 minutes")
     sale_price_minor: StrictInt = Field(ge=0, le=MAX_AMOUNT_MINOR)

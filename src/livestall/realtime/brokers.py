@@ -16,6 +16,7 @@ log = logging.getLogger("livestall.realtime.broker")
 
 OnEvent = Callable[[Event], None]
 OnControl = Callable[[int, dict[str, Any]], None]
+ALL_SHOWS = 0  # the show id of control messages for every process (no show has id 0)
 
 
 class Broker(Protocol):
@@ -28,6 +29,7 @@ class Broker(Protocol):
     async def stop(self) -> None: ...
     def publish(self, event: Event) -> None: ...
     def control(self, show_id: int, message: dict[str, Any]) -> None: ...
+    def control_all(self, message: dict[str, Any]) -> None: ...
     async def watch(self, show_id: int) -> None: ...
     def unwatch(self, show_id: int) -> None: ...
 
@@ -57,6 +59,10 @@ class MemoryBroker:
     def control(self, show_id: int, message: dict[str, Any]) -> None:
         """Deliver a control message (kick, private send) to this process."""
         self._on_control(show_id, message)
+
+    def control_all(self, message: dict[str, Any]) -> None:
+        """Deliver a control message about no one show (a user's login ended) to this process."""
+        self._on_control(ALL_SHOWS, message)
 
     async def watch(self, show_id: int) -> None:
         """Nothing to subscribe to in process."""
@@ -93,7 +99,8 @@ class RedisBroker:
         self._on_event, self._on_control = on_event, on_control
 
     def _channel(self, show_id: int) -> str:
-        return f"{self.prefix}:show:{show_id}"
+        # Every process listens to the nodes channel, whatever shows it serves.
+        return f"{self.prefix}:show:{show_id}" if show_id != ALL_SHOWS else f"{self.prefix}:nodes"
 
     async def start(self) -> None:
         """Start the sender and the listener; they reconnect on their own."""
@@ -125,6 +132,11 @@ class RedisBroker:
         """Apply a control message locally now, and queue it for the other processes."""
         self._on_control(show_id, message)
         self._enqueue(show_id, message)
+
+    def control_all(self, message: dict[str, Any]) -> None:
+        """Apply a control message about no one show locally now, and queue it for every other process."""
+        self._on_control(ALL_SHOWS, message)
+        self._enqueue(ALL_SHOWS, message)
 
     def _enqueue(self, show_id: int, message: dict[str, Any]) -> None:
         try:
@@ -193,7 +205,7 @@ class RedisBroker:
 
     async def _listen_loop(self) -> None:
         backoff, failed = 0.2, False
-        node_channel = f"{self.prefix}:nodes"
+        node_channel = self._channel(ALL_SHOWS)
         while True:
             pubsub = self.subscriber.pubsub()
             try:

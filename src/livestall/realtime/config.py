@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import re
 from urllib.parse import urlsplit
 
@@ -52,3 +54,55 @@ def origin_ok(origin: str | None, allowed: set[str] | None) -> bool:
     if origin is None or allowed is None:
         return True
     return origin.strip().rstrip("/").lower() in allowed
+
+
+class TrustedProxies:
+    """The peers whose X-Forwarded-For is believed: `FORWARDED_ALLOW_IPS`, as uvicorn reads it for HTTP."""
+
+    def __init__(self, spec: str | None = None) -> None:
+        spec = spec if spec is not None else os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+        items = [item.strip() for item in spec.split(",") if item.strip()]
+        self.any = "*" in items
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        self.literals: set[str] = set()
+        self._known: dict[str, bool] = {}
+        for item in items:
+            try:
+                self.networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                self.literals.add(item)
+
+    def __contains__(self, host: object) -> bool:
+        if not isinstance(host, str):
+            return False
+        known = self._known.get(host)
+        if known is None:
+            known = self._trusted(host)
+            if len(host) <= 64:  # every join asks: parse each address once, in bounded memory
+                if len(self._known) >= 4096:
+                    self._known.clear()
+                self._known[host] = known
+        return known
+
+    def _trusted(self, host: str) -> bool:
+        if self.any or host in self.literals:
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    def client(self, peer: str | None, forwarded_for: list[str]) -> str | None:
+        """The client's address: the peer's, or behind a trusted proxy the nearest untrusted X-Forwarded-For hop."""
+        if peer is None or not forwarded_for or peer not in self:
+            return peer
+        hosts = [host.strip() for value in forwarded_for for host in value.split(",") if host.strip()]
+        if not hosts:
+            return peer
+        if self.any:
+            return hosts[0]
+        for host in reversed(hosts):  # the hops our own proxies added are on the right
+            if host not in self:
+                return host
+        return hosts[0]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from livestall.errors import DomainError
 from livestall.realtime import protocol
+from livestall.realtime.audience import viewer_key
 from livestall.realtime.hub import Conn
 from livestall.realtime.ratelimit import Bucket, Strikes
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from livestall.realtime.gateway import RealtimeGateway
 
 # Close codes (4000-4999 are the application's): 4000 + the HTTP status of the refusal.
-CLOSE_UNAUTHORIZED = 4401
+CLOSE_UNAUTHORIZED = 4401  # refused on join (bad token), or the login ended (reason `session_ended`)
 CLOSE_FORBIDDEN = 4403  # refused on join, banned or kicked
 CLOSE_NOT_FOUND = 4404
 CLOSE_FLOODING = 4429
@@ -31,6 +32,7 @@ class Limits:
     frames_window_s: float = 10.0
     strikes: int = 10
     strikes_window_s: float = 10.0
+    anonymous_per_address: int = 0  # anonymous sockets per client address in one show; 0 = no cap
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,9 @@ class ConnectRequest:
     headers: Mapping[str, str]  # case-insensitive
     cookies: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
-    remote_addr: str | None = None
+    remote_addr: str | None = None  # the client's: behind a trusted proxy, from X-Forwarded-For
     origin: str | None = None
+    browser_id: str | None = None  # `?viewer=`: the per-browser id an anonymous viewer is counted by
 
 
 def principal_id(principal: Any) -> str | None:
@@ -62,7 +65,8 @@ def principal_id(principal: Any) -> str | None:
 class RoomConnection(Conn):
     """One viewer's socket in one show's room on this process."""
 
-    __slots__ = ("gateway", "ws", "principal", "user_id", "request", "bucket", "strikes", "__weakref__")
+    __slots__ = ("gateway", "ws", "principal", "user_id", "viewer_key", "request", "bucket", "strikes", "capped",
+                 "__weakref__")
 
     def __init__(self, gateway: RealtimeGateway, ws: Any, conn_id: int, request: ConnectRequest,
                  principal: Any) -> None:
@@ -72,14 +76,13 @@ class RoomConnection(Conn):
         self.request = request
         self.principal = principal
         self.user_id = principal_id(principal)  # None for anonymous viewers
+        # Who this socket counts as (realtime/audience.py): the user, the browser, or itself.
+        self.viewer_key = viewer_key(user_id=self.user_id, browser=request.browser_id, node_id=gateway.node_id,
+                                     conn_id=conn_id)
+        self.capped: bool | None = None  # admitted under the anonymous cap: True if counted in Redis too
         settings = gateway.limits
         self.bucket = Bucket(settings.frames, settings.frames_window_s)
         self.strikes = Strikes(settings.strikes, settings.strikes_window_s)
-
-    @property
-    def member_key(self) -> str:
-        """Who counts as one unique viewer: the principal, else this very connection."""
-        return self.user_id if self.user_id is not None else f"anon:{self.gateway.node_id}:{self.id}"
 
     def send(self, type: str, **fields: Any) -> bool:
         """Send a private frame to this socket only, without blocking; False if it was dropped."""

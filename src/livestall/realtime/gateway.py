@@ -16,11 +16,13 @@ from websockets.asyncio.server import Server, serve
 from livestall import metrics
 from livestall.events import Event
 from livestall.realtime import config, protocol
-from livestall.realtime.brokers import Broker, MemoryBroker, RedisBroker
+from livestall.realtime.admission import AddressCap
+from livestall.realtime.brokers import ALL_SHOWS, Broker, MemoryBroker, RedisBroker
 from livestall.realtime.connection import CLOSE_FORBIDDEN, CLOSE_RESTART, Limits, RoomConnection, RoomHandler
 from livestall.realtime.heap import HeapKeeper
 from livestall.realtime.hub import Hub
-from livestall.realtime.presence import Counts, MemoryPresence, PresenceTracker, RedisPresence
+from livestall.realtime.presence import Counts, MemoryPresence, PresenceTracker
+from livestall.realtime.presence_redis import RedisPresence
 from livestall.realtime.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from livestall.realtime.serving import ConnectionServer
 from livestall.settings import Settings, get_settings
@@ -44,6 +46,8 @@ class RealtimeGateway(ConnectionServer):
         self.node_id = node_id or f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.frame_types: set[str] = set()
         self.origins = config.allowed_origins(self.settings)
+        self.proxies = config.TrustedProxies()
+        self.cap = AddressCap(self.limits.anonymous_per_address, self.node_id)
         self.hub = Hub(tick_s=self.settings.realtime_tick_ms / 1000,
                        buffer_bytes=self.settings.realtime_buffer_kb * 1024,
                        on_open=self._room_opened, on_close=self._room_closed)
@@ -59,6 +63,8 @@ class RealtimeGateway(ConnectionServer):
         self._tasks: list[asyncio.Task[Any]] = []
         self._background: set[asyncio.Task[Any]] = set()
         self._conns: dict[int, RoomConnection] = {}
+        self._users: dict[str, set[RoomConnection]] = {}  # user id -> their sockets here, to end a login
+        self._ended: dict[str, tuple[float, str, str]] = {}  # user id -> when (monotonic) and why a login ended
         self._ids = itertools.count(1)
 
     # -- public API ---------------------------------------------------------------------------
@@ -92,13 +98,14 @@ class RealtimeGateway(ConnectionServer):
             self.redis = aioredis.from_url(self.redis_url, retry=Retry(NoBackoff(), 1), **options)
             self._subscriber = aioredis.from_url(self.redis_url, retry=Retry(NoBackoff(), 0), **options)
             self.broker = RedisBroker(self.redis, self.node_id, subscriber=self._subscriber)
-            store: Any = RedisPresence(self.redis, self.node_id, ttl_s=self.settings.realtime_presence_interval_s * 5)
+            ttl_s = self.settings.realtime_presence_interval_s * 5
+            store: Any = RedisPresence(self.redis, self.node_id, ttl_s=ttl_s)
             self.rate_limiter = RedisRateLimiter(self.redis)
+            self.cap = AddressCap(self.limits.anonymous_per_address, self.node_id, self.redis, ttl_s=ttl_s)
         else:
             store = MemoryPresence()
         self.broker.bind(self.hub.publish, self._on_control)
-        self.presence = PresenceTracker(store, self.hub.count, self.hub.publish,
-                                        self.settings.realtime_presence_interval_s)
+        self.presence = PresenceTracker(store, self.hub.publish, self.settings.realtime_presence_interval_s)
         await self.broker.start()
         metrics.track(metrics.ROOM_CONNECTIONS, lambda: len(self._conns))
         metrics.track(metrics.ROOMS, lambda: len(self.hub.rooms))
@@ -193,17 +200,36 @@ class RealtimeGateway(ConnectionServer):
         """Close every socket of a user in a show, on every process (a ban or kick)."""
         self.broker.control(show_id, {"k": "kick", "u": str(user_id), "c": code, "r": reason})
 
+    def end_user_sessions(self, user_id: Any, reason: str, message: str) -> None:
+        """Close every room socket of a user, in every show, on every process: their login ended.
+
+        Each gets a `session_ended` notice, then close code 4401 with reason `session_ended`.
+        Safe from any thread (it runs after a database commit).
+        """
+        loop = self._loop
+        if loop is None:
+            return
+        control = {"k": "end", "u": str(user_id), "r": reason, "m": message}
+        try:
+            loop.call_soon_threadsafe(self.broker.control_all, control)
+        except RuntimeError:  # the loop is closed: the process is shutting down
+            pass
+
     def viewer_counts(self, show_id: int) -> Counts:
         """The show's latest counts (concurrent, peak, unique), as pushed in `viewers` events."""
         return self._counts(show_id, joining=0)
+
+    def viewer_sample(self) -> dict[int, int]:
+        """Concurrent viewers per show that this process speaks for, by the audience rule (for insights samples)."""
+        return self.presence.sample() if self.presence is not None else {}
 
     def _next_id(self) -> int:
         return next(self._ids)
 
     def _counts(self, show_id: int, joining: int) -> Counts:
         counts = self.presence.last(show_id) if self.presence else None
-        if counts is None:  # no report yet: what this process sees (plus the joiner) is the best guess
-            n = self.hub.count(show_id) + joining
+        if counts is None:  # no report yet: the distinct viewers this process holds are the best guess
+            n = self.presence.local(show_id) if self.presence else 0
             counts = Counts(n, n, n)
         return counts
 
@@ -223,6 +249,10 @@ class RealtimeGateway(ConnectionServer):
 
     def _on_control(self, show_id: int, message: dict[str, Any]) -> None:
         kind = message.get("k")
+        if show_id == ALL_SHOWS:
+            if kind == "end":
+                self._end_sessions(str(message.get("u")), str(message.get("r", "")), str(message.get("m", "")))
+            return
         if kind == "resync":
             self.hub.resync_room(show_id, str(message.get("reason", "broker")))
             return

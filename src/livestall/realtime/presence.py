@@ -1,15 +1,16 @@
-"""Viewer counts per show (concurrent, peak, unique), in memory or summed across processes in Redis."""
+"""Viewer counts per show (concurrent, peak, unique) by the audience rule, in memory or across processes in Redis."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from livestall.events import Event
+from livestall.realtime.audience import Audience
 
 log = logging.getLogger("livestall.realtime.presence")
 
@@ -28,133 +29,134 @@ class Counts:
         return {"concurrent": self.concurrent, "peak": self.peak, "unique": self.unique}
 
 
-class PresenceStore(Protocol):
-    """Where counts are kept: `report` records this process's view and returns the totals."""
+@dataclass(slots=True)
+class Changes:
+    """How one show's viewers on this process changed since its last report."""
 
-    async def report(self, show_id: int, local: int, members: Iterable[str]) -> Counts: ...
-    async def counts(self, show_id: int) -> Counts: ...
+    added: set[str] = field(default_factory=set)  # first socket of the viewer here opened
+    removed: set[str] = field(default_factory=set)  # last socket of the viewer here closed
+    seen: set[str] = field(default_factory=set)  # every viewer that joined here (for `unique`)
+
+
+@dataclass(slots=True)
+class Report:
+    """What one process tells the store about one show."""
+
+    local: int  # distinct viewers of the show on this process now
+    changes: Changes
+    everyone: Callable[[], list[str]]  # this process's viewers now, for a store that lost track of it
+    full: bool = False  # send `everyone` instead of the changes (a report failed half-way)
+    local_peak: int = 0  # the most distinct viewers here at once since the last report
+
+
+class PresenceStore(Protocol):
+    """Where counts are kept: `report` records this process's view; returns the totals, and whether this
+    process speaks for the show in the per-minute samples (one process per show does)."""
+
+    shared: bool
+
+    async def report(self, show_id: int, report: Report) -> tuple[Counts, bool]: ...
 
 
 class MemoryPresence:
     """Counts for a single process."""
 
+    shared = False
+
     def __init__(self, keep_s: float = 24 * 3600) -> None:
         self.keep_s = keep_s
-        self._shows: dict[int, tuple[int, int, set[str], float]] = {}
+        self._shows: dict[int, tuple[int, set[str], float]] = {}
 
-    async def report(self, show_id: int, local: int, members: Iterable[str]) -> Counts:
-        """Record `local` viewers now and the `members` seen since the last report."""
-        _, peak, seen, _ = self._shows.get(show_id, (0, 0, set(), 0.0))
-        seen.update(members)
+    async def report(self, show_id: int, report: Report) -> tuple[Counts, bool]:
+        """Record the show's viewers here now; the totals are this process's."""
+        peak, seen, _ = self._shows.get(show_id, (0, set(), 0.0))
+        seen.update(report.changes.seen)
+        if report.full:
+            seen.update(report.everyone())
         now = time.monotonic()
-        self._shows[show_id] = (local, max(peak, local), seen, now)
+        peak = max(peak, report.local, report.local_peak)  # alone, the peak between reports is known exactly
+        self._shows[show_id] = (peak, seen, now)
         if len(self._shows) > 1000:  # forget shows nobody reported on for a day
-            for key in [k for k, v in self._shows.items() if v[0] == 0 and now - v[3] > self.keep_s]:
+            for key in [k for k, v in self._shows.items() if now - v[2] > self.keep_s and k != show_id]:
                 del self._shows[key]
-        return await self.counts(show_id)
-
-    async def counts(self, show_id: int) -> Counts:
-        """The show's counts as last reported."""
-        local, peak, seen, _ = self._shows.get(show_id, (0, 0, set(), 0.0))
-        return Counts(local, peak, len(seen))
-
-
-# Each process keeps "count:expiry_ms" in one hash field per show; a dead process's field
-# expires on its own. Peak is a max kept by the same script; unique is a HyperLogLog
-# (0.81% standard error, exact enough for "100 viewers in 10 minutes").
-_REPORT = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local count = tonumber(ARGV[2])
-if count > 0 then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. (now + tonumber(ARGV[3])))
-else
-  redis.call('HDEL', KEYS[1], ARGV[1])
-end
-local total = 0
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  local v = all[i + 1]
-  local sep = string.find(v, ':', 1, true)
-  if tonumber(string.sub(v, sep + 1)) < now then
-    redis.call('HDEL', KEYS[1], all[i])
-  else
-    total = total + tonumber(string.sub(v, 1, sep - 1))
-  end
-end
-local peak = tonumber(redis.call('GET', KEYS[2]) or '0')
-if total > peak then
-  peak = total
-  redis.call('SET', KEYS[2], peak)
-end
-if #ARGV > 4 then
-  redis.call('PFADD', KEYS[3], unpack(ARGV, 5))
-end
-local unique = redis.call('PFCOUNT', KEYS[3])
-for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
-return {total, peak, unique}
-"""
-
-
-class RedisPresence:
-    """Counts summed over every process serving the show, kept in Redis."""
-
-    def __init__(self, client: Any, node_id: str, *, prefix: str = "livestall:presence", ttl_s: float = 10.0,
-                 keep_s: int = 7 * 24 * 3600) -> None:
-        self.client, self.node_id, self.prefix = client, node_id, prefix
-        self.ttl_ms, self.keep_s = int(ttl_s * 1000), keep_s
-        self._script = client.register_script(_REPORT)
-
-    def _keys(self, show_id: int) -> list[str]:
-        base = f"{self.prefix}:{{{show_id}}}"  # one hash slot per show, should Redis be a cluster
-        return [f"{base}:nodes", f"{base}:peak", f"{base}:unique"]
-
-    async def report(self, show_id: int, local: int, members: Iterable[str]) -> Counts:
-        """Record this process's `local` viewers and new `members`; return the totals."""
-        members = list(members)
-        keys = self._keys(show_id)
-        head = [self.node_id, local, self.ttl_ms, self.keep_s]
-        # Lua's unpack() has a stack limit: hand the members over in slices.
-        for start in range(1000, len(members), 1000):
-            await self.client.pfadd(keys[2], *members[start:start + 1000])
-        total, peak, unique = await self._script(keys=keys, args=head + members[:1000])
-        return Counts(int(total), int(peak), int(unique))
-
-    async def counts(self, show_id: int) -> Counts:
-        """The totals as of the last reports of all processes."""
-        nodes, peak, unique = self._keys(show_id)
-        now_ms = int(time.time() * 1000)
-        fields = await self.client.hgetall(nodes)
-        total = 0
-        for value in fields.values():
-            count, _, expiry = (value.decode() if isinstance(value, bytes) else value).partition(":")
-            if int(expiry) >= now_ms:
-                total += int(count)
-        return Counts(total, int(await self.client.get(peak) or 0), int(await self.client.pfcount(unique)))
+        return Counts(report.local, peak, len(seen)), True
 
 
 class PresenceTracker:
-    """Reports each local room's count every interval and pushes `viewers` events when totals change."""
+    """Keeps each local room's audience, reports it every interval and pushes `viewers` events when totals change."""
 
-    def __init__(self, store: PresenceStore, local_count: Callable[[int], int], push: Callable[[Event], None],
-                 interval_s: float = 2.0) -> None:
-        self.store, self.local_count, self.push, self.interval_s = store, local_count, push, interval_s
+    def __init__(self, store: PresenceStore, push: Callable[[Event], None], interval_s: float = 2.0) -> None:
+        self.store, self.push, self.interval_s = store, push, interval_s
         self._active: set[int] = set()
-        self._members: dict[int, set[str]] = {}
+        self._audiences: dict[int, Audience] = {}
+        self._changes: dict[int, Changes] = {}
+        self._peaks: dict[int, int] = {}
         self._last: dict[int, Counts] = {}
+        self._leading: set[int] = set()
+        self._full: set[int] = set()
 
-    def joined(self, show_id: int, member: str) -> None:
-        """A viewer (principal id, or an anonymous connection id) joined the show here."""
+    def joined(self, show_id: int, key: str) -> None:
+        """A socket of viewer `key` joined the show here (O(1): this is on every join)."""
         self._active.add(show_id)
-        self._members.setdefault(show_id, set()).add(member)
+        audience = self._audiences.get(show_id)
+        if audience is None:
+            audience = self._audiences[show_id] = Audience()
+        changes = self._changes.get(show_id)
+        if changes is None:
+            changes = self._changes[show_id] = Changes()
+        changes.seen.add(key)
+        if audience.join(key):
+            if len(audience) > self._peaks.get(show_id, 0):
+                self._peaks[show_id] = len(audience)
+            if key in changes.removed:  # left and came back between two reports: no change to report
+                changes.removed.discard(key)
+            else:
+                changes.added.add(key)
+
+    def left(self, show_id: int, key: str) -> None:
+        """A socket of viewer `key` left the show here."""
+        audience = self._audiences.get(show_id)
+        if audience is None or not audience.leave(key):
+            return
+        if not audience:
+            del self._audiences[show_id]
+        changes = self._changes.get(show_id)
+        if changes is None:
+            changes = self._changes[show_id] = Changes()
+        if key in changes.added:
+            changes.added.discard(key)
+        else:
+            changes.removed.add(key)
 
     def opened(self, show_id: int) -> None:
         """The show's room opened on this process."""
         self._active.add(show_id)
 
+    def local(self, show_id: int) -> int:
+        """Distinct viewers of the show on this process now."""
+        audience = self._audiences.get(show_id)
+        return len(audience) if audience is not None else 0
+
     def last(self, show_id: int) -> Counts | None:
         """The latest totals known here (up to one interval old); None before the first report."""
         return self._last.get(show_id)
+
+    def sample(self) -> dict[int, int]:
+        """Concurrent viewers of the shows this process speaks for, for a per-minute sample.
+
+        With Redis one process per show (the lowest id among those serving it) gives the
+        show's total, so that a viewer on two processes is not counted twice.
+        """
+        out: dict[int, int] = {}
+        for show_id, audience in list(self._audiences.items()):
+            if not audience:
+                continue
+            counts = self._last.get(show_id)
+            if not self.store.shared or counts is None:  # alone, or not reported yet: what is here
+                out[show_id] = len(audience)
+            elif show_id in self._leading:
+                out[show_id] = counts.concurrent
+        return out
 
     async def run(self) -> None:
         """Report every interval, until cancelled."""
@@ -175,19 +177,27 @@ class PresenceTracker:
     async def report_all(self) -> None:
         """Report every room that is open here, or closed since the last report (as 0)."""
         for show_id in list(self._active):
-            local = self.local_count(show_id)
-            members = self._members.pop(show_id, set())
+            audience = self._audiences.get(show_id)
+            changes = self._changes.pop(show_id, None) or Changes()
+            local = len(audience) if audience is not None else 0
+            report = Report(local, changes, lambda show_id=show_id: list(self._audiences.get(show_id, ())),
+                            show_id in self._full, self._peaks.pop(show_id, local))
             try:
-                counts = await self.store.report(show_id, local, members)
+                counts, leads = await self.store.report(show_id, report)
             except BaseException:
-                self._members.setdefault(show_id, set()).update(members)  # keep them for next time
+                # The store may hold part of it: send everyone next time; keep who was seen for `unique`.
+                self._full.add(show_id)
+                self._changes.setdefault(show_id, Changes()).seen.update(changes.seen)
                 raise
+            self._full.discard(show_id)
+            (self._leading.add if leads else self._leading.discard)(show_id)
             if local == 0:
                 # Re-check after the await: a viewer may have joined meanwhile, and must keep
                 # the show reported.
-                if self.local_count(show_id) == 0 and not self._members.get(show_id):
+                if self.local(show_id) == 0 and show_id not in self._changes:
                     self._active.discard(show_id)
                     self._last.pop(show_id, None)
+                    self._leading.discard(show_id)
                 continue
             if counts != self._last.get(show_id):
                 self._last[show_id] = counts

@@ -20,6 +20,7 @@ UNKNOWN_TYPE = "unknown-type"
 BAD_VERSION = "unsupported-version"
 RATE_LIMITED = "rate-limited"
 INTERNAL = "internal"
+SESSION_ENDED = "session_ended"  # the notice code and close reason (4401) when a user's login ends
 
 # Compact separators and raw UTF-8: these bytes go to every viewer, so every byte counts.
 # No NaN: browsers' JSON.parse rejects it. Dates and decimals go out as strings.
@@ -61,11 +62,13 @@ def snapshot(show_id: int, data: dict[str, Any]) -> bytes:
     return encode({"type": "snapshot", "show_id": show_id, "data": data})
 
 
-def error(code: str, message: str, field: str | None = None, ref: Any = None) -> bytes:
-    """An `error` frame; `ref` echoes the client frame's `id` when it had one."""
+def error(code: str, message: str, field: str | None = None, ref: Any = None, rule: str | None = None) -> bytes:
+    """An `error` frame; `ref` echoes the client frame's `id` when it had one; `rule` names the broken rule."""
     frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
     if field is not None:
         frame["field"] = field
+    if rule is not None:
+        frame["rule"] = rule
     if ref is not None:
         frame["ref"] = ref
     return encode(frame)
@@ -87,6 +90,12 @@ def broker_notice(up: bool) -> bytes:
         return encode({"type": "notice", "code": "chat_restored", "message": "Chat is back to normal."})
     return encode({"type": "notice", "code": "chat_degraded",
                    "message": "Chat is having trouble: some messages may be late or missing. Reconnecting…"})
+
+
+def session_ended(reason: str, message: str) -> bytes:
+    """The `notice` a socket gets before it closes with 4401 `session_ended`: its user logged out, changed
+    password or lost a role (`reason`)."""
+    return encode({"type": "notice", "code": SESSION_ENDED, "reason": reason, "message": message})
 
 
 def ws_text_frame(payload: bytes) -> bytes:

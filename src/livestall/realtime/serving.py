@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -15,10 +16,11 @@ from websockets.protocol import State
 
 from livestall import metrics
 from livestall.errors import DomainError, TooManyRequests
-from livestall.realtime import config, protocol
-from livestall.realtime.connection import CLOSE_FLOODING, ConnectRequest, RoomConnection
+from livestall.realtime import admission, audience, config, protocol
+from livestall.realtime.connection import CLOSE_FLOODING, CLOSE_UNAUTHORIZED, ConnectRequest, RoomConnection
 
 if TYPE_CHECKING:
+    from livestall.realtime.admission import AddressCap
     from livestall.realtime.brokers import Broker
     from livestall.realtime.connection import RoomHandler
     from livestall.realtime.hub import Hub
@@ -38,6 +40,10 @@ class ConnectionServer:
     presence: PresenceTracker | None
     frame_types: set[str]
     origins: set[str] | None
+    proxies: config.TrustedProxies
+    cap: AddressCap
+    _users: dict[str, set[RoomConnection]]
+    _ended: dict[str, tuple[float, str, str]]
     _accepting: bool
     _conns: dict[int, RoomConnection]
 
@@ -46,6 +52,35 @@ class ConnectionServer:
 
     def _next_id(self) -> int:
         raise NotImplementedError
+
+    def _track_user(self, conn: RoomConnection, started: float) -> None:
+        if conn.user_id is None:
+            return
+        self._users.setdefault(conn.user_id, set()).add(conn)
+        ended = self._ended.get(conn.user_id)
+        if ended is not None and ended[0] >= started:  # the login ended while this socket was authenticating
+            self._close_ended(conn, ended[1], ended[2])
+
+    def _untrack_user(self, conn: RoomConnection) -> None:
+        if conn.user_id is None:
+            return
+        conns = self._users.get(conn.user_id)
+        if conns is not None:
+            conns.discard(conn)
+            if not conns:
+                del self._users[conn.user_id]
+
+    def _end_sessions(self, user_id: str, reason: str, message: str) -> None:
+        now = time.monotonic()
+        self._ended[user_id] = (now, reason, message)
+        if len(self._ended) > 10_000:  # only sockets still authenticating need the record: a minute is plenty
+            self._ended = {k: v for k, v in self._ended.items() if now - v[0] < 60}
+        for conn in list(self._users.get(user_id, ())):
+            self._close_ended(conn, reason, message)
+
+    def _close_ended(self, conn: RoomConnection, reason: str, message: str) -> None:
+        self.hub.send(conn, protocol.session_ended(reason, message))
+        conn.close(CLOSE_UNAUTHORIZED, protocol.SESSION_ENDED)
 
     def _check_request(self, ws: ServerConnection, request: Request) -> Response | None:
         path = urlsplit(request.path).path
@@ -68,20 +103,31 @@ class ConnectionServer:
                 name, _, value = item.strip().partition("=")
                 if name:
                     cookies.setdefault(name, value)
-        remote = ws.remote_address[0] if ws.remote_address else None
-        return ConnectRequest(int(match.group(1)), parts.path, ws.request.headers, cookies,
-                              dict(parse_qsl(parts.query)), remote, ws.request.headers.get("Origin"))
+        peer = ws.remote_address[0] if ws.remote_address else None
+        query = dict(parse_qsl(parts.query))
+        return ConnectRequest(int(match.group(1)), parts.path, ws.request.headers, cookies, query,
+                              self.proxies.client(peer, ws.request.headers.get_all("X-Forwarded-For")),
+                              ws.request.headers.get("Origin"), query.get("viewer"))
 
     async def _serve(self, ws: ServerConnection) -> None:
         request = self._connect_request(ws)
         show_id = request.show_id
+        started = time.monotonic()
         try:
+            audience.browser_id(request.browser_id)
             principal = await self.handler.authenticate(request)
         except Exception as exc:
             await self._refuse(ws, exc)
             return
         conn = RoomConnection(self, ws, self._next_id(), request, principal)  # type: ignore[arg-type]
+        if conn.user_id is None and self.cap.limit:
+            admitted, shared = await self.cap.admit(show_id, request.remote_addr or "")
+            if not admitted:
+                await self._refuse(ws, admission.refusal(self.cap.limit))
+                return
+            conn.capped = shared
         self._conns[conn.id] = conn
+        self._track_user(conn, started)
         metrics.ROOM_CONNECTIONS_OPENED.inc()
         self.hub.add(conn)  # hold batches from now on, so that none fall between snapshot and join
         joined = False
@@ -94,7 +140,7 @@ class ConnectionServer:
                 await self._refuse(ws, exc)
                 return
             joined = True
-            self.presence.joined(show_id, conn.member_key)  # type: ignore[union-attr]
+            self.presence.joined(show_id, conn.viewer_key)  # type: ignore[union-attr]
             self.hub.ready(conn, protocol.snapshot(show_id, self._with_counts(show_id, state, joining=1)))
             await self._receive(conn)
         except ConnectionClosed:
@@ -102,7 +148,11 @@ class ConnectionServer:
         finally:
             self.hub.remove(conn)
             self._conns.pop(conn.id, None)
+            self._untrack_user(conn)
+            if conn.capped is not None:
+                self.cap.release(show_id, request.remote_addr or "", conn.capped)
             if joined:
+                self.presence.left(show_id, conn.viewer_key)  # type: ignore[union-attr]
                 try:
                     await self.handler.on_leave(show_id, principal, conn)
                 except Exception:
@@ -114,9 +164,11 @@ class ConnectionServer:
         return state
 
     async def _refuse(self, ws: ServerConnection, exc: BaseException) -> None:
+        reason = getattr(exc, "slug", "internal")
         if isinstance(exc, DomainError):
-            field = exc.errors[0].field if exc.errors else None
-            frame, code = protocol.error(exc.slug, exc.detail, field), 4000 + exc.status
+            problem = exc.errors[0] if exc.errors else None
+            frame = protocol.error(exc.slug, exc.detail, problem and problem.field, rule=problem and problem.rule)
+            code, reason = 4000 + exc.status, problem.rule if problem else exc.slug  # the close names the rule
         else:
             log.error("room join failed", exc_info=exc)
             frame, code = protocol.error(protocol.INTERNAL, "internal error"), 1011
@@ -124,7 +176,7 @@ class ConnectionServer:
             await ws.send(frame.decode())
         except ConnectionClosed:
             return
-        await _close_and_drain(ws, code, getattr(exc, "slug", "internal"))
+        await _close_and_drain(ws, code, reason)
 
     async def _receive(self, conn: RoomConnection) -> None:
         hub, handler, show_id, principal = self.hub, self.handler, conn.show_id, conn.principal

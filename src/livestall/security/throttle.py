@@ -44,7 +44,8 @@ def rules_for(settings: Settings) -> dict[str, list[Rule]]:
 
 
 # The throttled routes: the JSON API and the web pages' forms.
-ACTIONS = {"/api/v1/auth/login": "login", "/login": "login",
+# A password change proves the current password: guessing it counts as logins do, from the client's address.
+ACTIONS = {"/api/v1/auth/login": "login", "/login": "login", "/api/v1/me/password": "login",
            "/api/v1/auth/register": "register", "/signup": "register"}
 # A refused web form is answered by its page, in the user's language, from this mark on the request.
 WEB_FORMS = {"/login", "/signup"}

@@ -11,6 +11,7 @@ from livestall.db import Base, UTCDateTime, utcnow
 
 SHOW_STATUSES = ("scheduled", "live", "ended", "cancelled")
 STREAM_STATES = ("offline", "live", "reconnecting")
+INVITATION_STATUSES = ("proposed", "accepted", "declined", "cancelled")
 
 
 class Show(Base):
@@ -44,6 +45,25 @@ class Show(Base):
     @property
     def cover_url(self) -> str | None:
         return f"/media/uploads/{self.cover_path}" if self.cover_path else None
+
+
+class HostInvitation(Base):
+    """A shop asking someone outside it to host one of its shows: proposed, then accepted or declined.
+
+    Until the invited user accepts, `stand_in_id` (the shop member who asked) stays the show's host, so that
+    nobody is named, streams or goes live as a host without having said yes.
+    """
+
+    __tablename__ = "show_host_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    stand_in_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(10), default="proposed", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class StreamKey(Base):

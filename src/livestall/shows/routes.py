@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, UploadFile
 
 from livestall.accounts.deps import CurrentUser
-from livestall.catalog.images import inspect_image
+from livestall.catalog.images import store_image
 from livestall.db import SessionDep
 from livestall.media import rtmp_ingest_url
-from livestall.shows import service
+from livestall.shows import host_routes, hosting, service
 from livestall.shows.models import Show
 from livestall.shows.schemas import (
     Language, ShowCreate, ShowPage, ShowRead, ShowUpdate, ShowWhen, StreamKeyCreated, StreamKeyRead,
@@ -20,13 +20,24 @@ from livestall.validation import CountryCode
 router = APIRouter(prefix="/api/v1", tags=["shows"])
 
 
-def show_read(request: Request, show: Show) -> ShowRead:
+def show_read(request: Request, show: Show, invited: bool = False) -> ShowRead:
     """The API view of a show, with where to join its room and watch its video."""
     read = ShowRead.model_validate(show)
+    read.host_invited = invited
     links = getattr(request.app.state, "show_links", None)
     if links is not None:
         read.ws_url, read.hls_url = links(request, show)
     return read
+
+
+async def show_reads(request: Request, session, shows: list[Show]) -> list[ShowRead]:
+    """API views of shows, each saying whether it waits for an invited host's answer."""
+    invited = await hosting.list_invited_show_ids(session=session, show_ids=[s.id for s in shows])
+    return [show_read(request, s, s.id in invited) for s in shows]
+
+
+async def _one(request: Request, session, show: Show) -> ShowRead:
+    return (await show_reads(request, session, [show]))[0]
 
 
 def _rtmp_url(request: Request) -> str:
@@ -37,7 +48,7 @@ def _rtmp_url(request: Request) -> str:
 async def schedule_show(show_in: ShowCreate, request: Request, user: CurrentUser, session: SessionDep):
     """Shop owners and staff: schedule a show with a host."""
     show = await service.do_schedule_show(session=session, creator=user, show_in=show_in)
-    return show_read(request, show)
+    return await _one(request, session, show)
 
 
 @router.get("/shows", response_model=ShowPage)
@@ -51,27 +62,28 @@ async def list_shows(
     items, total = await service.list_shows(session=session, when=when, language=language, market=market,
                                             category=category, shop_id=shop_id, host_id=host_id, page=page,
                                             per_page=per_page)
-    return ShowPage(items=[show_read(request, s) for s in items], total=total, page=page, per_page=per_page)
+    return ShowPage(items=await show_reads(request, session, items), total=total, page=page, per_page=per_page)
 
 
 @router.get("/shows/{show_id}", response_model=ShowRead)
 async def get_show(show_id: int, request: Request, session: SessionDep):
     """One show."""
-    return show_read(request, await service.get_show(session=session, show_id=show_id))
+    return await _one(request, session, await service.get_show(session=session, show_id=show_id))
 
 
 @router.patch("/shows/{show_id}", response_model=ShowRead)
 async def update_show(show_id: int, show_in: ShowUpdate, request: Request, user: CurrentUser, session: SessionDep):
-    """The host or the shop: change a scheduled show."""
+    """The host or the shop: change a scheduled show; only the shop changes its host (who is asked again)."""
     show = await service.get_show(session=session, show_id=show_id)
     await service.check_can_run_show(session=session, show=show, user=user)
-    return show_read(request, await service.do_update_show(session=session, show=show, show_in=show_in))
+    show = await service.do_update_show(session=session, show=show, show_in=show_in, by=user)
+    return await _one(request, session, show)
 
 
 async def _transition(show_id: int, action: str, request: Request, user, session) -> ShowRead:
     show = await service.get_show(session=session, show_id=show_id)
     await service.check_can_run_show(session=session, show=show, user=user)
-    return show_read(request, await service.do_transition(session=session, show=show, action=action))
+    return await _one(request, session, await service.do_transition(session=session, show=show, action=action))
 
 
 @router.post("/shows/{show_id}/start", response_model=ShowRead)
@@ -96,19 +108,15 @@ async def cancel_show(show_id: int, request: Request, user: CurrentUser, session
 async def upload_cover(show_id: int, request: Request, user: CurrentUser, session: SessionDep,
                        file: Annotated[UploadFile, File(description="A JPEG, PNG, WebP or GIF image")]):
     """The host or the shop: set the cover image."""
-    import uuid
-
     show = await service.get_show(session=session, show_id=show_id)
     await service.check_can_run_show(session=session, show=show, user=user)
     settings = request.app.state.settings
     data = await file.read(settings.max_upload_bytes + 1)
-    _, ext, _, _ = inspect_image(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels)
-    relative = f"covers/{uuid.uuid4().hex}.{ext}"
-    (settings.upload_dir / "covers").mkdir(parents=True, exist_ok=True)
-    (settings.upload_dir / relative).write_bytes(data)
-    show.cover_path = relative
+    stored = await store_image(data, settings.upload_dir, "covers", max_bytes=settings.max_upload_bytes,
+                               max_pixels=settings.max_image_pixels)
+    show.cover_path = stored.path
     await session.flush()
-    return show_read(request, show)
+    return await _one(request, session, show)
 
 
 @router.put("/shows/{show_id}/moderators/{user_id}", status_code=204)
@@ -139,3 +147,6 @@ async def rotate_stream_key(request: Request, user: CurrentUser, session: Sessio
     """Hosts and sellers: make a new stream key (shown once) and retire the old one."""
     key, row = await service.do_rotate_stream_key(session=session, user=user)
     return StreamKeyCreated(key=key, hint=row.hint, created_at=row.created_at, rtmp_url=_rtmp_url(request))
+
+
+router.include_router(host_routes.router)

@@ -3,35 +3,38 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from livestall.validation import CountryCode, StrictInput
+from livestall.validation import CountryCode, Id, StrictInput, ahead_at_most
 
 Language = Literal["en", "es", "fr", "zh", "ar"]
 ShowStatus = Literal["scheduled", "live", "ended", "cancelled"]
 ShowWhen = Literal["live", "upcoming", "past"]
+MAX_DAYS_AHEAD = 365
+ScheduledAt = Annotated[AwareDatetime, ahead_at_most(MAX_DAYS_AHEAD, "scheduled_within")]
 
 
 class ShowCreate(StrictInput):
-    shop_id: int
+    shop_id: Id
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=2000)
-    host_id: int | None = Field(None, description="The presenter; yourself when omitted")
+    host_id: Id | None = Field(None, description="The presenter; yourself when omitted")
     language: Language
     market: CountryCode = Field(description="Target market, an ISO country code such as ES")
     category: str = Field("", max_length=64)
-    scheduled_at: AwareDatetime
+    scheduled_at: ScheduledAt
 
 
 class ShowUpdate(StrictInput):
     title: str | None = Field(None, min_length=1, max_length=200)
+    host_id: Id | None = Field(None, description="A new presenter: someone outside the shop is asked first")
     description: str | None = Field(None, max_length=2000)
     language: Language | None = None
     market: CountryCode | None = None
     category: str | None = Field(None, max_length=64)
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: ScheduledAt | None = None
 
 
 class ShowRead(BaseModel):
@@ -39,7 +42,8 @@ class ShowRead(BaseModel):
 
     id: int
     shop_id: int
-    host_id: int
+    host_id: int = Field(description="Who presents the show: someone who said yes, or the shop itself")
+    host_invited: bool = Field(False, description="A host was asked and has not answered yet (never named)")
     title: str
     description: str
     language: str
@@ -75,3 +79,20 @@ class StreamKeyRead(BaseModel):
 
 class StreamKeyCreated(StreamKeyRead):
     key: str = Field(description="Shown only this once; rotating makes a new one and retires this")
+
+
+class HostInvitationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    show_id: int
+    user_id: int
+    status: Literal["proposed", "accepted", "declined", "cancelled"]
+    created_at: datetime
+    answered_at: datetime | None
+    answerable: bool = Field(False, description="The invited user can still accept or decline")
+    show_title: str = ""
+    scheduled_at: datetime | None = None
+    shop_id: int | None = None
+    shop_name: str = ""
+    host_name: str = Field("", description="The invited user's name")

@@ -14,9 +14,10 @@ from livestall.accounts.models import User
 from livestall.catalog.models import Shop
 from livestall.catalog.service import get_shop
 from livestall.db import utcnow
-from livestall.errors import Conflict, Forbidden, Invalid, NotFound
+from livestall.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from livestall.events import Event, publish_on_commit
 from livestall.notifications import hooks as notification_hooks
+from livestall.shows import hosting
 from livestall.shows.models import Show, ShowModerator, StreamKey
 from livestall.shows.schemas import ShowCreate, ShowUpdate
 
@@ -55,9 +56,12 @@ async def is_moderator(*, session: AsyncSession, show: Show, user: User | None) 
 
 
 async def check_can_run_show(*, session: AsyncSession, show: Show, user: User) -> None:
-    """Forbidden unless `user` is the host or runs the show's shop."""
-    if not await can_run_show(session=session, show=show, user=user):
-        raise Forbidden("only the show's host and its shop may do this")
+    """Forbidden unless `user` is the host or runs the show's shop; an invited host is told to accept first."""
+    if await can_run_show(session=session, show=show, user=user):
+        return
+    if await hosting.is_invited(session=session, show=show, user=user):
+        raise Forbidden.field("host_id", "host_consent", "accept the invitation to host this show first")
+    raise Forbidden("only the show's host and its shop may do this")
 
 
 async def check_moderator(*, session: AsyncSession, show: Show, user: User) -> None:
@@ -66,37 +70,59 @@ async def check_moderator(*, session: AsyncSession, show: Show, user: User) -> N
         raise Forbidden("only the show's host and moderators may do this")
 
 
+async def list_schedule_problems(*, session: AsyncSession, creator: User, host_id: int | None,
+                                 scheduled_at: datetime | None) -> list[FieldProblem]:
+    """Everything wrong with a show's host (the creator when none) and start time, all at once."""
+    _, problems = await hosting.list_host_problems(session=session, host_id=host_id or creator.id)
+    if scheduled_at is not None and scheduled_at <= utcnow():
+        problems.append(FieldProblem("scheduled_at", "in_future", "must be in the future"))
+    return problems
+
+
+def _refuse(problems: list[FieldProblem]) -> None:
+    if problems:
+        raise Invalid("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+
+
 async def do_schedule_show(*, session: AsyncSession, creator: User, show_in: ShowCreate) -> Show:
-    """Schedule a show of a shop; the creator runs the shop, the host holds the host or seller role."""
+    """Schedule a show of a shop; a host from outside the shop is asked, and hosts only once they accept."""
     try:
         shop = await get_shop(session=session, shop_id=show_in.shop_id)
     except NotFound:
         raise Invalid.field("shop_id", "existing_shop", f"no shop {show_in.shop_id}") from None
     if shop.member_role(creator.id) is None:
         raise Forbidden("only the shop's owners and staff schedule its shows")
-    host = creator if show_in.host_id in (None, creator.id) else await session.get(User, show_in.host_id)
-    if host is None:
-        raise Invalid.field("host_id", "existing_user", f"no user {show_in.host_id}")
-    if not (host.has_role("host") or host.has_role("seller")):
-        raise Invalid.field("host_id", "host_role", "the host must hold the host or seller role")
-    if show_in.scheduled_at <= utcnow():
-        raise Invalid.field("scheduled_at", "in_future", "must be in the future")
-    show = Show(**show_in.model_dump(exclude={"host_id"}), host_id=host.id, created_by_id=creator.id)
+    _refuse(await list_schedule_problems(session=session, creator=creator, host_id=show_in.host_id,
+                                         scheduled_at=show_in.scheduled_at))
+    host = await session.get(User, show_in.host_id or creator.id)
+    show = Show(**show_in.model_dump(exclude={"host_id"}), host_id=creator.id, created_by_id=creator.id)
     session.add(show)
     await session.flush()
+    await hosting.do_set_host(session=session, show=show, shop=shop, host=host, by=creator)
     return show
 
 
-async def do_update_show(*, session: AsyncSession, show: Show, show_in: ShowUpdate) -> Show:
-    """Change a scheduled show's details."""
+async def do_update_show(*, session: AsyncSession, show: Show, show_in: ShowUpdate, by: User) -> Show:
+    """Change a scheduled show's details; a new host is asked again (only the shop changes the host)."""
     if show.status != "scheduled":
         raise Conflict.field("status", "scheduled", f"a {show.status} show can no longer be changed")
     changes = show_in.model_dump(exclude_unset=True, exclude_none=True)
+    host_id = changes.pop("host_id", None)
+    shop = await session.get(Shop, show.shop_id)
+    problems = []
+    host = None
+    if host_id is not None:
+        if shop is None or shop.member_role(by.id) is None:
+            raise Forbidden.field("host_id", "shop_member", "only the shop's owners and staff change the host")
+        host, problems = await hosting.list_host_problems(session=session, host_id=host_id)
     if "scheduled_at" in changes and changes["scheduled_at"] <= utcnow():
-        raise Invalid.field("scheduled_at", "in_future", "must be in the future")
+        problems.append(FieldProblem("scheduled_at", "in_future", "must be in the future"))
+    _refuse(problems)
     for name, value in changes.items():
         setattr(show, name, value)
     await session.flush()
+    if host is not None:
+        await hosting.do_set_host(session=session, show=show, shop=shop, host=host, by=by)
     return show
 
 

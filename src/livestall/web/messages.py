@@ -50,6 +50,12 @@ RULE_MESSAGES = {
     "max_pixels": N_("This image is too large."),
     "not_empty": N_("This file is empty."),
     "max_images": N_("A product has too many images."),
+    "no_control_chars": N_("Remove the control characters (such as NUL) from this text."),
+    "string_unicode": N_("This text has characters that cannot be stored."),
+    "visible_text": N_("Type some visible characters, not only spaces or invisible ones."),
+    "datetime_range": N_("Pick a date within a hundred years of today."),
+    "scheduled_within": N_("Pick a time within a year from now."),
+    "starts_within": N_("Pick a start within 30 days from now."),
 }
 
 # The strings the scripts show, sent to each page translated (see the js_messages block of base.html).

@@ -8,14 +8,17 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from livestall.accounts.deps import OptionalUser
 from livestall.accounts.models import User
-from livestall.errors import DomainError, FieldProblem, Unauthorized, _from_pydantic
+from livestall.errors import (DomainError, FieldProblem, Invalid, Unauthorized, _from_pydantic, body_problem,
+                              request_problem)
 from livestall.realtime.config import ws_base_url
 from livestall.web import csrf, i18n
 from livestall.web.messages import error_message, js_messages
@@ -181,7 +184,10 @@ class Form:
 async def read_form(request: Request) -> Form:
     """The posted form; a browser's post must carry this browser's CSRF token."""
     if request.headers.get("content-type", "").startswith("application/json"):
-        body = await request.json()
+        try:
+            body = await request.json()
+        except (ValueError, RecursionError):  # not JSON, or not UTF-8
+            raise Invalid.field("body", "json", "must be a JSON document") from None
         form = Form(body if isinstance(body, dict) else {})
     else:
         form = Form(await request.form())
@@ -229,7 +235,8 @@ def error_response(request: Request, exc: DomainError) -> Response:
         return RedirectResponse(login_url(request), status_code=303)
     page = build_page(request, getattr(request.state, "page_user", None))
     titles = {401: page.gettext("Please log in"), 403: page.gettext("Not allowed"),
-              404: page.gettext("Not found"), 409: page.gettext("That cannot be done now")}
+              404: page.gettext("Not found"), 409: page.gettext("That cannot be done now"),
+              422: page.gettext("Check what you entered")}
     message = error_message(page, exc.errors[0]) if exc.errors else page.gettext(
         "Sorry, this cannot be done.")
     if getattr(exc, "slug", "") == "csrf":
@@ -249,5 +256,13 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except DomainError as exc:
                 return error_response(request, exc)
+            except RequestValidationError as exc:  # a bad query value or path part: a page, not JSON
+                return error_response(request, request_problem(exc))
+            except HTTPException as exc:  # e.g. a form that cannot be parsed
+                problem = body_problem(exc)
+                if problem is None:
+                    problem = DomainError(str(exc.detail))
+                    problem.status = exc.status_code
+                return error_response(request, problem)
 
         return page_handler

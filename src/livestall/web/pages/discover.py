@@ -12,6 +12,7 @@ from livestall.accounts.models import User
 from livestall.catalog import service as catalog
 from livestall.db import SessionDep
 from livestall.errors import NotFound
+from livestall.shows import hosting
 from livestall.shows import service as shows
 from livestall.shows.models import Show
 from livestall.web import service
@@ -35,8 +36,10 @@ async def show_cards(request: Request, session, shows_: list[Show], user: User |
     shops, hosts = await service.get_names(session=session, shop_ids={s.shop_id for s in shows_},
                                            user_ids={s.host_id for s in shows_})
     reminded = await service.list_reminded_ids(session=session, user=user, show_ids=[s.id for s in shows_])
+    invited = await hosting.list_invited_show_ids(session=session, show_ids=[s.id for s in shows_])
     return [{"show": s, "shop": shops.get(s.shop_id, ""), "host": hosts.get(s.host_id, ""),
-             "viewers": viewers(request, s), "reminded": s.id in reminded} for s in shows_]
+             "host_invited": s.id in invited, "viewers": viewers(request, s), "reminded": s.id in reminded}
+            for s in shows_]
 
 
 @router.get("/")

@@ -19,6 +19,7 @@ from livestall.db import SessionDep
 from livestall.errors import DomainError, FieldProblem, Invalid
 from livestall.money import MINOR_UNITS
 from livestall.orders.service import list_shop_orders
+from livestall.shows import hosting
 from livestall.shows import service as shows
 from livestall.shows.schemas import ShowCreate
 from livestall.web import service
@@ -112,9 +113,12 @@ async def _shop_context(page: Page, session, shop: Shop, values: dict, errors: d
     _, buyers = await service.get_names(session=session, user_ids={o.buyer_id for o in orders})
     upcoming, _ = await shows.list_shows(session=session, shop_id=shop.id, when="upcoming", per_page=20)
     live, _ = await shows.list_shows(session=session, shop_id=shop.id, when="live", per_page=20)
+    pending = await hosting.list_pending(session=session, show_ids=[s.id for s in upcoming])
+    _, invitees = await service.get_names(session=session, user_ids={i.user_id for i in pending.values()})
     return {"shop": shop, "numbers": await service.get_shop_numbers(session=session, shop=shop),
             "products": products, "orders": orders, "orders_total": orders_total, "titles": titles,
             "buyers": buyers, "shows": live + upcoming,
+            "invited": {show_id: invitees.get(i.user_id, "") for show_id, i in pending.items()},
             "values": {"language": page.lang, "market": shop.country, **values}, "errors": errors}
 
 
@@ -223,23 +227,45 @@ async def schedule_show(shop_id: int, page: PageDep, form: FormDep, session: Ses
     user = require_user(page)
     shop = await _member_shop(session, shop_id, user)
     values = form.values(*SHOW_FIELDS)
-    try:
-        host_id = None
-        if values["host_email"]:
-            host = await get_user_by_email(session=session, email=values["host_email"])
-            if host is None:
-                raise Invalid.field("host_email", "registered_user", "no user with this email")
+    problems, show_in = await _show_form(page, session, user, shop, values)
+    if show_in is not None:
+        try:
+            show = await shows.do_schedule_show(session=session, creator=user, show_in=show_in)
+            return redirect(page, f"/manage/shops/{shop.id}?scheduled={show.id}#shows")
+        except DomainError as exc:
+            problems = problems_of(exc)
+    problems = [FieldProblem("host_email" if p.field == "host_id" else p.field, p.rule, p.message) for p in problems]
+    return render(page, "manage/shop.html", await _shop_context(
+        page, session, shop, values, FormErrors.of(page, problems)), status=422)
+
+
+async def _show_form(page: Page, session, user: User, shop: Shop, values: dict
+                     ) -> tuple[list[FieldProblem], ShowCreate | None]:
+    """The typed show, or every problem with it at once: an unknown host beside a bad title or date."""
+    problems: list[FieldProblem] = []
+    host_id = None
+    if values["host_email"]:
+        host = await get_user_by_email(session=session, email=values["host_email"])
+        if host is None:
+            problems.append(FieldProblem("host_email", "registered_user", "no user with this email"))
+        else:
             host_id = host.id
+    scheduled_at = None
+    try:
+        scheduled_at = parse_local_time(values["scheduled_at"], page)
+    except Invalid as exc:
+        problems.extend(exc.errors)
+    show_in = None
+    try:
         show_in = ShowCreate(shop_id=shop.id, title=values["title"], description=values["description"],
                              host_id=host_id, language=values["language"], market=values["market"],
-                             category=values["category"], scheduled_at=parse_local_time(values["scheduled_at"], page))
-        show = await shows.do_schedule_show(session=session, creator=user, show_in=show_in)
-    except (ValidationError, DomainError) as exc:
-        problems = [FieldProblem("host_email" if p.field == "host_id" else p.field, p.rule, p.message)
-                    for p in problems_of(exc)]
-        return render(page, "manage/shop.html", await _shop_context(
-            page, session, shop, values, FormErrors.of(page, problems)), status=422)
-    return redirect(page, f"/manage/shops/{shop.id}?scheduled={show.id}#shows")
+                             category=values["category"], scheduled_at=scheduled_at or values["scheduled_at"])
+    except ValidationError as exc:
+        problems.extend(problems_of(exc))
+    if problems:  # the service is not reached: ask its rules about the host and the date now, to show them too
+        problems.extend(await shows.list_schedule_problems(session=session, creator=user, host_id=host_id,
+                                                           scheduled_at=scheduled_at))
+    return problems, None if problems else show_in
 
 
 async def product_titles(session, ids: set[int]) -> dict[int, str]:

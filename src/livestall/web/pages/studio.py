@@ -7,24 +7,63 @@ from fastapi import APIRouter, Request
 from livestall.accounts.models import User
 from livestall.catalog.service import get_shop, list_products
 from livestall.db import SessionDep
-from livestall.errors import Forbidden
-from livestall.shows import pins
+from livestall.errors import DomainError, Forbidden
+from livestall.shows import hosting, pins
 from livestall.shows import service as shows
 from livestall.web import service
-from livestall.web.pages.common import PageDep, PageRoute, render, require_user
+from livestall.web.i18n import N_
+from livestall.web.pages.common import FormDep, Page, PageDep, PageRoute, redirect, render, require_user
 from livestall.web.pages.watch import links
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
+# Why an answer to an invitation was refused, in the user's language.
+ANSWER_MESSAGES = {"proposed": N_("This invitation has already been answered or withdrawn."),
+                   "upcoming_show": N_("This show is no longer upcoming."),
+                   "host_changed": N_("The shop has given this show another host since.")}
+
+
+async def _home_context(page: Page, session, user: User, errors: dict | None = None) -> dict:
+    items = await service.list_studio_shows(session=session, user=user)
+    shops, _ = await service.get_names(session=session, shop_ids={s.shop_id for s in items})
+    mine = await hosting.list_my_invitations(session=session, user=user)
+    invitations = await hosting.invitation_reads(session, mine)
+    return {"shows": items, "shops": shops, "can_stream": user.has_role("host") or user.has_role("seller"),
+            "to_answer": [i for i in invitations if i.answerable],
+            "answered": [i for i in invitations if not i.answerable][-10:], "errors": errors or {}}
+
 
 @router.get("/studio")
 async def studio_home(page: PageDep, session: SessionDep):
-    """The user's live and upcoming shows, to open in the studio."""
+    """The user's live and upcoming shows, to open in the studio, and shops' invitations to host theirs."""
     user = require_user(page)
-    items = await service.list_studio_shows(session=session, user=user)
-    shops, _ = await service.get_names(session=session, shop_ids={s.shop_id for s in items})
-    return render(page, "studio/home.html", {"shows": items, "shops": shops,
-                                             "can_stream": user.has_role("host") or user.has_role("seller")})
+    return render(page, "studio/home.html", await _home_context(page, session, user))
+
+
+async def _answer(page: Page, session, invitation_id: int, accept: bool):
+    user = require_user(page)
+    invitation = await hosting.get_own_invitation(session=session, invitation_id=invitation_id, user=user)
+    try:
+        async with session.begin_nested():
+            await hosting.do_answer(session=session, invitation=invitation, accept=accept)
+    except DomainError as exc:
+        rule = exc.errors[0].rule if exc.errors else ""
+        errors = {"_form": page.gettext(ANSWER_MESSAGES[rule]) if rule in ANSWER_MESSAGES else exc.detail}
+        return render(page, "studio/home.html", await _home_context(page, session, user, errors), status=exc.status)
+    answer = "accepted" if accept else "declined"
+    return redirect(page, f"/studio?{answer}={invitation.show_id}#invitations")
+
+
+@router.post("/studio/invitations/{invitation_id}/accept")
+async def accept_invitation(invitation_id: int, page: PageDep, form: FormDep, session: SessionDep):
+    """The invited user accepts, and hosts the show."""
+    return await _answer(page, session, invitation_id, True)
+
+
+@router.post("/studio/invitations/{invitation_id}/decline")
+async def decline_invitation(invitation_id: int, page: PageDep, form: FormDep, session: SessionDep):
+    """The invited user declines; the show stays with its shop."""
+    return await _answer(page, session, invitation_id, False)
 
 
 async def _runnable(session, show_id: int, user: User):

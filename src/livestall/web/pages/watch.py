@@ -9,7 +9,7 @@ from livestall.catalog.service import get_shop
 from livestall.db import SessionDep
 from livestall.errors import NotFound
 from livestall.realtime.config import ws_url
-from livestall.shows import pins
+from livestall.shows import hosting, pins
 from livestall.shows import service as shows
 from livestall.shows.models import Show
 from livestall.web import service
@@ -48,6 +48,7 @@ async def _watch_context(page, request: Request, session, show_id: int) -> dict:
         "buy": request.query_params.get("buy"),
     }
     return {"show": show, "shop": shop, "host": host, "data": data, "shelf": shelf, "reminded": reminded,
+            "host_invited": show.id in await hosting.list_invited_show_ids(session=session, show_ids=[show.id]),
             "followed": await service.list_followed(session=session, user=page.user, show=show),
             "can_run": await shows.can_run_show(session=session, show=show, user=page.user)}
 

@@ -16,12 +16,11 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 def period_or_now(period: str) -> str:
-    """A YYYY-MM period, or this month (statements are kept by UTC month)."""
-    try:
-        fees.period_bounds(period)
-        return period
-    except DomainError:
+    """A YYYY-MM period, this month when none is asked for (statements are kept by UTC month)."""
+    if not period:
         return month_of(utcnow())
+    fees.period_bounds(period)  # a bad one is a 422 page naming `period`, as the API answers
+    return period
 
 
 async def statements_context(page: Page, session, agency: Agency, period: str, errors: dict | None = None) -> dict:

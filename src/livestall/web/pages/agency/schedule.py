@@ -11,7 +11,8 @@ from livestall.agency.access import check_agency_admin
 from livestall.agency.attendance import get_attendance
 from livestall.agency.models import Agency
 from livestall.db import SessionDep, utcnow
-from livestall.errors import DomainError
+from livestall.errors import DomainError, Invalid
+from livestall.validation import date_problem
 from livestall.web.pages.agency.console import board_context, shows_by_id
 from livestall.web.pages.agency.shared import admin_agency, form_errors, host_localizer
 from livestall.web.pages.common import FormDep, Page, PageDep, PageRoute, redirect, render, require_user
@@ -33,6 +34,8 @@ def week_start(page: Page, week: str) -> date:
         day = date.fromisoformat(week)
     except ValueError:
         day = datetime.now(page.l10n.tz).date()
+    if date_problem(day):  # a week near year 1 or 9999 would overflow the calendar's arithmetic
+        raise Invalid.field("week", *date_problem(day))
     return day - timedelta(days=day.weekday())
 
 

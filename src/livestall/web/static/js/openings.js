@@ -43,7 +43,12 @@ async function buy(lot, button, status) {
   const res = await api("POST", `/api/v1/openings/${lot.id}/tickets`, undefined, { "Idempotency-Key": key });
   delete button.dataset.key;
   button.disabled = false;
-  if (!res.ok) { status.textContent = problemText(res.data); return; }
+  if (!res.ok) {
+    const rule = res.data && Array.isArray(res.data.errors) && res.data.errors.length ? res.data.errors[0].rule : "";
+    if (rule === "outcome_deducible") { lot.outcome_deducible = true; renderLots(); return; }
+    status.textContent = problemText(res.data);
+    return;
+  }
   const line = queued.get(lot.id) || [];
   if (!line.includes(res.data.position)) queued.set(lot.id, [...line, res.data.position]);
   mine.set(lot.id, [...(mine.get(lot.id) || []), { position: res.data.position, place: 0 }]);
@@ -66,7 +71,10 @@ function renderLots() {
     if (lot.seed_hash) item.append(el("p", "meta fairness", lot.seed ? say("seed", { seed: lot.seed }) : say("commit", { hash: lot.seed_hash })));
     const status = el("p", "buy-result");
     status.setAttribute("role", "status");
-    if (lot.status === "open" && lot.left > 0) {
+    // Once the openings shown tell what the next one holds, nobody may buy it: say why instead.
+    const deducible = lot.outcome_deducible ?? (lot.queue && lot.queue.outcome_deducible);
+    if (lot.status === "open" && lot.left > 0 && deducible) item.append(el("p", "meta", say("deducible")));
+    else if (lot.status === "open" && lot.left > 0) {
       const button = el("button", "primary", say("buy"));
       button.type = "button";
       button.addEventListener("click", () => buy(lot, button, status));
@@ -97,7 +105,7 @@ document.addEventListener("livestall:room", ({ detail: { type, data: event } }) 
     queued.set(event.lot_id, event.queued_positions);
     replace(event.lot_id);
     const lot = lots.find((l) => l.id === event.lot_id);
-    if (lot) { lot.sold = event.sold; lot.left = event.left; }
+    if (lot) { lot.sold = event.sold; lot.left = event.left; lot.outcome_deducible = event.outcome_deducible; }
     renderLots();
   } else if (type === "opening.place") {
     // Private to this viewer: their own waiting tickets of the lot, with places, from the server.

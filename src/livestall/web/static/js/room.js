@@ -6,6 +6,31 @@
 // States: "connecting", "open", "closed" (reconnecting), "refused" (will not reconnect).
 
 const MAX_BACKOFF_MS = 15000;
+const VIEWER_KEY = "livestall.viewer";
+let memoryViewerId = null;
+
+// This browser's viewer id, kept across visits: an anonymous viewer counts once however many
+// tabs or reconnects (`?viewer=`, see docs/protocol.md "Viewer counts").
+function viewerId() {
+  const fresh = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  try {
+    let id = localStorage.getItem(VIEWER_KEY);
+    if (!/^[A-Za-z0-9_-]{16,48}$/.test(id || "")) {
+      id = fresh();
+      localStorage.setItem(VIEWER_KEY, id);
+    }
+    return id;
+  } catch (err) { // storage blocked: one id for this page
+    memoryViewerId = memoryViewerId || fresh();
+    return memoryViewerId;
+  }
+}
+
+function withViewer(url) {
+  const u = new URL(url, location.href);
+  u.searchParams.set("viewer", viewerId());
+  return u.toString();
+}
 
 export function connectRoom(url, { onSnapshot = () => {}, onEvent = () => {}, onState = () => {}, onNotice = () => {} } = {}) {
   let socket = null;
@@ -70,7 +95,7 @@ export function connectRoom(url, { onSnapshot = () => {}, onEvent = () => {}, on
   function open() {
     if (stopped) return;
     onState("connecting");
-    socket = new WebSocket(url);
+    socket = new WebSocket(withViewer(url));
     socket.onopen = () => onState("open");
     socket.onmessage = (e) => {
       try { handle(JSON.parse(e.data)); } catch (err) { console.error("room frame", err); }
@@ -78,8 +103,16 @@ export function connectRoom(url, { onSnapshot = () => {}, onEvent = () => {}, on
     socket.onclose = (e) => {
       for (const id of [...pending.keys()]) fail(id, { type: "error", code: "closed", message: "connection closed" });
       if (stopped) return;
-      // 4xxx: the server refused us (4000 + HTTP status): banned (4403) or no such show (4404) stay closed.
-      if (e.code === 4403 || e.code === 4404) {
+      // The account's login ended (logout, password change, roles changed): rejoin at once, with
+      // whatever login this browser still has; a refused rejoin (4401 "unauthorized") stays closed.
+      if (e.code === 4401 && e.reason === "session_ended") {
+        onState("closed", e.reason);
+        schedule(200 + Math.random() * 500);
+        return;
+      }
+      // 4xxx: the server refused us (4000 + HTTP status): a login it no longer accepts (4401), banned
+      // (4403) or no such show (4404) stay closed.
+      if (e.code === 4401 || e.code === 4403 || e.code === 4404) {
         onState("refused", e.reason);
         return;
       }
