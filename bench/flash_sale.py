@@ -30,8 +30,8 @@ from bench.flash_world import WARMUP_UNITS, World, seed
 from bench.http_load import percentiles, request_bytes, run_load
 from livestall import migrate
 from livestall.db import make_engine, make_sessionmaker
-from livestall.ledger.check import check_ledger
 from livestall.orders.batcher import PurchaseBatcher
+from livestall.orders.books import check_books
 from livestall.orders.models import FlashSale, Order
 from livestall.orders.settle import Attempt, Offer
 
@@ -121,7 +121,7 @@ async def verify(url: str, world: World, stock: int) -> dict:
             per_buyer = await session.execute(select(func.sum(Order.quantity)).where(
                 Order.flash_sale_id == world.flash_sale_id).group_by(Order.buyer_id))
             over_limit = sum(1 for (n,) in per_buyer if n > (world_limit(world) or n))
-        report = await check_ledger(session=session)
+        report = await check_books(session=session)
     await engine.dispose()
     units = int(units)
     return {"units_sold": units, "orders": orders, "orders_paid": paid, "oversold": max(0, units - stock),

@@ -21,6 +21,9 @@ TEST_AUTH_LIMITS = {f"LIVESTALL_AUTH_{name}": "1000000" for name in (
 # costs about 60 ms instead of 180 ms, and the suite makes thousands of them.
 TEST_PASSWORD_COST = {"LIVESTALL_PASSWORD_HASH_MEMORY_KIB": "19456", "LIVESTALL_PASSWORD_HASH_TIME_COST": "2",
                       "LIVESTALL_PASSWORD_HASH_PARALLELISM": "1"}
+# Every event the app makes is checked against its declaration (livestall.events.catalog): an undeclared
+# type, or a payload its schema refuses, fails the request or frame that made it.
+TEST_STRICT_EVENTS = {"LIVESTALL_STRICT_EVENTS": "1"}
 
 
 class AppProcess:
@@ -44,7 +47,7 @@ class AppProcess:
         env = {**os.environ, "LIVESTALL_DATABASE_URL": self.database_url, "LIVESTALL_DATA_DIR": str(self.data_dir),
                "LIVESTALL_LOG_LEVEL": "INFO", "LIVESTALL_WS_PORT": str(self.ws_port),
                "LIVESTALL_RTMP_PORT": str(self.rtmp_port), "LIVESTALL_RTMP_HOST": "127.0.0.1",
-               **TEST_AUTH_LIMITS, **TEST_PASSWORD_COST, **self.extra_env}
+               **TEST_AUTH_LIMITS, **TEST_PASSWORD_COST, **TEST_STRICT_EVENTS, **self.extra_env}
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "livestall.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],

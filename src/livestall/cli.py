@@ -11,9 +11,12 @@ import typer
 
 from livestall import migrate as migrations
 from livestall.ledger import cli as ledger_cli
+from livestall.orders import cli as orders_cli
 from livestall.settings import get_settings
 
 app = typer.Typer(help="Livestall: live-stream shopping, self-hosted.", no_args_is_help=True)
+# `ledger check` proves orders against their money too: the ledger cannot name orders, so it joins here.
+ledger_cli.app.command()(orders_cli.check)
 app.add_typer(ledger_cli.app, name="ledger")
 
 

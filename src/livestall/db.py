@@ -1,16 +1,22 @@
-"""Database engine, session maker, declarative Base and the per-request session."""
+"""Database engine, session maker, declarative Base, the per-request session and the few dialect helpers."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from livestall.errors import NotFound
+from livestall.runtime import get_runtime
 
 # Stable constraint names, so that Alembic migrations name the same thing on SQLite and PostgreSQL.
 NAMING = {
@@ -54,6 +60,32 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+M = TypeVar("M")
+
+
+async def get_or_404(session: AsyncSession, model: type[M], ident: Any, what: str | None = None, *,
+                     populate_existing: bool = False) -> M:
+    """The `model` row with primary key `ident`, or NotFound "no {what} {ident}" (what: the model's name)."""
+    row = await session.get(model, ident, populate_existing=populate_existing)
+    if row is None:
+        raise NotFound(f"no {what or re.sub(r'(?<!^)(?=[A-Z])', ' ', model.__name__).lower()} {ident}")
+    return row
+
+
+Bind = AsyncSession | AsyncConnection
+
+
+def dialect_name(bind: Bind) -> str:
+    """'sqlite' or 'postgresql', for the few statements that differ."""
+    return (bind.bind if isinstance(bind, AsyncSession) else bind).dialect.name
+
+
+def insert_ignoring_conflicts(bind: Bind, table, index_elements: list[str]):
+    """INSERT ... ON CONFLICT (index_elements) DO NOTHING, on SQLite and on PostgreSQL."""
+    maker = pg_insert if dialect_name(bind) == "postgresql" else sqlite_insert
+    return maker(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
 def make_engine(url: str, **kwargs) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys, a busy timeout and savepoints that wait to write."""
     if url.startswith("sqlite"):
@@ -93,7 +125,7 @@ def make_sessionmaker(engine: AsyncEngine, publisher=None) -> async_sessionmaker
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the handler returns, rolled back if it raises."""
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    maker: async_sessionmaker[AsyncSession] = get_runtime(request).sessionmaker
     async with maker() as session:
         try:
             yield session

@@ -7,7 +7,6 @@ from livestall.chat import models as chat_models  # noqa: F401
 from livestall.orders import models as orders_models  # noqa: F401
 from livestall.ledger import models as ledger_models  # noqa: F401
 from livestall.media import models as media_models  # noqa: F401
-from livestall.web import models as web_models  # noqa: F401
 from livestall.agency import models as agency_models  # noqa: F401
 from livestall.openings import models as openings_models  # noqa: F401
 from livestall.festivals import models as festivals_models  # noqa: F401

@@ -1,9 +1,9 @@
-"""Money in integer minor units, and display conversion between currencies."""
+"""Money in integer minor units, display conversion between currencies, and prices as people type them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from livestall.errors import Invalid
 
@@ -77,3 +77,19 @@ def convert(money: Money, to_currency: str, fx_per_usd: dict[str, Decimal]) -> M
     major = money.decimal / fx_per_usd[money.currency] * fx_per_usd[to_currency]
     minor = (major.scaleb(MINOR_UNITS[to_currency])).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
     return Money(int(minor), to_currency)
+
+
+def parse_price(text: str, currency: str, field: str = "price") -> int:
+    """'128.50' (or '128,50') in major units → minor units of `currency`, exactly."""
+    cleaned = text.replace(" ", "").replace("\u00a0", "")
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise Invalid.field(field, "money_format", "must be an amount such as 12.50") from None
+    places = MINOR_UNITS[currency]
+    minor = amount.scaleb(places)
+    if not amount.is_finite() or minor != minor.to_integral_value():
+        raise Invalid.field(field, "money_format", f"must have at most {places} decimals")
+    return int(minor)

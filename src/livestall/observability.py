@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from sqlalchemy import text
 
 from livestall.metrics import REGISTRY
+from livestall.runtime import get_runtime
 
 log = logging.getLogger("livestall.request")
 
@@ -95,7 +96,7 @@ router = APIRouter(tags=["operations"])
 @router.get("/healthz")
 async def healthz(request: Request) -> dict:
     """Liveness and database reachability."""
-    async with request.app.state.sessionmaker() as session:
+    async with get_runtime(request).sessionmaker() as session:
         await session.execute(text("SELECT 1"))
     return {"status": "ok"}
 

@@ -8,7 +8,6 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.helpers import make_shop, make_show, register
-from tests.room_client import RoomClient
 
 
 @pytest.fixture()
@@ -19,24 +18,6 @@ def live_show(api):
     show = make_show(api, host, shop["id"])
     assert api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers).status_code == 200
     return {"host": host, "shop": shop, "show": show, "id": show["id"]}
-
-
-@pytest.fixture()
-def room(app_server):
-    """Open room clients that are closed after the test."""
-    opened: list[RoomClient] = []
-
-    def open_(show_id: int, actor=None, **kw) -> RoomClient:
-        client = RoomClient(app_server.ws_base, show_id, actor.token if actor else None, **kw)
-        opened.append(client)
-        return client
-
-    yield open_
-    for client in opened:
-        try:
-            client.close()
-        except Exception:
-            pass
 
 
 def test_show_json_carries_the_room_url(api, app_server, live_show):

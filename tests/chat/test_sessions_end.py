@@ -16,23 +16,6 @@ NEW_PASSWORD = "Brand-New-Secret-77"
 
 
 @pytest.fixture()
-def room(app_server):
-    opened: list[RoomClient] = []
-
-    def open_(show_id: int, actor=None, **kw) -> RoomClient:
-        client = RoomClient(app_server.ws_base, show_id, actor.token if actor else None, **kw)
-        opened.append(client)
-        return client
-
-    yield open_
-    for client in opened:
-        try:
-            client.close()
-        except Exception:
-            pass
-
-
-@pytest.fixture()
 def two_shows(api):
     host = register(api, roles=["seller", "host"])
     shop = make_shop(api, host)

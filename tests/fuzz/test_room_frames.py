@@ -9,10 +9,13 @@ from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from livestall.chat.room import FRAME_TYPES
+from livestall.live.parts import frame_types
+from livestall.settings import Settings
 from tests.helpers import register
 from tests.orders.support import live_shop
 from tests.room_client import RoomClient
+
+ROOM_FRAMES = frame_types(Settings())
 
 FIELDS = ("v", "id", "type", "text", "question_id", "message_id", "user_id", "seconds", "minutes", "on", "data")
 json_values = st.recursive(
@@ -21,7 +24,7 @@ json_values = st.recursive(
     max_leaves=20)
 # Frames shaped like the protocol's, with any value in any field: wrong types, missing parts, NaN.
 shaped = st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6).flatmap(
-    lambda d: st.sampled_from((*FRAME_TYPES, "ping", "sync", "", "nope")).map(lambda t: {**d, "type": t}))
+    lambda d: st.sampled_from((*ROOM_FRAMES, "ping", "sync", "", "nope")).map(lambda t: {**d, "type": t}))
 frames = st.one_of(
     shaped.map(lambda d: ("text", json.dumps(d))),
     json_values.map(lambda v: ("text", json.dumps(v))),

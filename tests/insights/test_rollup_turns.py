@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from types import SimpleNamespace
 
 from livestall import migrate
 from livestall.db import make_engine, make_sessionmaker
@@ -21,13 +20,12 @@ def test_one_process_at_a_time_rolls_up(postgres_url):
     async def scenario():
         engine = make_engine(url)
         sessions = make_sessionmaker(engine)
-        app = SimpleNamespace(state=SimpleNamespace(settings=Settings(), sessionmaker=sessions))
         try:
             async with sessions() as first, first.begin():
                 assert await take_rollup_turn(first, wait=False)
                 async with sessions() as second, second.begin():
                     assert not await take_rollup_turn(second, wait=False)  # the other process skips this pass
-                waiting = asyncio.create_task(rollup_once(app, wait=True))  # an operator's refresh waits
+                waiting = asyncio.create_task(rollup_once(sessions, Settings(), wait=True))  # an operator's refresh waits
                 await asyncio.sleep(0.3)
                 assert not waiting.done()
             assert await asyncio.wait_for(waiting, 10) == 0  # then runs (no show to roll up here)

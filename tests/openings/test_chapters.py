@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from livestall.db import make_engine, make_sessionmaker
-from livestall.media.chapters import list_chapters
+from livestall.openings.chapters import list_replay_chapters
 from tests.openings.support import buy_ticket, buyer_with, live_lot, open_ticket
 
 
@@ -14,8 +14,8 @@ def _chapters(database_url: str, show_id: int, start) -> list[dict]:
         engine = make_engine(database_url)
         try:
             async with make_sessionmaker(engine)() as session:
-                return await list_chapters(session=session, show_id=show_id,
-                                           position_of=lambda at: (at - start).total_seconds())
+                return await list_replay_chapters(session=session, show_id=show_id,
+                                                  position_of=lambda at: (at - start).total_seconds())
         finally:
             await engine.dispose()
     return asyncio.run(run())

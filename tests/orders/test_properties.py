@@ -23,11 +23,11 @@ from livestall.accounts.models import User
 from livestall.catalog.models import Product
 from livestall.db import make_engine, make_sessionmaker, utcnow
 from livestall.errors import DomainError
-from livestall.ledger.check import check_ledger
-from livestall.ledger.providers.wallet import WalletProvider
 from livestall.orders import service
+from livestall.orders.books import check_books
 from livestall.orders.flash import do_end_flash_sale, get_flash_sale
 from livestall.orders.models import HOLDING, FlashSale, Order
+from livestall.orders.payments import pay_from_wallet
 from livestall.orders.settle import DUPLICATE, SOLD_OUT, WON, Attempt, Offer, settle_batch
 from livestall.orders.stock import OPEN_FLASH
 from tests.services import create_database
@@ -38,7 +38,7 @@ ADDRESS = {"name": "P", "line1": "1 Road", "city": "C", "postal_code": "100000",
 
 async def _pay(session, order):
     buyer = await session.get(User, order.buyer_id)
-    await WalletProvider().pay_order(session=session, order=order, buyer=buyer, commission_bps=750)
+    await pay_from_wallet(session=session, order=order, buyer=buyer, commission_bps=750)
 
 
 async def _cancel(session, order):
@@ -180,7 +180,7 @@ class Shop(RuleBasedStateMachine):
                     Order.product_id == w.product_id, Order.status.in_((*HOLDING, "refunded"))))
                 per_buyer = (await session.execute(select(func.sum(Order.quantity)).where(
                     Order.flash_sale_id == w.flash_sale_id, Order.status.in_(HOLDING)).group_by(Order.buyer_id))).all()
-                report = await check_ledger(session=session)
+                report = await check_books(session=session)
                 return stock, left, held, per_buyer, report
 
         stock, left, held, per_buyer, report = ENV.run(read())

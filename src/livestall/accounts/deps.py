@@ -9,29 +9,30 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from livestall.accounts import service
 from livestall.accounts.models import User
+from livestall.accounts.tokens import token_from
 from livestall.db import SessionDep
-from livestall.errors import Forbidden, Unauthorized
+from livestall.errors import Unauthorized
+from livestall.runtime import get_runtime
 
 # Declared for OpenAPI; neither raises by itself, so anonymous callers reach optional routes.
 _bearer = HTTPBearer(auto_error=False, description="A login token from POST /api/v1/auth/login")
 _cookie = APIKeyCookie(name="livestall_session", auto_error=False, description="The web session cookie")
 
 
-def request_token(request: Request, bearer: HTTPAuthorizationCredentials | None) -> str | None:
-    """The caller's token: the Bearer header wins over the cookie."""
-    if bearer is not None and bearer.credentials:
-        return bearer.credentials
-    return request.cookies.get(request.app.state.settings.session_cookie)
+def request_token(request: Request) -> str | None:
+    """The caller's token: the Bearer header wins over the cookie (never the URL, which logs keep)."""
+    return token_from(request.headers.get("authorization"),
+                      cookie=request.cookies.get(get_runtime(request).settings.session_cookie))
 
 
 async def get_optional_user(
     request: Request,
     session: SessionDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _bearer_value: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     _cookie_value: Annotated[str | None, Depends(_cookie)],
 ) -> User | None:
     """The logged-in user, or None for an anonymous caller."""
-    token = request_token(request, bearer)
+    token = request_token(request)
     if not token:
         return None
     return await service.get_user_by_token(session=session, token=token)
@@ -44,16 +45,34 @@ async def get_current_user(user: Annotated[User | None, Depends(get_optional_use
     return user
 
 
+async def get_user_briefly(
+    request: Request,
+    _bearer_value: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _cookie_value: Annotated[str | None, Depends(_cookie)],
+) -> User:
+    """The logged-in user, or 401, read in a short session of its own rather than the request's."""
+    # A hot route that then waits (buy-now, on the purchase writer) holds no connection meanwhile:
+    # the request's session only takes one if the route uses it afterwards.
+    token = request_token(request)
+    user = None
+    if token:
+        async with get_runtime(request).sessionmaker() as session:
+            user = await service.get_user_by_token(session=session, token=token)
+    if user is None:
+        raise Unauthorized("log in first")
+    return user
+
+
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
+BriefUser = Annotated[User, Depends(get_user_briefly)]
 
 
 def require_role(role: str):
     """A dependency that lets through only users holding `role`."""
 
     async def check(user: CurrentUser) -> User:
-        if not user.has_role(role):
-            raise Forbidden(f"needs the {role} role")
+        service.check_role(user, role)
         return user
 
     return Depends(check)

@@ -1,17 +1,13 @@
-"""HTTP routes for accounts: register, login, logout, me, roles."""
+"""HTTP routes for accounts: register, login, logout, me, roles (following: notifications/routes.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request, Response
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
-
-from livestall.accounts import follows, service
-from livestall.accounts.deps import CurrentUser, _bearer, request_token
+from livestall.accounts import service
+from livestall.accounts.deps import CurrentUser, request_token
 from livestall.accounts.schemas import (
-    FollowKind, FollowRead, FollowerCount, LoginIn, LoginOut, PasswordChange, ProfileUpdate, RolesUpdate, UserCreate,
-    UserRead,
+    LoginIn, LoginOut, PasswordChange, ProfileUpdate, RolesUpdate, UserCreate, UserRead,
 )
 from livestall.db import SessionDep
 
@@ -44,14 +40,9 @@ async def _logged_in(request: Request, response: Response, session, user) -> Log
 
 
 @router.post("/auth/logout", status_code=204)
-async def logout(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Response:
+async def logout(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """Revoke the token this request came with and clear the cookie."""
-    token = request_token(request, bearer)
+    token = request_token(request)
     await service.revoke_token(session=session, token=token)
     response = Response(status_code=204)
     response.delete_cookie(request.app.state.settings.session_cookie, path="/")
@@ -84,28 +75,3 @@ async def set_roles(user_id: int, roles_in: RolesUpdate, actor: CurrentUser, ses
     service.check_operator(actor)
     user = await service.get_user(session=session, user_id=user_id)
     return await service.do_set_roles(session=session, user=user, roles=roles_in.roles)
-
-
-@router.put("/me/follows/{kind}/{target_id}", status_code=204)
-async def follow(kind: FollowKind, target_id: int, user: CurrentUser, session: SessionDep) -> None:
-    """Follow a host or a shop."""
-    await follows.do_follow(session=session, user=user, kind=kind, target_id=target_id)
-
-
-@router.delete("/me/follows/{kind}/{target_id}", status_code=204)
-async def unfollow(kind: FollowKind, target_id: int, user: CurrentUser, session: SessionDep) -> None:
-    """Stop following a host or a shop."""
-    await follows.do_unfollow(session=session, user=user, kind=kind, target_id=target_id)
-
-
-@router.get("/me/follows", response_model=list[FollowRead])
-async def my_follows(user: CurrentUser, session: SessionDep):
-    """The hosts and shops the user follows."""
-    return await follows.list_following(session=session, user=user)
-
-
-@router.get("/followers/{kind}/{target_id}", response_model=FollowerCount)
-async def follower_count(kind: FollowKind, target_id: int, session: SessionDep):
-    """How many people follow a host or a shop."""
-    return FollowerCount(kind=kind, target_id=target_id,
-                         followers=await follows.count_followers(session=session, kind=kind, target_id=target_id))

@@ -14,8 +14,8 @@ from livestall.accounts import passwords
 from livestall.accounts.ending import end_sessions_on_commit
 from livestall.accounts.models import LoginSession, User, UserRole
 from livestall.accounts.schemas import LoginIn, PasswordChange, ProfileUpdate, UserCreate
-from livestall.db import utcnow
-from livestall.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from livestall.db import get_or_404, utcnow
+from livestall.errors import Conflict, Forbidden, Invalid, Unauthorized
 
 
 def token_hash(token: str) -> str:
@@ -121,16 +121,18 @@ async def update_profile(*, session: AsyncSession, user: User, profile_in: Profi
 
 async def get_user(*, session: AsyncSession, user_id: int) -> User:
     """The user with this id, or NotFound."""
-    user = await session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"no user {user_id}")
-    return user
+    return await get_or_404(session, User, user_id)
 
 
-def check_operator(actor: User) -> None:
-    """Only operators manage other people's roles."""
-    if not actor.has_role("operator"):
-        raise Forbidden("only an operator may do this")
+def check_role(user: User, role: str) -> None:
+    """Forbidden unless the user holds `role`."""
+    if not user.has_role(role):
+        raise Forbidden(f"needs the {role} role")
+
+
+def check_operator(user: User) -> None:
+    """Forbidden unless the user is one of the platform's operators."""
+    check_role(user, "operator")
 
 
 async def do_set_roles(*, session: AsyncSession, user: User, roles: list[str]) -> User:

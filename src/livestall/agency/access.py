@@ -6,15 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
 from livestall.agency.models import Agency, AgencyAdmin, HostProfile
+from livestall.db import get_or_404
 from livestall.errors import Forbidden, NotFound
 
 
 async def get_agency(*, session: AsyncSession, agency_id: int) -> Agency:
     """The agency with this id, or NotFound."""
-    agency = await session.get(Agency, agency_id)
-    if agency is None:
-        raise NotFound(f"no agency {agency_id}")
-    return agency
+    return await get_or_404(session, Agency, agency_id)
 
 
 async def is_agency_admin(*, session: AsyncSession, agency_id: int, user: User | None) -> bool:
@@ -32,10 +30,7 @@ async def check_agency_admin(*, session: AsyncSession, agency_id: int, user: Use
 
 async def get_host(*, session: AsyncSession, host_id: int) -> HostProfile:
     """The host profile with this id, or NotFound."""
-    host = await session.get(HostProfile, host_id)
-    if host is None:
-        raise NotFound(f"no host {host_id}")
-    return host
+    return await get_or_404(session, HostProfile, host_id, "host")
 
 
 async def get_visible_host(*, session: AsyncSession, host_id: int, user: User) -> HostProfile:

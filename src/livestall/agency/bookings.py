@@ -13,8 +13,8 @@ from livestall.agency.access import get_host
 from livestall.agency.models import Booking, BookingRequest, HostProfile
 from livestall.agency.schemas import BookingCreate, BookingRead, RequestCreate
 from livestall.catalog.models import Shop
-from livestall.db import utcnow
-from livestall.errors import Conflict, Forbidden, Invalid, NotFound
+from livestall.db import get_or_404, utcnow
+from livestall.errors import Conflict, Forbidden, Invalid
 from livestall.shows.models import Show
 
 LIVE_STATUSES = ("proposed", "accepted")  # bookings that hold the host's time
@@ -133,10 +133,7 @@ async def do_book(*, session: AsyncSession, host: HostProfile, booker: User, boo
 
 async def get_booking(*, session: AsyncSession, booking_id: int) -> Booking:
     """The booking with this id, or NotFound."""
-    booking = await session.get(Booking, booking_id)
-    if booking is None:
-        raise NotFound(f"no booking {booking_id}")
-    return booking
+    return await get_or_404(session, Booking, booking_id)
 
 
 async def get_own_booking(*, session: AsyncSession, booking_id: int, user: User) -> tuple[Booking, HostProfile]:

@@ -11,16 +11,14 @@ from livestall.accounts.models import User
 from livestall.accounts.service import get_user_by_email
 from livestall.catalog.models import Product, Shop, ShopMember
 from livestall.catalog.schemas import ProductCreate, ProductRead, ProductUpdate, ShopCreate, ShopUpdate
+from livestall.db import get_or_404
 from livestall.errors import Conflict, Forbidden, Invalid, NotFound
 from livestall.money import Money, convert
 
 
 async def get_shop(*, session: AsyncSession, shop_id: int) -> Shop:
     """The shop with this id, or NotFound."""
-    shop = await session.get(Shop, shop_id)
-    if shop is None:
-        raise NotFound(f"no shop {shop_id}")
-    return shop
+    return await get_or_404(session, Shop, shop_id)
 
 
 async def list_shops(*, session: AsyncSession, q: str | None, page: int, per_page: int) -> tuple[list[Shop], int]:
@@ -79,10 +77,7 @@ async def do_add_staff(*, session: AsyncSession, shop: Shop, email: str) -> Shop
 
 async def get_product(*, session: AsyncSession, product_id: int) -> Product:
     """The product with this id, or NotFound."""
-    product = await session.get(Product, product_id)
-    if product is None:
-        raise NotFound(f"no product {product_id}")
-    return product
+    return await get_or_404(session, Product, product_id)
 
 
 async def get_visible_product(*, session: AsyncSession, product_id: int, user: User | None) -> Product:

@@ -9,10 +9,10 @@ from sqlalchemy import delete, desc, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livestall.accounts.models import Follow, User
+from livestall.accounts.models import User
 from livestall.chat.filters import MAX_WORD_CHARS, normalize
 from livestall.chat.models import BlockedWord, ChatMessage, Question, QuestionVote, ShowBan, ShowMute
-from livestall.db import utcnow
+from livestall.db import get_or_404, utcnow
 from livestall.errors import Conflict, Invalid, NotFound
 from livestall.shows.models import Show
 from livestall.validation import check_id
@@ -52,15 +52,6 @@ async def list_mutes(*, session: AsyncSession, show_id: int) -> dict[int, dateti
     rows = await session.execute(select(ShowMute.user_id, ShowMute.until)
                                  .where(ShowMute.show_id == show_id, ShowMute.until > utcnow()))
     return {user_id: until for user_id, until in rows}
-
-
-async def follows_show(*, session: AsyncSession, show: Show, user_id: int) -> bool:
-    """True when the user follows the show's host or its shop."""
-    row = await session.scalar(select(Follow.follower_id).where(
-        Follow.follower_id == user_id,
-        ((Follow.kind == "host") & (Follow.target_id == show.host_id))
-        | ((Follow.kind == "shop") & (Follow.target_id == show.shop_id))))
-    return row is not None
 
 
 async def list_messages(*, session: AsyncSession, show_id: int, limit: int = 50,
@@ -133,10 +124,7 @@ def check_minutes(minutes: object) -> int:
 
 
 async def _target_user(session: AsyncSession, user_id: object) -> User:
-    user = await session.get(User, check_id(user_id, "user_id"))
-    if user is None:
-        raise NotFound(f"no user {user_id}")
-    return user
+    return await get_or_404(session, User, check_id(user_id, "user_id"))
 
 
 async def do_mute(*, session: AsyncSession, show: Show, user_id: object, minutes: object, by: User) -> ShowMute:

@@ -1,27 +1,24 @@
-"""HTTP routes for festivals: the operator's setup, festival prices, vouchers, the leaderboard and totals."""
+"""HTTP routes for festivals: the operator's setup, festival prices and vouchers."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from livestall.accounts.deps import CurrentUser
+from livestall.accounts.service import check_operator
 from livestall.catalog.models import Shop
-from livestall.catalog.schemas import MoneyRead
 from livestall.db import SessionDep
 from livestall.errors import Invalid
-from livestall.festivals import figures, service, vouchers
+from livestall.festivals import service, vouchers
 from livestall.festivals.schemas import (
-    FestivalCreate, FestivalFigures, FestivalPage, FestivalRead, FestivalShopPage, FestivalShopRead, FestivalUpdate,
-    PriceCreate, PriceRead, RedemptionRead, ShopsAdd, VoucherCreate, VoucherPayIn, VoucherRead,
+    FestivalCreate, FestivalPage, FestivalRead, FestivalShopPage, FestivalShopRead, FestivalUpdate, PriceCreate,
+    PriceRead, ShopsAdd, VoucherCreate, VoucherRead,
 )
-from livestall.money import Money
-from livestall.orders import service as orders
 
 router = APIRouter(prefix="/api/v1", tags=["festivals"])
 
-Top = Annotated[int, Query(ge=1, le=100)]
 Page = Annotated[int, Query(ge=1, le=10_000)]
 PerPage = Annotated[int, Query(ge=1, le=1000)]
 
@@ -36,7 +33,7 @@ async def list_festivals(session: SessionDep, include_ended: bool = False):
 @router.post("/festivals", status_code=201, response_model=FestivalRead)
 async def create_festival(festival_in: FestivalCreate, user: CurrentUser, session: SessionDep):
     """Operators: a festival with its time window and participating shops."""
-    service.check_operator(user)
+    check_operator(user)
     festival = await service.do_create_festival(session=session, creator=user, festival_in=festival_in)
     return await service.read_festival(session=session, festival=festival)
 
@@ -60,7 +57,7 @@ async def list_shops(festival_id: int, session: SessionDep, page: Page = 1, per_
 @router.patch("/festivals/{festival_id}", response_model=FestivalRead)
 async def update_festival(festival_id: int, festival_in: FestivalUpdate, user: CurrentUser, session: SessionDep):
     """Operators: rename a festival or move its window."""
-    service.check_operator(user)
+    check_operator(user)
     festival = await service.get_festival(session=session, festival_id=festival_id)
     festival = await service.do_update_festival(session=session, festival=festival, festival_in=festival_in)
     return await service.read_festival(session=session, festival=festival)
@@ -69,7 +66,7 @@ async def update_festival(festival_id: int, festival_in: FestivalUpdate, user: C
 @router.post("/festivals/{festival_id}/shops", response_model=FestivalRead)
 async def add_shops(festival_id: int, shops_in: ShopsAdd, user: CurrentUser, session: SessionDep):
     """Operators: shops join the festival."""
-    service.check_operator(user)
+    check_operator(user)
     festival = await service.get_festival(session=session, festival_id=festival_id)
     festival = await service.do_add_shops(session=session, festival=festival, shop_ids=shops_in.shop_ids)
     return await service.read_festival(session=session, festival=festival)
@@ -78,7 +75,7 @@ async def add_shops(festival_id: int, shops_in: ShopsAdd, user: CurrentUser, ses
 @router.delete("/festivals/{festival_id}/shops/{shop_id}", response_model=FestivalRead)
 async def remove_shop(festival_id: int, shop_id: int, user: CurrentUser, session: SessionDep):
     """Operators: a shop leaves the festival, with its festival prices."""
-    service.check_operator(user)
+    check_operator(user)
     festival = await service.get_festival(session=session, festival_id=festival_id)
     festival = await service.do_remove_shop(session=session, festival=festival, shop_id=shop_id)
     return await service.read_festival(session=session, festival=festival)
@@ -129,40 +126,3 @@ async def create_voucher(festival_id: int, voucher_in: VoucherCreate, user: Curr
     vouchers.check_can_issue(user, shop)
     return await vouchers.do_create_voucher(session=session, festival=festival, creator=user, shop=shop,
                                             voucher_in=voucher_in)
-
-
-@router.post("/orders/{order_id}/pay-with-voucher", response_model=RedemptionRead)
-async def pay_with_voucher(order_id: int, pay_in: VoucherPayIn, request: Request, user: CurrentUser,
-                           session: SessionDep):
-    """The buyer: pay a reserved order from the wallet, less a festival voucher's discount."""
-    order = await orders.get_order(session=session, order_id=order_id)
-    orders.check_buyer(order=order, user=user)
-    redemption = await vouchers.do_pay_with_voucher(
-        session=session, order=order, buyer=user, code=pay_in.code,
-        commission_bps=request.app.state.settings.commission_bps)
-    voucher = await session.get(vouchers.Voucher, redemption.voucher_id)
-
-    def money(amount: int) -> MoneyRead:
-        return MoneyRead(**Money(amount, order.currency).as_dict())
-
-    return RedemptionRead(order_id=order.id, order_status=order.status, code=voucher.code,
-                          total=money(order.total_minor), discount=money(redemption.discount_minor),
-                          paid=money(redemption.paid_minor),
-                          funded_by=f"shop:{voucher.shop_id}" if voucher.shop_id else "platform")
-
-
-@router.get("/festivals/{festival_id}/leaderboard", response_model=FestivalFigures)
-async def leaderboard(festival_id: int, request: Request, session: SessionDep, top: Top = 20):
-    """Anyone: the countdown, the festival's GMV and the shops ranked by GMV (a few seconds old at most)."""
-    festival = await service.get_festival(session=session, festival_id=festival_id)
-    return await figures.get_figures(session=session, festival=festival, top=top,
-                                     fx_per_usd=request.app.state.settings.fx_per_usd)
-
-
-@router.get("/festivals/{festival_id}/totals", response_model=FestivalFigures)
-async def totals(festival_id: int, request: Request, user: CurrentUser, session: SessionDep, top: Top = 100):
-    """Operators, for the dashboard: the festival's GMV, orders and units, computed now."""
-    service.check_operator(user)
-    festival = await service.get_festival(session=session, festival_id=festival_id)
-    return await figures.compute_figures(session=session, festival=festival, top=top,
-                                         fx_per_usd=request.app.state.settings.fx_per_usd)

@@ -9,12 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
 from livestall.catalog.models import Product, Shop
-from livestall.db import utcnow
+from livestall.db import get_or_404, insert_ignoring_conflicts, utcnow
 from livestall.errors import Conflict, Forbidden, Invalid, NotFound
 from livestall.festivals import pricing
 from livestall.festivals.models import Festival, FestivalPrice, FestivalShop
 from livestall.festivals.schemas import FestivalCreate, FestivalRead, FestivalUpdate, PriceCreate
-from livestall.ledger.service import insert_ignoring_conflicts
 
 
 def status_of(festival: Festival, now: datetime | None = None) -> str:
@@ -64,12 +63,6 @@ async def list_shops(*, session: AsyncSession, festival: Festival, page: int = 1
     return [(shop_id, name) for shop_id, name in rows], total or 0
 
 
-def check_operator(user: User) -> None:
-    """Festivals are run by the platform's operators."""
-    if not user.has_role("operator"):
-        raise Forbidden("only operators run festivals")
-
-
 def check_window(starts_at: datetime, ends_at: datetime) -> None:
     """Invalid naming ends_at when the window ends before (or when) it starts."""
     if ends_at <= starts_at:
@@ -78,10 +71,7 @@ def check_window(starts_at: datetime, ends_at: datetime) -> None:
 
 async def get_festival(*, session: AsyncSession, festival_id: int) -> Festival:
     """The festival with this id, or NotFound."""
-    festival = await session.get(Festival, festival_id)
-    if festival is None:
-        raise NotFound(f"no festival {festival_id}")
-    return festival
+    return await get_or_404(session, Festival, festival_id)
 
 
 async def list_festivals(*, session: AsyncSession, include_ended: bool = False, limit: int = 50) -> list[Festival]:
@@ -213,10 +203,7 @@ async def do_create_price(*, session: AsyncSession, festival: Festival, product:
 
 async def get_price(*, session: AsyncSession, price_id: int) -> FestivalPrice:
     """The festival price with this id, or NotFound."""
-    price = await session.get(FestivalPrice, price_id)
-    if price is None:
-        raise NotFound(f"no festival price {price_id}")
-    return price
+    return await get_or_404(session, FestivalPrice, price_id)
 
 
 async def list_prices(*, session: AsyncSession, festival: Festival, shop_id: int | None = None

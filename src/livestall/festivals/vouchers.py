@@ -1,8 +1,9 @@
 """Vouchers: issued by the platform or a shop, redeemed when a buyer pays an order, funded by the issuer.
 
 Paying with a voucher is two balanced transfers in one transaction. First the buyer's wallet pays
-what is left to pay and the issuer funds the discount, into the voucher clearing account; then the
-order's ordinary payment moves the whole total from there to the shop and the platform's commission.
+what is left to pay and the issuer funds the discount, into the voucher clearing account (`do_redeem_voucher`);
+then the order's ordinary payment moves the whole total from there to the shop and the platform's
+commission (orders/payments.py).
 The seller is paid as for any order; a shop's own voucher is funded from that shop's revenue, a
 platform voucher from the platform's festival subsidy account.
 """
@@ -16,17 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
 from livestall.catalog.models import Shop, ShopMember
-from livestall.db import utcnow
 from livestall.errors import Conflict, Forbidden, Invalid
 from livestall.festivals.funding import PROVIDER, VOUCHERS, funder_account
 from livestall.festivals.models import Festival, Voucher, VoucherRedemption
 from livestall.festivals.schemas import VoucherCreate
 from livestall.festivals.service import status_of, takes_part
 from livestall.ledger import flows
-from livestall.ledger.service import post_transfer
+from livestall.ledger.service import Account, post_transfer
 from livestall.money import Money
-from livestall.orders.models import Order
-from livestall.orders.service import do_mark_paid
 
 
 def check_can_issue(user: User, shop: Shop | None) -> None:
@@ -72,7 +70,7 @@ def discount_of(voucher: Voucher, total_minor: int) -> int:
     return total_minor * (voucher.percent_off or 0) // 100  # rounded down to the whole minor unit
 
 
-async def _check_usable(session: AsyncSession, voucher: Voucher, order: Order, buyer: User, now: datetime) -> None:
+async def _check_usable(session: AsyncSession, voucher: Voucher, order, buyer: User, now: datetime) -> None:
     festival = await session.get(Festival, voucher.festival_id)
     if status_of(festival, now) != "running":
         raise Conflict.field("code", "festival_running", f"the festival is {status_of(festival, now)}")
@@ -92,10 +90,9 @@ async def _check_usable(session: AsyncSession, voucher: Voucher, order: Order, b
         raise Conflict.field("code", "per_user_limit", f"used {used} times already, the most allowed per buyer")
 
 
-async def do_pay_with_voucher(*, session: AsyncSession, order: Order, buyer: User, code: str, commission_bps: int,
-                              now: datetime | None = None) -> VoucherRedemption:
-    """Pay a reserved order from the buyer's wallet, less the voucher's discount, which its issuer funds."""
-    now = now or utcnow()
+async def do_redeem_voucher(*, session: AsyncSession, order, buyer: User, code: str,
+                            now: datetime) -> tuple[Account, VoucherRedemption]:
+    """Take a use of the voucher and fund the order's total in the voucher clearing: (clearing, redemption)."""
     voucher = await session.scalar(select(Voucher).where(Voucher.code == code.strip().upper()))
     if voucher is None:
         raise Invalid.field("code", "known_voucher", "no such voucher")
@@ -117,10 +114,6 @@ async def do_pay_with_voucher(*, session: AsyncSession, order: Order, buyer: Use
     await post_transfer(session, kind="voucher_redemption", reference=f"order:{order.id}:voucher", order_id=order.id,
                         legs=[(wallet, -paid), (funder, -discount), (clearing, order.total_minor)],
                         memo=f"voucher {voucher.code} on order {order.ref}", created_by_id=buyer.id)
-    await do_mark_paid(session=session, order=order, provider=PROVIDER, source=clearing,
-                       commission_bps=commission_bps, now=now)
-    redemption = VoucherRedemption(voucher_id=voucher.id, order_id=order.id, user_id=buyer.id,
-                                   discount_minor=discount, paid_minor=paid, currency=order.currency, created_at=now)
-    session.add(redemption)
-    await session.flush()
-    return redemption
+    return clearing, VoucherRedemption(voucher_id=voucher.id, order_id=order.id, user_id=buyer.id,
+                                       discount_minor=discount, paid_minor=paid, currency=order.currency,
+                                       created_at=now)

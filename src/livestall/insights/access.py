@@ -13,12 +13,6 @@ from livestall.shows.models import Show
 OPERATOR = "operator"
 
 
-def check_operator(user: User) -> None:
-    """Forbidden unless the user is an operator."""
-    if not user.has_role(OPERATOR):
-        raise Forbidden("needs the operator role")
-
-
 async def list_member_shop_ids(*, session: AsyncSession, user: User) -> list[int]:
     """The shops the user owns or staffs."""
     return list((await session.scalars(select(ShopMember.shop_id).where(ShopMember.user_id == user.id)

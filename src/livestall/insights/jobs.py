@@ -45,44 +45,35 @@ async def take_rollup_turn(session: AsyncSession, *, wait: bool) -> bool:
     return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(ROLLUP_LOCK))))
 
 
-async def rollup_once(app, *, wait: bool = False) -> int:
+async def rollup_once(sessionmaker, settings, *, wait: bool = False) -> int:
     """One rollup pass in its own transaction; skipped (0) while another process has the turn,
     unless `wait`."""
-    settings = app.state.settings
-    async with app.state.sessionmaker() as session, session.begin():
+    async with sessionmaker() as session, session.begin():
         if not await take_rollup_turn(session, wait=wait):
             return 0
         return await do_rollup(session=session, report_currency=settings.default_currency,
                                fx_per_usd=settings.fx_per_usd)
 
 
-async def _rollup_forever(app) -> None:
+async def _rollup_forever(sessionmaker, settings) -> None:
     while True:
         await asyncio.sleep(ROLLUP_INTERVAL_S)
         try:
-            await rollup_once(app)
+            await rollup_once(sessionmaker, settings)
         except Exception:  # a busy database: next pass
             log.exception("insights rollup failed")
 
 
 @asynccontextmanager
-async def insights(app):
-    """Record the rooms' joins and leaves, sample viewers and roll up metrics for the app's lifetime."""
-    maker = app.state.sessionmaker
-    recorder = SessionRecorder(maker)
-    room = getattr(app.state, "room_handler", None)
-    if room is not None:
-        room.join_hooks.append(recorder.joined)
-        room.leave_hooks.append(recorder.left)
-    gateway = getattr(app.state, "gateway", None)
-    sampler = Sampler(maker, gateway) if gateway is not None else None
-    app.state.insights = InsightsRuntime(recorder, sampler)
+async def insights(sessionmaker, settings, recorder: SessionRecorder, gateway):
+    """Write the rooms' viewer stays (the room's recording part feeds `recorder`), sample viewers and roll up
+    metrics while the process runs."""
+    sampler = Sampler(sessionmaker, gateway)
     recorder.start()
-    tasks = [asyncio.create_task(_rollup_forever(app), name="insights-rollup")]
-    if sampler is not None:
-        tasks.append(asyncio.create_task(sampler.run(), name="insights-sampler"))
+    tasks = [asyncio.create_task(_rollup_forever(sessionmaker, settings), name="insights-rollup"),
+             asyncio.create_task(sampler.run(), name="insights-sampler")]
     try:
-        yield
+        yield InsightsRuntime(recorder, sampler)
     finally:
         for task in tasks:
             task.cancel()

@@ -6,8 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livestall.db import utcnow
-from livestall.errors import NotFound
+from livestall.db import get_or_404, utcnow
 from livestall.insights.rollup import ShowFigures, compute_figures
 from livestall.shows.models import Show
 
@@ -15,9 +14,7 @@ from livestall.shows.models import Show
 async def get_show_figures(*, session: AsyncSession, show_id: int, now: datetime | None = None,
                            series: bool = True) -> ShowFigures | None:
     """The show's figures now; None for a show that never started."""
-    show = await session.get(Show, show_id)
-    if show is None:
-        raise NotFound(f"no show {show_id}")
+    show = await get_or_404(session, Show, show_id)
     if show.started_at is None:
         return None
     return (await compute_figures(session, [show], now=now or utcnow(), series=series))[0]

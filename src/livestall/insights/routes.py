@@ -9,9 +9,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from livestall.accounts.deps import CurrentUser
+from livestall.accounts.service import check_operator
 from livestall.db import SessionDep
-from livestall.insights import access, service
+from livestall.insights import service
 from livestall.insights.jobs import rollup_once
+from livestall.runtime import get_runtime
 
 router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
 
@@ -65,7 +67,8 @@ async def host_figures(host_id: int, user: CurrentUser, session: SessionDep, sta
 @router.post("/refresh")
 async def refresh(request: Request, user: CurrentUser) -> dict:
     """Write buffered viewer sessions, sample viewers and roll the metrics up now (operators)."""
-    access.check_operator(user)
-    runtime = getattr(request.app.state, "insights", None)
-    viewers = await runtime.refresh() if runtime is not None else 0
-    return {"viewers_now": viewers, "shows_rolled_up": await rollup_once(request.app, wait=True)}
+    check_operator(user)
+    runtime = get_runtime(request)
+    viewers = await runtime.insights.refresh() if runtime.insights is not None else 0
+    rolled = await rollup_once(runtime.sessionmaker, runtime.settings, wait=True)
+    return {"viewers_now": viewers, "shows_rolled_up": rolled}

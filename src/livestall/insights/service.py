@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
+from livestall.accounts.service import check_operator
 from livestall.catalog.models import Shop
-from livestall.db import utcnow
-from livestall.errors import Invalid, NotFound
+from livestall.db import get_or_404, utcnow
+from livestall.errors import Invalid
 from livestall.insights import access
 from livestall.insights.dashboard import FIGURES, get_dashboard, get_window_totals, list_breakdown, list_top
 from livestall.insights.metrics import get_show_metrics
@@ -32,7 +33,7 @@ def window_of(*, start: date | None, end: date | None, market: str | None = None
 
 async def get_operator_dashboard(*, session: AsyncSession, user: User, window: Window, report_currency: str) -> dict:
     """The operator dashboard for the window."""
-    access.check_operator(user)
+    check_operator(user)
     return await get_dashboard(session=session, window=window, now=utcnow(), report_currency=report_currency)
 
 
@@ -40,7 +41,7 @@ async def get_dashboard_csv(*, session: AsyncSession, user: User, window: Window
                             report_currency: str) -> str:
     """One table of the operator dashboard as CSV, reading that table alone: per day, market and language,
     or the top shows, hosts or shops."""
-    access.check_operator(user)
+    check_operator(user)
     if table not in CSV_TABLES:
         raise Invalid.field("table", "one_of", f"must be one of {', '.join(CSV_TABLES)}")
     out = io.StringIO()
@@ -60,9 +61,7 @@ async def get_dashboard_csv(*, session: AsyncSession, user: User, window: Window
 
 async def get_checked_show_metrics(*, session: AsyncSession, user: User, show_id: int) -> dict:
     """One show's figures, for its host, its shop's people and operators."""
-    show = await session.get(Show, show_id)
-    if show is None:
-        raise NotFound(f"no show {show_id}")
+    show = await get_or_404(session, Show, show_id)
     await access.check_show_figures(session=session, show=show, user=user)
     return await get_show_metrics(session, show_id=show_id)
 

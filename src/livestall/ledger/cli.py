@@ -1,29 +1,24 @@
-"""`livestall ledger ...`: check the books, top up a wallet."""
+"""`livestall ledger ...`: top up a wallet; `check` (the books, orders included) joins from orders/cli.py."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import uuid
+from typing import TYPE_CHECKING
 
 import typer
 
 from livestall.settings import get_settings
 
+if TYPE_CHECKING:
+    from livestall.ledger.check import LedgerReport
+
 app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 
 
-@app.command()
-def check(as_json: bool = typer.Option(False, "--json", help="Print the report as JSON")) -> None:
-    """Prove that every transfer balances, balances match entries and every paid order has its money."""
-    from livestall.demo import session_scope
-    from livestall.ledger.check import check_ledger
-
-    async def run():
-        async with session_scope(get_settings()) as session:
-            return await check_ledger(session=session)
-
-    report = asyncio.run(run())
+def report_and_exit(report: LedgerReport, as_json: bool) -> None:
+    """Print a books report (as JSON, or a line per problem) and exit 0 if it found nothing wrong, else 1."""
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:

@@ -1,4 +1,4 @@
-"""HTTP routes for wallets, operator top-ups, the Stripe webhook and the ledger check."""
+"""HTTP routes for wallets and top-ups (the Stripe webhook and the books check are the orders area's)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from livestall.accounts.deps import CurrentUser, require_role
 from livestall.accounts.models import User
 from livestall.catalog.schemas import MoneyRead
-from livestall.db import SessionDep
-from livestall.errors import NotFound
+from livestall.db import SessionDep, get_or_404
 from livestall.idempotency import KEY_HEADER, check_idempotency_key, check_same_request, fingerprint
 from livestall.ledger import flows, service
-from livestall.ledger.check import check_ledger
 from livestall.ledger.providers import get_provider
-from livestall.ledger.providers.stripe import SIGNATURE_HEADER, handle_webhook
 from livestall.money import MAX_AMOUNT_MINOR, Money
 from livestall.validation import CurrencyCode, StrictInput
 
@@ -74,8 +71,7 @@ async def operator_topup(user_id: int, topup_in: TopUpIn, operator: Operator, se
     Idempotency-Key, sending the same top-up again adds nothing (200), and the key with another user,
     amount or currency is refused (422 `same_request`)."""
     key = check_idempotency_key(idempotency_key, required=False)
-    if await session.get(User, user_id) is None:
-        raise NotFound(f"no user {user_id}")
+    await get_or_404(session, User, user_id)
     reference = f"operator-topup:{operator.id}:{key or uuid.uuid4().hex}"[:120]
     asked = fingerprint(user_id, topup_in.amount_minor, topup_in.currency)
     done = await flows.topup_of(session, reference)
@@ -102,21 +98,3 @@ async def checkout_topup(topup_in: CheckoutTopUpIn, request: Request, user: Curr
     result = await provider.top_up(session=session, user=user, amount=amount)
     return TopUpRead(status=result.status, provider=result.provider, amount=amount.as_dict(),
                      checkout_url=result.checkout_url)
-
-
-@router.post("/payments/stripe/webhook")
-async def stripe_webhook(request: Request, session: SessionDep,
-                         signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None) -> dict:
-    """Stripe: a signed event; each event is applied at most once, retries are answered 200."""
-    settings = request.app.state.settings
-    if not settings.stripe_webhook_secret:
-        raise NotFound("Stripe is not configured here")
-    outcome = await handle_webhook(session=session, payload=await request.body(), signature=signature,
-                                   settings=settings)
-    return {"received": True, "outcome": outcome}
-
-
-@router.get("/ledger/check")
-async def ledger_check(operator: Operator, session: SessionDep) -> dict:
-    """Operators: prove the books (the same check as `livestall ledger check`)."""
-    return (await check_ledger(session=session)).as_dict()

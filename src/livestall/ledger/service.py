@@ -5,16 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from livestall.db import utcnow
+from livestall.db import Bind, insert_ignoring_conflicts, utcnow
 from livestall.errors import Conflict
 from livestall.ledger.models import NON_NEGATIVE, LedgerAccount, LedgerEntry, LedgerTransfer
 from livestall.money import Money
 
-Bind = AsyncSession | AsyncConnection
 ACCOUNTS = LedgerAccount.__table__
 TRANSFERS = LedgerTransfer.__table__
 ENTRIES = LedgerEntry.__table__
@@ -34,17 +30,6 @@ class Account:
     kind: str
     owner_key: str
     currency: str
-
-
-def dialect_name(bind: Bind) -> str:
-    """'sqlite' or 'postgresql', for the few statements that differ."""
-    return (bind.bind if isinstance(bind, AsyncSession) else bind).dialect.name
-
-
-def insert_ignoring_conflicts(bind: Bind, table, index_elements: list[str]):
-    """INSERT ... ON CONFLICT (index_elements) DO NOTHING, on SQLite and on PostgreSQL."""
-    maker = pg_insert if dialect_name(bind) == "postgresql" else sqlite_insert
-    return maker(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
 async def get_account(bind: Bind, kind: str, owner_key: str, currency: str) -> Account:

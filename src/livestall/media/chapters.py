@@ -1,4 +1,7 @@
-"""Chapters of a replay: each product pin and each answered question, at the moment it was shown."""
+"""Chapters of a replay: each product pin and each answered question, at the moment it was shown.
+
+Openings add theirs (openings/chapters.py): they build on media, so the replay API is put together there.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.catalog.models import Product
-from livestall.openings.chapters import opening_chapters
 from livestall.shows.models import ShowPin
 
 try:  # questions belong to the chat; replays still get their product chapters without it
@@ -37,6 +39,5 @@ async def list_chapters(*, session: AsyncSession, show_id: int,
             if at is not None:
                 chapters.append({"at_s": round(at, 1), "kind": "question", "title": text,
                                  "question_id": question_id})
-    chapters.extend(await opening_chapters(session=session, show_id=show_id, position_of=position_of))
     chapters.sort(key=lambda c: (c["at_s"], c["kind"]))
     return chapters

@@ -10,11 +10,13 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketState
 
 from livestall.accounts.service import get_user_by_token
+from livestall.accounts.tokens import token_from
 from livestall.errors import Conflict, DomainError, Forbidden, Invalid, TooLarge, TooManyRequests, Unauthorized
 from livestall.media import commands, service
 from livestall.media.paths import show_dir
 from livestall.media.supervisor import Supervised
 from livestall.realtime.config import allowed_origins, origin_of
+from livestall.runtime import get_runtime
 
 log = logging.getLogger("livestall.media")
 router = APIRouter()
@@ -114,13 +116,6 @@ class BrowserIngest:
                 pass
 
 
-def _token(websocket: WebSocket) -> str | None:
-    auth = websocket.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
-    return websocket.query_params.get("token") or websocket.cookies.get(websocket.app.state.settings.session_cookie)
-
-
 def _origin_ok(websocket: WebSocket) -> bool:
     """Browsers send Origin: only the app's own pages (or configured origins) may publish with a user's cookie."""
     origin = websocket.headers.get("origin")
@@ -143,7 +138,7 @@ async def _refuse(websocket: WebSocket, exc: DomainError) -> None:
 @router.websocket("/ws/studio/shows/{show_id}/ingest")
 async def ingest_socket(websocket: WebSocket, show_id: int) -> None:
     """The host's camera: binary WebM chunks in; {"type": "ready"} or {"type": "error", ...} frames out."""
-    manager = websocket.app.state.media
+    manager = get_runtime(websocket).media
     await websocket.accept()
     if not _origin_ok(websocket):
         return await _refuse(websocket, Forbidden("this page may not publish video here"))
@@ -151,7 +146,8 @@ async def ingest_socket(websocket: WebSocket, show_id: int) -> None:
     registered = False
     try:
         async with manager.sessionmaker() as session:
-            token = _token(websocket)
+            token = token_from(websocket.headers.get("authorization"), websocket.query_params.get("token"),
+                               websocket.cookies.get(manager.settings.session_cookie))
             user = await get_user_by_token(session=session, token=token) if token else None
             if user is None:
                 raise Unauthorized("log in first")
@@ -167,12 +163,11 @@ async def ingest_socket(websocket: WebSocket, show_id: int) -> None:
             limit = manager.settings.media_max_chunk_kb
             raise TooLarge.field("chunk", "max_size", f"chunks may be at most {limit} KiB")
         await ingest.begin(first["bytes"])
-        async with manager.sessionmaker() as session:
+        async with manager.sessionmaker.begin() as session:
             show = await service.check_browser_publish(session=session, show_id=show_id, user=user)
             await service.do_start_publish(session=session, show=show, source="browser", user_id=user.id,
                                            client_addr=websocket.client.host if websocket.client else "",
                                            transcoded=ingest.transcoding)
-            await session.commit()
         await manager.publish_started(show_id, "browser")
         log.info("browser publish of show %s started", show_id,
                  extra={"show_id": show_id, "user_id": user.id, "transcode": ingest.transcoding})
@@ -189,10 +184,9 @@ async def ingest_socket(websocket: WebSocket, show_id: int) -> None:
         await ingest.stop_process()
         if registered and manager.ingests.get(show_id) is ingest:
             del manager.ingests[show_id]
-            async with manager.sessionmaker() as session:
+            async with manager.sessionmaker.begin() as session:
                 show = await service.do_stop_publish(session=session, show_id=show_id,
                                                      grace_s=manager.settings.media_grace_s)
-                await session.commit()
             await manager.publish_stopped(show_id, show_over=show is None or show.status != "live")
 
 

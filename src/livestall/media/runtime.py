@@ -224,13 +224,9 @@ class MediaManager:
 
 
 @asynccontextmanager
-async def media_service(app):
-    """Supervise the media processes and jobs for the app's lifetime (an entry of main.SERVICES)."""
-    from livestall.media import hls_url_for
-
-    manager = MediaManager(app.state.settings, app.state.sessionmaker)
-    app.state.media = manager
-    app.state.hls_url_for = hls_url_for
+async def media_service(settings, sessionmaker):
+    """Supervise the media processes and jobs while the process runs."""
+    manager = MediaManager(settings, sessionmaker)
     try:
         await manager.start()
     except BaseException:

@@ -6,8 +6,10 @@ import asyncio
 import json
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
+from gettext import NullTranslations
 
 from sqlalchemy import delete, select, update
 
@@ -19,9 +21,11 @@ from livestall.notifications.models import (
     PushSubscription,
 )
 from livestall.settings import Settings
-from livestall.web import i18n
 
 log = logging.getLogger("livestall.notifications")
+# A language's catalog (web/i18n.py's `translations`), handed in: the words of the pages and of notifications
+# are translated together, and notifications sit below the web.
+Translations = Callable[[str], NullTranslations]
 
 MAX_ATTEMPTS = 5
 LEASE_S = 60  # a claimed item is not due again for this long, unless its attempt records otherwise
@@ -38,9 +42,9 @@ def email_configured(settings: Settings) -> bool:
     return bool(settings.smtp_host)
 
 
-def text_of(notification: Notification, lang: str) -> tuple[str, str]:
+def text_of(notification: Notification, lang: str, translations: Translations) -> tuple[str, str]:
     """The title and body of a notification, in `lang`."""
-    tr = i18n.translations(lang)
+    tr = translations(lang)
     data = notification.data or {}
     name = data.get("host_name") or data.get("shop_name") or ""
     if notification.kind == "go_live":
@@ -79,13 +83,13 @@ def send_push(settings: Settings, sub: PushSubscription, payload: dict) -> int:
         raise
 
 
-async def _send_one(session, settings: Settings, item: NotificationOutbox) -> None:
+async def _send_one(session, settings: Settings, item: NotificationOutbox, translations: Translations) -> None:
     notification = await session.get(Notification, item.notification_id)
     user = await session.get(User, notification.user_id) if notification else None
     if notification is None or user is None:
         item.status = "failed"
         return
-    title, body = text_of(notification, user.language)
+    title, body = text_of(notification, user.language, translations)
     link = f"{settings.public_url}/shows/{notification.show_id}"
     if item.channel == "email":
         await asyncio.to_thread(send_email, settings, item.target, title, f"{body}\n\n{link}\n")
@@ -105,7 +109,7 @@ async def _send_one(session, settings: Settings, item: NotificationOutbox) -> No
         item.status = "sent"
 
 
-async def send_outbox(sessionmaker, settings: Settings, limit: int = 100) -> int:
+async def send_outbox(sessionmaker, settings: Settings, translations: Translations, limit: int = 100) -> int:
     """Send the due push and email messages of the configured channels, each claimed then sent in its own
     transaction; how many were sent."""
     channels = [name for name, on in (("email", email_configured(settings)), ("push", push_configured(settings)))
@@ -132,7 +136,7 @@ async def send_outbox(sessionmaker, settings: Settings, limit: int = 100) -> int
                 item = await session.get(NotificationOutbox, item_id)
                 item.attempts += 1
                 try:
-                    await _send_one(session, settings, item)
+                    await _send_one(session, settings, item, translations)
                     sent += item.status == "sent"
                 except Exception as exc:  # a server down or refusing: try again later, then give up
                     log.warning("notification %s by %s failed: %s", item.notification_id, item.channel, exc)

@@ -4,13 +4,12 @@ the show, and each follower gets exactly one notification even if a job restarts
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import (
     String,
     and_,
     cast,
-    exists,
     false,
     func,
     literal,
@@ -21,10 +20,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import JSON
 
+from livestall.accounts.follows import followers_of
 from livestall.accounts.models import Follow, User
 from livestall.catalog.models import Shop
-from livestall.db import utcnow
-from livestall.ledger.service import insert_ignoring_conflicts
+from livestall.db import insert_ignoring_conflicts, utcnow
 from livestall.notifications.models import (
     DEFAULT_CHANNELS,
     Notification,
@@ -32,9 +31,8 @@ from livestall.notifications.models import (
     NotificationOutbox,
     NotificationSetting,
     PushSubscription,
+    ShowReminder,
 )
-from livestall.shows.models import Show
-from livestall.web.models import ShowReminder
 
 N = Notification.__table__
 S = NotificationSetting.__table__
@@ -42,8 +40,8 @@ O = NotificationOutbox.__table__
 J = NotificationJob.__table__
 
 
-async def show_data(session: AsyncSession, show: Show) -> dict:
-    """What a notification says about a show, frozen at the time it is sent."""
+async def show_data(session: AsyncSession, show) -> dict:
+    """What a notification says about a show (handed in by the shows area), frozen at the time it is sent."""
     host = await session.get(User, show.host_id)
     shop = await session.get(Shop, show.shop_id)
     return {"title": show.title, "host_id": show.host_id, "host_name": host.display_name if host else "",
@@ -60,7 +58,7 @@ async def _add_job(session: AsyncSession, kind: str, show_id: int, source: str, 
     return True
 
 
-async def enqueue_go_live(session: AsyncSession, show: Show) -> None:
+async def enqueue_go_live(session: AsyncSession, show) -> None:
     """Queue the go-live fan-out of a show: the host's and the shop's followers and those who asked to be reminded."""
     data = await show_data(session, show)
     for source in (f"host:{show.host_id}", f"shop:{show.shop_id}", "reminders"):
@@ -68,16 +66,9 @@ async def enqueue_go_live(session: AsyncSession, show: Show) -> None:
     await session.flush()
 
 
-async def enqueue_due_reminders(*, session: AsyncSession, now: datetime, lead: timedelta, limit: int = 200) -> int:
-    """Queue "about to start" reminders for scheduled shows starting within `lead`; how many were queued."""
-    has_reminders = exists().where(ShowReminder.show_id == Show.id)
-    has_job = exists().where(NotificationJob.show_id == Show.id, NotificationJob.kind == "reminder")
-    shows = list(await session.scalars(select(Show).where(
-        Show.status == "scheduled", Show.scheduled_at <= now + lead, has_reminders, ~has_job).limit(limit)))
-    for show in shows:
-        await _add_job(session, "reminder", show.id, "reminders", await show_data(session, show))
-    await session.flush()
-    return len(shows)
+async def enqueue_reminder(session: AsyncSession, show) -> None:
+    """Queue the "about to start" fan-out of a show to those who asked to be reminded (once per show)."""
+    await _add_job(session, "reminder", show.id, "reminders", await show_data(session, show))
 
 
 def _audience(source: str, show_id: int):
@@ -85,8 +76,7 @@ def _audience(source: str, show_id: int):
     if source == "reminders":
         return select(ShowReminder.user_id.label("uid")).where(ShowReminder.show_id == show_id), ShowReminder.user_id
     kind, target = source.split(":")
-    return (select(Follow.follower_id.label("uid")).where(Follow.kind == kind, Follow.target_id == int(target)),
-            Follow.follower_id)
+    return followers_of(kind, int(target)), Follow.follower_id
 
 
 def _setting(channel: str, kind: str, uid):

@@ -21,6 +21,11 @@ async def on_show_transition(session: AsyncSession, show) -> None:
         await webhook_events.show_event(session, "show.ended", show)
 
 
+async def on_show_starting_soon(session: AsyncSession, show) -> None:
+    """A scheduled show starts soon and viewers asked to be reminded: their fan-out is queued."""
+    await fanout.enqueue_reminder(session, show)
+
+
 async def on_order_paid(session: AsyncSession, order) -> None:
     """An order was paid."""
     await webhook_events.order_event(session, "order.paid", order)

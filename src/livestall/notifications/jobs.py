@@ -1,9 +1,14 @@
-"""The notification worker of a process: reminders due, fan-out chunks, then push and email."""
+"""The notification worker of a process: reminders due, fan-out chunks, then push and email.
+
+Shows and the web sit above notifications, so bootstrap.py hands the worker what it needs of them:
+`starting_soon` (shows/reminders.py) and `translations` (web/i18n.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -13,29 +18,29 @@ from livestall.notifications.channels import (
     push_configured,
     send_outbox,
 )
-from livestall.notifications.fanout import enqueue_due_reminders, run_pending_jobs
+from livestall.notifications.channels import Translations
+from livestall.notifications.fanout import run_pending_jobs
 
 log = logging.getLogger("livestall.notifications")
+StartingSoon = Callable[..., Awaitable[int]]  # (*, session, now, lead) -> how many shows were told
 
 
-async def run_once(sessionmaker, settings) -> int:
+async def run_once(sessionmaker, settings, *, starting_soon: StartingSoon, translations: Translations) -> int:
     """One tick of the worker; how many notifications it wrote."""
     async with sessionmaker() as session:
         async with session.begin():
-            await enqueue_due_reminders(session=session, now=utcnow(),
-                                        lead=timedelta(minutes=settings.reminder_lead_minutes))
+            await starting_soon(session=session, now=utcnow(), lead=timedelta(minutes=settings.reminder_lead_minutes))
     written = await run_pending_jobs(sessionmaker, chunk=settings.notification_chunk,
                                      push=push_configured(settings), email=email_configured(settings))
     if push_configured(settings) or email_configured(settings):
-        await send_outbox(sessionmaker, settings)
+        await send_outbox(sessionmaker, settings, translations)
     return written
 
 
-async def _loop(app) -> None:
-    settings = app.state.settings
+async def _loop(sessionmaker, settings, starting_soon: StartingSoon, translations: Translations) -> None:
     while True:
         try:
-            written = await run_once(app.state.sessionmaker, settings)
+            written = await run_once(sessionmaker, settings, starting_soon=starting_soon, translations=translations)
         except Exception:  # a busy database or a lost connection: try again next tick
             log.exception("notification tick failed")
             written = 0
@@ -44,9 +49,9 @@ async def _loop(app) -> None:
 
 
 @asynccontextmanager
-async def notifications_service(app):
-    """Run the notification worker while the app runs."""
-    task = asyncio.create_task(_loop(app))
+async def notifications_service(sessionmaker, settings, *, starting_soon: StartingSoon, translations: Translations):
+    """Run the notification worker while the process runs."""
+    task = asyncio.create_task(_loop(sessionmaker, settings, starting_soon, translations))
     try:
         yield
     finally:

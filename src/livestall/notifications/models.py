@@ -1,4 +1,5 @@
-"""Notifications, per-user channel settings, push subscriptions, fan-out jobs and the push/email outbox."""
+"""Notifications, per-user channel settings, push subscriptions, fan-out jobs, the push/email outbox and
+show reminders."""
 
 from __future__ import annotations
 
@@ -97,3 +98,13 @@ class NotificationOutbox(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ShowReminder(Base):
+    """One viewer's "remind me" on one upcoming show: the audience of its reminder fan-out."""
+
+    __tablename__ = "show_reminders"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""HTTP routes for notifications: the feed and its badge, settings, push subscriptions, follower profiles."""
+"""HTTP routes for notifications: the feed and its badge, settings, push subscriptions, following and profiles."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from livestall.accounts import follows
 from livestall.accounts.deps import CurrentUser, OptionalUser
-from livestall.accounts.schemas import FollowKind
+from livestall.accounts.schemas import FollowerCount, FollowKind, FollowRead
 from livestall.db import SessionDep
+from livestall.notifications import follows as notification_follows
 from livestall.notifications import service
 from livestall.notifications.channels import email_configured, push_configured
 from livestall.notifications.schemas import (
@@ -97,3 +99,28 @@ async def unsubscribe(user: CurrentUser, session: SessionDep,
 async def profile(kind: FollowKind, target_id: int, user: OptionalUser, session: SessionDep):
     """A host's or a shop's name and follower count, and whether the caller follows it."""
     return await service.get_profile(session=session, kind=kind, target_id=target_id, viewer=user)
+
+
+@router.put("/me/follows/{kind}/{target_id}", status_code=204)
+async def follow(kind: FollowKind, target_id: int, user: CurrentUser, session: SessionDep) -> None:
+    """Follow a host or a shop."""
+    await notification_follows.do_follow(session=session, user=user, kind=kind, target_id=target_id)
+
+
+@router.delete("/me/follows/{kind}/{target_id}", status_code=204)
+async def unfollow(kind: FollowKind, target_id: int, user: CurrentUser, session: SessionDep) -> None:
+    """Stop following a host or a shop."""
+    await follows.do_unfollow(session=session, user=user, kind=kind, target_id=target_id)
+
+
+@router.get("/me/follows", response_model=list[FollowRead])
+async def my_follows(user: CurrentUser, session: SessionDep):
+    """The hosts and shops the user follows."""
+    return await follows.list_following(session=session, user=user)
+
+
+@router.get("/followers/{kind}/{target_id}", response_model=FollowerCount)
+async def follower_count(kind: FollowKind, target_id: int, session: SessionDep):
+    """How many people follow a host or a shop."""
+    return FollowerCount(kind=kind, target_id=target_id,
+                         followers=await follows.count_followers(session=session, kind=kind, target_id=target_id))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livestall.accounts.follows import count_followers
-from livestall.accounts.models import Follow, User
+from livestall.accounts import follows
+from livestall.accounts.models import User
 from livestall.catalog.models import Shop
 from livestall.db import utcnow
-from livestall.errors import Forbidden, NotFound
+from livestall.errors import Forbidden
+from livestall.notifications.follows import get_target
 from livestall.notifications.models import (
     DEFAULT_CHANNELS,
     KINDS,
@@ -107,16 +108,10 @@ async def do_unsubscribe_push(*, session: AsyncSession, user: User, endpoint: st
 
 async def get_profile(*, session: AsyncSession, kind: str, target_id: int, viewer: User | None) -> dict:
     """A host's or a shop's name and follower count, and whether the caller follows it."""
-    if kind == "shop":
-        shop = await session.get(Shop, target_id)
-        name = shop.name if shop else None
-    else:
-        host = await session.get(User, target_id)
-        name = host.display_name if host and (host.has_role("host") or host.has_role("seller")) else None
-    if name is None:
-        raise NotFound(f"no {kind} {target_id}")
+    target = await get_target(session=session, kind=kind, target_id=target_id)
+    name = target.name if isinstance(target, Shop) else target.display_name
     following = None
     if viewer is not None:
-        following = await session.get(Follow, (viewer.id, kind, target_id)) is not None
+        following = await follows.is_following(session=session, user_id=viewer.id, kind=kind, target_id=target_id)
     return {"kind": kind, "id": target_id, "name": name, "following": following,
-            "followers": await count_followers(session=session, kind=kind, target_id=target_id)}
+            "followers": await follows.count_followers(session=session, kind=kind, target_id=target_id)}

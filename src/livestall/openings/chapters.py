@@ -1,4 +1,4 @@
-"""Replay chapters for openings: each recorded outcome, at the moment it was opened on camera."""
+"""Replay chapters for openings: each recorded outcome, at the moment it was opened on camera, among the others."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
+from livestall.media.chapters import list_chapters
 from livestall.openings.models import OpeningLot, OpeningTicket
 from livestall.openings.opening import summary
 
@@ -26,4 +27,13 @@ async def opening_chapters(*, session: AsyncSession, show_id: int,
         if at is not None:
             chapters.append({"at_s": round(at, 1), "kind": "opening", "title": f"{name}: {summary(lot, ticket.outcome)}",
                              "ticket_id": ticket.id})
+    return chapters
+
+
+async def list_replay_chapters(*, session: AsyncSession, show_id: int,
+                               position_of: Callable[[datetime], float | None]) -> list[dict]:
+    """Every chapter of a show's replay in order: products and answered questions (media's), and openings."""
+    chapters = await list_chapters(session=session, show_id=show_id, position_of=position_of)
+    chapters.extend(await opening_chapters(session=session, show_id=show_id, position_of=position_of))
+    chapters.sort(key=lambda c: (c["at_s"], c["kind"]))
     return chapters

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
-from livestall.db import utcnow
+from livestall.db import get_or_404, utcnow
 from livestall.errors import Conflict, Invalid, NotFound
 from livestall.events import Event, publish_on_commit
 from livestall.ledger.flows import wallet_account
@@ -29,9 +29,7 @@ async def lock_lot(session: AsyncSession, lot: OpeningLot) -> None:
 
 async def get_ticket(*, session: AsyncSession, lot: OpeningLot, ticket_id: int) -> OpeningTicket:
     """The lot's ticket with this id, as it is now: a ticket of another lot is refused by name."""
-    ticket = await session.get(OpeningTicket, ticket_id, populate_existing=True)
-    if ticket is None:
-        raise NotFound(f"no ticket {ticket_id}")
+    ticket = await get_or_404(session, OpeningTicket, ticket_id, "ticket", populate_existing=True)
     if ticket.lot_id != lot.id:
         raise Invalid.field("ticket_id", "ticket_of_lot", "this ticket belongs to another lot")
     return ticket

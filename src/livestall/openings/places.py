@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livestall.events import Event, publish_on_commit
 from livestall.openings.models import OpeningLot, OpeningTicket
 
-# Carried after commit like any room event, but the openings service turns it into one private frame per
+# Carried after commit like any room event, but the openings room part turns it into one private frame per
 # buyer and the room never sees it (it names buyers).
 PLACES_EVENT = "opening.places.private"
 PLACE_FRAME = "opening.place"
@@ -37,15 +36,3 @@ async def tell_places(session: AsyncSession, lot: OpeningLot, *, only: Iterable[
     if users:
         publish_on_commit(session, Event(lot.show_id, PLACES_EVENT, {
             "lot_id": lot.id, "users": {str(u): places.get(u, []) for u in sorted(users)}}))
-
-
-def private_places(publish: Callable[[Event], None], send_to_user: Callable[..., Any]) -> Callable[[Event], None]:
-    """A publisher that turns place events into private frames and passes every other event on."""
-    def publish_or_tell(event: Event) -> None:
-        if event.type != PLACES_EVENT:
-            publish(event)
-            return
-        lot_id = event.data["lot_id"]
-        for user_id, places in event.data["users"].items():
-            send_to_user(event.show_id, user_id, PLACE_FRAME, lot_id=lot_id, places=places)
-    return publish_or_tell

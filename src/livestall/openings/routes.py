@@ -9,9 +9,9 @@ from fastapi import APIRouter, File, Header, Request, Response, UploadFile
 from livestall.accounts.deps import CurrentUser, OptionalUser
 from livestall.accounts.models import User
 from livestall.db import SessionDep
+from livestall.idempotency import KEY_HEADER, check_idempotency_key
 from livestall.openings import fulfilment, mine, opening, photos, service
 from livestall.openings.schemas import CloseIn, CorrectionIn, FulfilmentIn, LotCreate, OutcomeIn
-from livestall.orders.buy import KEY_HEADER, check_idempotency_key
 from livestall.shows.service import check_can_run_show, check_moderator, get_show
 
 router = APIRouter(prefix="/api/v1", tags=["openings"])

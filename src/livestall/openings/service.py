@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
 from livestall.catalog.models import Product, Shop
-from livestall.errors import Conflict, Invalid, NotFound
+from livestall.db import get_or_404
+from livestall.errors import Conflict, Invalid
 from livestall.events import Event, publish_on_commit
+from livestall.idempotency import KEY_HEADER
 from livestall.ledger.flows import commission_of, wallet_account
 from livestall.ledger.service import PLATFORM, get_account, post_transfer, shop_key
 from livestall.money import Money
@@ -19,7 +21,6 @@ from livestall.openings import fairness
 from livestall.openings.models import WAITING, OpeningAudit, OpeningLot, OpeningTicket
 from livestall.openings.places import tell_places
 from livestall.openings.schemas import LotCreate
-from livestall.orders.buy import KEY_HEADER
 from livestall.shows.models import Show
 
 LOTS = OpeningLot.__table__
@@ -79,10 +80,7 @@ async def check_addon(*, session: AsyncSession, shop: Shop, product_id: int, cur
 
 async def get_lot(*, session: AsyncSession, lot_id: int) -> OpeningLot:
     """The lot with this id, or NotFound."""
-    lot = await session.get(OpeningLot, lot_id)
-    if lot is None:
-        raise NotFound(f"no opening lot {lot_id}")
-    return lot
+    return await get_or_404(session, OpeningLot, lot_id)
 
 
 async def list_lots(*, session: AsyncSession, show_id: int) -> list[OpeningLot]:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from sqlalchemy import JSON, Integer, String, bindparam, cast, column, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
-from livestall.ledger.service import Bind
+from livestall.db import Bind
 from livestall.orders.models import HOLDING, Order
 
 ORDERS = Order.__table__

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from livestall.errors import Conflict, Invalid
-from livestall.idempotency import KEY_HEADER, check_idempotency_key, check_same_request, fingerprint  # noqa: F401
+from livestall.idempotency import fingerprint
 from livestall.orders.schemas import BuyIn
 from livestall.orders.settle import LIMIT_REACHED, SOLD_OUT, Attempt, Offer, Outcome
 

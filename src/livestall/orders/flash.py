@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
 from livestall.catalog.models import Product
-from livestall.db import utcnow
-from livestall.errors import Conflict, Invalid, NotFound
+from livestall.db import get_or_404, utcnow
+from livestall.errors import Conflict, Invalid
 from livestall.events import Event, publish_on_commit
 from livestall.money import Money, convert
 from livestall.orders.models import FlashSale
@@ -47,10 +47,7 @@ def flash_view(flash: FlashSale, fx_per_usd: dict[str, Decimal], now: datetime |
 
 async def get_flash_sale(*, session: AsyncSession, flash_sale_id: int) -> FlashSale:
     """The flash sale with this id, or NotFound."""
-    flash = await session.get(FlashSale, flash_sale_id)
-    if flash is None:
-        raise NotFound(f"no flash sale {flash_sale_id}")
-    return flash
+    return await get_or_404(session, FlashSale, flash_sale_id)
 
 
 async def list_flash_sales(*, session: AsyncSession, show_id: int) -> list[FlashSale]:

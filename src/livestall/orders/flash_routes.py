@@ -8,13 +8,14 @@ from livestall.accounts.deps import CurrentUser
 from livestall.db import SessionDep, utcnow
 from livestall.orders import flash as service
 from livestall.orders.schemas import FlashSaleCreate, FlashSaleRead
+from livestall.runtime import get_runtime
 from livestall.shows.service import check_can_run_show, get_show
 
 router = APIRouter(prefix="/api/v1", tags=["flash sales"])
 
 
 def _forget(request: Request, show_id: int) -> None:
-    offers = getattr(request.app.state, "offers", None)
+    offers = get_runtime(request).offers
     if offers is not None:
         offers.forget_show(show_id)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from livestall.db import make_engine, utcnow
@@ -13,7 +14,6 @@ from livestall.orders.batcher import PurchaseBatcher
 from livestall.orders.flash import run_flash_clock
 from livestall.orders.offers import OfferCache
 from livestall.orders.service import expire_due
-from livestall.shows.pins import get_shelf_view
 
 log = logging.getLogger("livestall.orders.jobs")
 SLOW_TICK_S = 2.0
@@ -31,13 +31,13 @@ async def run_clock_once(sessionmaker, fx_per_usd) -> tuple[int, int]:
     return expired, changed
 
 
-async def _clock(app, interval_s: float) -> None:
+async def _clock(sessionmaker, fx_per_usd, interval_s: float) -> None:
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(interval_s)
         started = loop.time()
         try:
-            await run_clock_once(app.state.sessionmaker, app.state.settings.fx_per_usd)
+            await run_clock_once(sessionmaker, fx_per_usd)
         except Exception:  # a busy database or a lost connection: try again next tick
             log.exception("order clock tick failed")
         took = loop.time() - started
@@ -45,27 +45,27 @@ async def _clock(app, interval_s: float) -> None:
             log.warning("order clock tick took %.1f s", took)
 
 
+@dataclass
+class Selling:
+    """What buy-now reaches: the offer cache and the purchase writer of this process."""
+
+    offers: OfferCache
+    purchases: PurchaseBatcher
+
+
 @asynccontextmanager
-async def selling(app):
-    """Start the batcher (on an engine of its own, so a rush of requests can never starve its writer)."""
-    settings = app.state.settings
+async def selling(settings, sessionmaker, publish):
+    """Start the batcher (on an engine of its own, so a rush of requests can never starve its writer) and the
+    clock that expires reservations and starts and ends flash sales."""
     engine = make_engine(settings.database_url) if settings.is_sqlite else make_engine(
         settings.database_url, pool_size=4, max_overflow=4)
-    app.state.offers = OfferCache()
-    app.state.purchases = PurchaseBatcher(
-        engine, reservation=timedelta(minutes=settings.reservation_minutes), max_batch=settings.purchase_batch_max,
-        publish=lambda event: app.state.publish(event))
-    room = getattr(app.state, "room_handler", None)
-    if room is not None:  # a viewer joining the room sees the shelf in the join snapshot
-        async def shelf(session, show, principal) -> dict:
-            return {"shelf": await get_shelf_view(session=session, show_id=show.id, fx_per_usd=settings.fx_per_usd)}
-
-        room.state_providers.append(shelf)
-    clock = asyncio.create_task(_clock(app, settings.order_jobs_interval_s))
+    purchases = PurchaseBatcher(engine, reservation=timedelta(minutes=settings.reservation_minutes),
+                                max_batch=settings.purchase_batch_max, publish=publish)
+    clock = asyncio.create_task(_clock(sessionmaker, settings.fx_per_usd, settings.order_jobs_interval_s))
     try:
-        yield
+        yield Selling(OfferCache(), purchases)
     finally:
         clock.cancel()
         await asyncio.gather(clock, return_exceptions=True)
-        await app.state.purchases.close()
+        await purchases.close()
         await engine.dispose()

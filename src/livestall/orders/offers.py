@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.catalog.models import Product
-from livestall.errors import Conflict, Invalid, NotFound
+from livestall.db import get_or_404
+from livestall.errors import Conflict, Invalid
 from livestall.festivals.pricing import effective_unit_price
 from livestall.orders.models import FlashSale
 from livestall.orders.settle import Offer
@@ -20,9 +21,7 @@ from livestall.shows.models import Show, ShowPin
 async def get_offer(*, session: AsyncSession, show_id: int, product_id: int, now: datetime) -> tuple[Offer, datetime]:
     """The offer for a product pinned in a live show, and until when it holds at most (a flash sale's
     start or end changes it); NotFound, Conflict or Invalid naming the field otherwise."""
-    show = await session.get(Show, show_id)
-    if show is None:
-        raise NotFound(f"no show {show_id}")
+    show = await get_or_404(session, Show, show_id)
     if show.status != "live":
         raise Conflict.field("show_id", "show_live", f"the show is {show.status}, not live")
     pinned = await session.scalar(select(ShowPin.id).where(

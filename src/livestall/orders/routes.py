@@ -7,18 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from livestall.accounts.deps import CurrentUser
+from livestall.accounts.deps import BriefUser, CurrentUser
 from livestall.catalog.models import Product, Shop
 from livestall.catalog.service import check_shop_member, get_shop
 from livestall.db import SessionDep, utcnow
 from livestall.errors import DomainError
 from livestall.idempotency import KEY_HEADER, check_idempotency_key, check_same_request
-from livestall.ledger.providers import get_provider
-from livestall.orders import buy, service
+from livestall.orders import buy, payments, service
 from livestall.orders.schemas import (
     BuyIn, OrderPage, OrderRead, OrderStatus, PayIn, PaymentRead, ReceiptRead, ShipIn, order_read,
 )
 from livestall.orders.settle import DUPLICATE, WON
+from livestall.runtime import get_runtime
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
@@ -29,8 +29,7 @@ PerPage = Annotated[int, Query(ge=1, le=200)]
 
 async def _pay(request: Request, session, order, user, provider: str) -> PaymentRead:
     settings = request.app.state.settings
-    result = await get_provider(provider, settings).pay_order(session=session, order=order, buyer=user,
-                                                              commission_bps=settings.commission_bps)
+    result = await payments.pay_order(session=session, order=order, buyer=user, provider=provider, settings=settings)
     return PaymentRead(status=result.status, provider=result.provider, checkout_url=result.checkout_url)
 
 
@@ -43,23 +42,25 @@ async def _replay(session, user, key: str, digest: str, response: Response) -> O
 
 
 @router.post("/shows/{show_id}/buy", status_code=201, response_model=OrderRead)
-async def buy_now(show_id: int, buy_in: BuyIn, request: Request, response: Response, user: CurrentUser,
+async def buy_now(show_id: int, buy_in: BuyIn, request: Request, response: Response, user: BriefUser,
                   session: SessionDep, idempotency_key: IdempotencyKey = None):
     """Buy a product pinned in a live show: its units are reserved until paid (201); the same
     Idempotency-Key again returns the same order (200), never a second one."""
     key = check_idempotency_key(idempotency_key)
     digest = buy.request_hash(show_id, buy_in)
-    state = request.app.state
+    runtime = get_runtime(request)
+    # The user and the offer are read in short sessions of their own, and the request's session takes a
+    # connection only once the purchase writer has answered: a rush must not hold the whole pool while it waits.
     try:
-        offer = await state.offers.get(session=session, show_id=show_id, product_id=buy_in.product_id, now=utcnow())
+        async with runtime.sessionmaker() as brief:
+            offer = await runtime.offers.get(session=brief, show_id=show_id, product_id=buy_in.product_id,
+                                             now=utcnow())
         attempt = buy.make_attempt(offer, user.id, buy_in, key, digest)
     except DomainError:
         if await service.get_order_by_key(session=session, buyer_id=user.id, key=key) is None:
             raise
         return await _replay(session, user, key, digest, response)
-    # Hand the connection back while the batch writer works: a rush must not hold the whole pool.
-    await session.commit()
-    outcome = await state.purchases.submit(attempt)
+    outcome = await runtime.purchases.submit(attempt)
     if outcome.result == DUPLICATE:
         check_same_request(outcome.existing_hash, digest)
         return await _replay(session, user, key, digest, response)
@@ -67,11 +68,13 @@ async def buy_now(show_id: int, buy_in: BuyIn, request: Request, response: Respo
         raise buy.refusal(outcome, offer)
     if buy_in.pay_with is None:
         return order_read(outcome.order)
-    order = await service.get_order(session=session, order_id=outcome.order["id"])
+    # The payment is a transaction of its own, committed or undone whole. Not a savepoint: on SQLite that
+    # takes the write lock at once, and would hold it through a provider's HTTP call.
     try:
-        payment = await _pay(request, session, order, user, buy_in.pay_with)
+        async with runtime.sessionmaker.begin() as paying:
+            order = await service.get_order(session=paying, order_id=outcome.order["id"])
+            payment = await _pay(request, paying, order, user, buy_in.pay_with)
     except DomainError as exc:  # the order stands, reserved: the buyer may pay again another way
-        await session.rollback()
         order = await service.get_order(session=session, order_id=outcome.order["id"])
         payment = PaymentRead(status="failed", provider=buy_in.pay_with, error=exc.problem())
     return order_read(order, payment)

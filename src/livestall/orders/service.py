@@ -10,25 +10,22 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from livestall.accounts.models import User
 from livestall.catalog.models import Shop
-from livestall.db import utcnow
+from livestall.db import get_or_404, utcnow
 from livestall.errors import Conflict, Forbidden, Invalid, NotFound
 from livestall.events import Event, publish_on_commit
 from livestall.festivals.funding import give_back_voucher
-from livestall.ledger import flows
 from livestall.ledger.service import Account
 from livestall.notifications import hooks as notification_hooks
 from livestall.orders.models import Order
 from livestall.orders.stock import give_back
+from livestall.orders.transfers import post_order_payment, post_order_refund
 
 ORDERS = Order.__table__
 
 
 async def get_order(*, session: AsyncSession, order_id: int) -> Order:
     """The order with this id, or NotFound."""
-    order = await session.get(Order, order_id)
-    if order is None:
-        raise NotFound(f"no order {order_id}")
-    return order
+    return await get_or_404(session, Order, order_id)
 
 
 async def get_order_by_key(*, session: AsyncSession, buyer_id: int, key: str) -> Order | None:
@@ -108,7 +105,7 @@ async def do_mark_paid(*, session: AsyncSession, order: Order, provider: str, so
         raise Conflict.field("status", "reservation_open", "the reservation expired; buy again")
     await _move(session, order, ("reserved",), "paid", "not_paid", (ORDERS.c.reserved_until > now,),
                 paid_at=now, payment_provider=provider)
-    await flows.post_order_payment(session, order, source, commission_bps=commission_bps)
+    await post_order_payment(session, order, source, commission_bps=commission_bps)
     await notification_hooks.on_order_paid(session, order)
     return order
 
@@ -123,7 +120,7 @@ async def _release(session: AsyncSession, order: Order, now: datetime) -> None:
 
 async def _give_money_back(session: AsyncSession, order: Order, by: User) -> None:
     """A paid order's money goes back: the refund, a voucher's share of it, and the news of it."""
-    await flows.post_order_refund(session, order, created_by_id=by.id)
+    await post_order_refund(session, order, created_by_id=by.id)
     await give_back_voucher(session, order)
     await notification_hooks.on_order_refunded(session, order)
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from livestall.ledger.service import Bind, dialect_name, insert_ignoring_conflicts
+from livestall.db import Bind, dialect_name, insert_ignoring_conflicts
 from livestall.orders import bulk
 from livestall.orders.models import HOLDING, Order
 from livestall.orders.stock import give_back, take_units

@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, or_, select, update
 
 from livestall.catalog.models import Product
-from livestall.db import UTCDateTime
-from livestall.ledger.service import Bind
+from livestall.db import Bind, UTCDateTime
 from livestall.orders.models import FlashSale
 
 PRODUCTS = Product.__table__

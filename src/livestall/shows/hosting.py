@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
 from livestall.catalog.models import Shop
-from livestall.db import utcnow
-from livestall.errors import Conflict, FieldProblem, Forbidden, NotFound
+from livestall.db import get_or_404, utcnow
+from livestall.errors import Conflict, FieldProblem, Forbidden
 from livestall.notifications import hooks as notification_hooks
 from livestall.shows.models import HostInvitation, Show
 from livestall.shows.schemas import HostInvitationRead
@@ -78,9 +78,7 @@ async def do_set_host(*, session: AsyncSession, show: Show, shop: Shop, host: Us
 
 async def get_own_invitation(*, session: AsyncSession, invitation_id: int, user: User) -> HostInvitation:
     """An invitation, for the invited user alone (who accepts or declines it)."""
-    invitation = await session.get(HostInvitation, invitation_id)
-    if invitation is None:
-        raise NotFound(f"no invitation {invitation_id}")
+    invitation = await get_or_404(session, HostInvitation, invitation_id, "invitation")
     if invitation.user_id != user.id:
         raise Forbidden.field("invitation_id", "invited_user", "only the invited user answers an invitation")
     return invitation

@@ -1,4 +1,4 @@
-"""HTTP routes for shows: schedule, list, start, end, cancel, cover, moderators, stream keys."""
+"""HTTP routes for shows: schedule, list, start, end, cancel, cover, moderators (stream keys: media)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from livestall.accounts.deps import CurrentUser
 from livestall.catalog.images import store_image
 from livestall.db import SessionDep
-from livestall.media import rtmp_ingest_url
+from livestall.runtime import get_runtime
 from livestall.shows import host_routes, hosting, service
 from livestall.shows.models import Show
-from livestall.shows.schemas import (
-    Language, ShowCreate, ShowPage, ShowRead, ShowUpdate, ShowWhen, StreamKeyCreated, StreamKeyRead,
-)
+from livestall.shows.schemas import Language, ShowCreate, ShowPage, ShowRead, ShowUpdate, ShowWhen
 from livestall.validation import CountryCode
 
 router = APIRouter(prefix="/api/v1", tags=["shows"])
@@ -24,9 +22,7 @@ def show_read(request: Request, show: Show, invited: bool = False) -> ShowRead:
     """The API view of a show, with where to join its room and watch its video."""
     read = ShowRead.model_validate(show)
     read.host_invited = invited
-    links = getattr(request.app.state, "show_links", None)
-    if links is not None:
-        read.ws_url, read.hls_url = links(request, show)
+    read.ws_url, read.hls_url = get_runtime(request).show_links(show)
     return read
 
 
@@ -38,10 +34,6 @@ async def show_reads(request: Request, session, shows: list[Show]) -> list[ShowR
 
 async def _one(request: Request, session, show: Show) -> ShowRead:
     return (await show_reads(request, session, [show]))[0]
-
-
-def _rtmp_url(request: Request) -> str:
-    return rtmp_ingest_url(request.app.state.settings, request.url.hostname)
 
 
 @router.post("/shows", status_code=201, response_model=ShowRead)
@@ -133,20 +125,6 @@ async def remove_moderator(show_id: int, user_id: int, user: CurrentUser, sessio
     show = await service.get_show(session=session, show_id=show_id)
     await service.check_can_run_show(session=session, show=show, user=user)
     await service.do_set_moderator(session=session, show=show, user_id=user_id, on=False)
-
-
-@router.get("/me/stream-key", response_model=StreamKeyRead | None)
-async def my_stream_key(request: Request, user: CurrentUser, session: SessionDep):
-    """Hosts and sellers: which stream key is current (never the key itself)."""
-    row = await service.get_stream_key(session=session, user=user)
-    return StreamKeyRead(hint=row.hint, created_at=row.created_at, rtmp_url=_rtmp_url(request)) if row else None
-
-
-@router.post("/me/stream-key", status_code=201, response_model=StreamKeyCreated)
-async def rotate_stream_key(request: Request, user: CurrentUser, session: SessionDep):
-    """Hosts and sellers: make a new stream key (shown once) and retire the old one."""
-    key, row = await service.do_rotate_stream_key(session=session, user=user)
-    return StreamKeyCreated(key=key, hint=row.hint, created_at=row.created_at, rtmp_url=_rtmp_url(request))
 
 
 router.include_router(host_routes.router)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livestall.accounts.models import User
 from livestall.catalog.models import Shop
 from livestall.catalog.service import get_shop
-from livestall.db import utcnow
+from livestall.db import get_or_404, utcnow
 from livestall.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from livestall.events import Event, publish_on_commit
 from livestall.notifications import hooks as notification_hooks
@@ -28,10 +28,7 @@ TRANSITIONS = {"start": ({"scheduled"}, "live"), "end": ({"live"}, "ended"),
 
 async def get_show(*, session: AsyncSession, show_id: int) -> Show:
     """The show with this id, or NotFound."""
-    show = await session.get(Show, show_id)
-    if show is None:
-        raise NotFound(f"no show {show_id}")
-    return show
+    return await get_or_404(session, Show, show_id)
 
 
 async def _shop_role(session: AsyncSession, shop_id: int, user: User) -> str | None:
@@ -148,8 +145,7 @@ async def do_set_moderator(*, session: AsyncSession, show: Show, user_id: int, o
     """Make a user moderator of the show, or stop them being one."""
     row = await session.get(ShowModerator, (show.id, user_id))
     if on and row is None:
-        if await session.get(User, user_id) is None:
-            raise NotFound(f"no user {user_id}")
+        await get_or_404(session, User, user_id)
         session.add(ShowModerator(show_id=show.id, user_id=user_id))
     elif not on and row is not None:
         await session.delete(row)

@@ -1,53 +1,18 @@
-"""Reminders ("remind me" on an upcoming show) and the reads the pages need beyond other areas' services."""
+"""The reads the pages need beyond other areas' services."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livestall.accounts.models import Follow, User, UserRole
+from livestall.accounts import follows
+from livestall.accounts.models import User, UserRole
 from livestall.catalog.models import Product, Shop, ShopMember
-from livestall.errors import Conflict
 from livestall.money import Money
 from livestall.orders.models import HOLDING, MONEY_IN, Order
 from livestall.shows.models import Show
-from livestall.web.models import ShowReminder
-
-
-# -- reminders ----------------------------------------------------------------------------------
-
-async def do_remind(*, session: AsyncSession, user: User, show: Show) -> None:
-    """Remind `user` when the show starts (asking twice is the same as once)."""
-    if show.status != "scheduled":
-        raise Conflict.field("show_id", "upcoming_show", f"the show is {show.status}, not upcoming")
-    if await session.get(ShowReminder, (user.id, show.id)) is None:
-        session.add(ShowReminder(user_id=user.id, show_id=show.id))
-        await session.flush()
-
-
-async def do_forget(*, session: AsyncSession, user: User, show: Show) -> None:
-    """Drop the user's reminder of a show."""
-    await session.execute(delete(ShowReminder).where(ShowReminder.user_id == user.id,
-                                                     ShowReminder.show_id == show.id))
-
-
-async def list_reminded_ids(*, session: AsyncSession, user: User | None, show_ids: list[int]) -> set[int]:
-    """Which of these shows the user asked to be reminded of."""
-    if user is None or not show_ids:
-        return set()
-    rows = await session.scalars(select(ShowReminder.show_id).where(ShowReminder.user_id == user.id,
-                                                                   ShowReminder.show_id.in_(show_ids)))
-    return set(rows)
-
-
-async def list_reminders(*, session: AsyncSession, user: User) -> list[Show]:
-    """The upcoming shows the user asked to be reminded of, soonest first."""
-    rows = await session.scalars(select(Show).join(ShowReminder, ShowReminder.show_id == Show.id)
-                                 .where(ShowReminder.user_id == user.id, Show.status.in_(("scheduled", "live")))
-                                 .order_by(Show.scheduled_at))
-    return list(rows)
 
 
 # -- names --------------------------------------------------------------------------------------
@@ -104,23 +69,11 @@ async def list_studio_shows(*, session: AsyncSession, user: User, limit: int = 5
 
 async def list_following(*, session: AsyncSession, user: User) -> list[dict]:
     """What the user follows, with names: [{kind, target_id, name}]."""
-    follows = list(await session.scalars(select(Follow).where(Follow.follower_id == user.id)
-                                         .order_by(Follow.created_at.desc())))
-    shops, users = await get_names(session=session, shop_ids={f.target_id for f in follows if f.kind == "shop"},
-                                   user_ids={f.target_id for f in follows if f.kind == "host"})
+    rows = await follows.list_following(session=session, user=user)
+    shops, users = await get_names(session=session, shop_ids={f.target_id for f in rows if f.kind == "shop"},
+                                   user_ids={f.target_id for f in rows if f.kind == "host"})
     return [{"kind": f.kind, "target_id": f.target_id,
-             "name": (shops if f.kind == "shop" else users).get(f.target_id, "?")} for f in follows]
-
-
-async def list_followed(*, session: AsyncSession, user: User | None, show: Show) -> set[str]:
-    """Which of the show's host and shop the user follows: a subset of {"host", "shop"}."""
-    if user is None:
-        return set()
-    rows = await session.scalars(select(Follow.kind).where(
-        Follow.follower_id == user.id,
-        ((Follow.kind == "host") & (Follow.target_id == show.host_id))
-        | ((Follow.kind == "shop") & (Follow.target_id == show.shop_id))))
-    return set(rows)
+             "name": (shops if f.kind == "shop" else users).get(f.target_id, "?")} for f in rows]
 
 
 # -- numbers ------------------------------------------------------------------------------------
@@ -169,8 +122,7 @@ async def get_shop_numbers(*, session: AsyncSession, shop: Shop) -> ShopNumbers:
     to_ship = await session.scalar(select(func.count()).where(Order.shop_id == shop.id, Order.status == "paid"))
     shows = dict((await session.execute(select(Show.status, func.count()).where(Show.shop_id == shop.id)
                                         .group_by(Show.status))).all())
-    followers = await session.scalar(select(func.count()).select_from(Follow)
-                                     .where(Follow.kind == "shop", Follow.target_id == shop.id))
+    followers = await follows.count_followers(session=session, kind="shop", target_id=shop.id)
     return ShopNumbers(int(products), int(active), int(stock), int(orders), int(to_ship or 0),
                        Money(int(revenue), shop.currency), shows.get("live", 0), shows.get("scheduled", 0),
                        shows.get("ended", 0), int(followers or 0))

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.agency.models import Booking
 from livestall.db import utcnow
+from livestall.events import STRICT
+from livestall.events.catalog import WEBHOOK_EVENTS
 from livestall.shows.models import Show
 from livestall.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -17,6 +19,8 @@ LIVE_BOOKINGS = ("accepted",)  # a host the agency booked and who said yes
 
 async def enqueue(session: AsyncSession, event: str, *, shop_id: int, show_id: int | None, data: dict) -> int:
     """One pending delivery of `event` per active endpoint that asked for it; how many were queued."""
+    # The name always (a misspelt one would be queued for nobody, silently); the payload where tests run.
+    WEBHOOK_EVENTS.check(event, data if STRICT else None)
     owners = [(WebhookEndpoint.owner_kind == "shop") & (WebhookEndpoint.owner_id == shop_id)]
     if show_id is not None:
         agencies = select(Booking.agency_id).where(Booking.show_id == show_id, Booking.status.in_(LIVE_BOOKINGS))

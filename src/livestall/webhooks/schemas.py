@@ -7,19 +7,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from livestall.events.catalog import WEBHOOK_EVENTS
 from livestall.validation import StrictInput
 
-EventName = Literal["show.started", "show.ended", "order.paid", "order.refunded", "opening.result"]
+# The webhook events an endpoint may ask for: exactly those declared (livestall.events.webhooks).
+EventName = Literal[tuple(declared.name for declared in WEBHOOK_EVENTS)]
 
 
 class WebhookCreate(StrictInput):
     url: str = Field(min_length=8, max_length=2000)
-    events: list[EventName] = Field(min_length=1, max_length=5)
+    events: list[EventName] = Field(min_length=1, max_length=len(WEBHOOK_EVENTS))
     description: str = Field("", max_length=200)
 
 
 class WebhookUpdate(StrictInput):
-    events: list[EventName] | None = Field(None, min_length=1, max_length=5)
+    events: list[EventName] | None = Field(None, min_length=1, max_length=len(WEBHOOK_EVENTS))
     active: bool | None = None
     description: str | None = Field(None, max_length=200)
 

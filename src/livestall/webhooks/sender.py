@@ -134,23 +134,21 @@ async def deliver_due(sessionmaker, client: httpx.AsyncClient, settings, limit: 
     return len(ids)
 
 
-async def _loop(app, client: httpx.AsyncClient) -> None:
-    settings = app.state.settings
+async def _loop(sessionmaker, settings, client: httpx.AsyncClient) -> None:
     while True:
         try:
-            await deliver_due(app.state.sessionmaker, client, settings)
+            await deliver_due(sessionmaker, client, settings)
         except Exception:
             log.exception("webhook tick failed")
         await asyncio.sleep(settings.notification_jobs_interval_s)
 
 
 @asynccontextmanager
-async def webhooks_service(app):
-    """Send webhook deliveries while the app runs."""
-    settings = app.state.settings
+async def webhooks_service(sessionmaker, settings):
+    """Send webhook deliveries while the process runs."""
     # No redirects: a 3xx must not carry a signed body somewhere the URL check never saw.
     client = httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False)
-    task = asyncio.create_task(_loop(app, client))
+    task = asyncio.create_task(_loop(sessionmaker, settings, client))
     try:
         yield
     finally:

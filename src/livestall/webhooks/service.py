@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livestall.accounts.models import User
 from livestall.agency.access import check_agency_admin, get_agency
 from livestall.catalog.service import check_shop_member, get_shop
-from livestall.db import utcnow
+from livestall.db import get_or_404, utcnow
 from livestall.errors import Conflict, NotFound
 from livestall.webhooks.models import WebhookDelivery, WebhookEndpoint
 from livestall.webhooks.schemas import WebhookCreate, WebhookUpdate
@@ -29,9 +29,7 @@ async def check_owner(*, session: AsyncSession, owner_kind: str, owner_id: int, 
 
 async def get_endpoint(*, session: AsyncSession, endpoint_id: int, user: User) -> WebhookEndpoint:
     """The endpoint, for one who manages its owner's webhooks (Forbidden otherwise)."""
-    endpoint = await session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None:
-        raise NotFound(f"no webhook {endpoint_id}")
+    endpoint = await get_or_404(session, WebhookEndpoint, endpoint_id, "webhook")
     await check_owner(session=session, owner_kind=endpoint.owner_kind, owner_id=endpoint.owner_id, user=user)
     return endpoint
 

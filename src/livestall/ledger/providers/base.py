@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
 from livestall.money import Money
-from livestall.orders.models import Order
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,14 +22,9 @@ class PaymentResult:
 
 
 class PaymentProvider(Protocol):
-    """Takes a buyer's money for an order, or into their wallet; money arrives as a balanced transfer."""
+    """Takes a buyer's money into their wallet as a balanced transfer (paying an order: orders/payments.py)."""
 
     name: str
-
-    async def pay_order(self, *, session: AsyncSession, order: Order, buyer: User,
-                        commission_bps: int) -> PaymentResult:
-        """Pay a reserved order, or start paying it."""
-        ...
 
     async def top_up(self, *, session: AsyncSession, user: User, amount: Money) -> PaymentResult:
         """Put money into the user's wallet, or start doing so."""

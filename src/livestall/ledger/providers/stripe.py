@@ -1,4 +1,7 @@
-"""Stripe: a Checkout Session per payment, and a signed webhook that says when the money arrived."""
+"""Stripe: a Checkout Session per payment, and a signed webhook that says when the money arrived.
+
+A paid top-up fills the wallet here; a paid order's checkout goes to the caller's `on_order_paid` (orders).
+"""
 
 from __future__ import annotations
 
@@ -6,27 +9,27 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Awaitable, Callable
 
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
-from livestall.db import utcnow
-from livestall.errors import Conflict, DomainError, Invalid
+from livestall.db import insert_ignoring_conflicts, utcnow
+from livestall.errors import DomainError, Invalid
 from livestall.ledger import flows
 from livestall.ledger.models import PaymentCheckout, PaymentEvent
 from livestall.ledger.providers.base import PaymentResult
-from livestall.ledger.service import insert_ignoring_conflicts
 from livestall.money import Money
-from livestall.orders.models import Order
-from livestall.orders.service import do_mark_paid
 from livestall.settings import Settings
 
 CHECKOUTS = PaymentCheckout.__table__
 EVENTS = PaymentEvent.__table__
 
 SIGNATURE_HEADER = "Stripe-Signature"
+# Applies a paid order checkout (its completion already recorded) and says what came of it in a word.
+OrderCheckoutPaid = Callable[[AsyncSession, PaymentCheckout], Awaitable[str]]
 
 
 class ProviderError(DomainError):
@@ -95,23 +98,20 @@ class StripeProvider:
             raise ProviderError(f"Stripe refused the checkout ({response.status_code}): {message}")
         return response.json()
 
-    async def pay_order(self, *, session: AsyncSession, order: Order, buyer: User,
-                        commission_bps: int) -> PaymentResult:
-        """A Checkout Session for the order's total (the same one again while it is open)."""
-        if order.status != "reserved":
-            raise Conflict.field("status", "not_paid", f"a {order.status} order cannot be paid")
-        if order.reserved_until <= utcnow():
-            raise Conflict.field("status", "reservation_open", "the reservation expired; buy again")
-        open_one = await session.scalar(select(PaymentCheckout).where(
-            PaymentCheckout.order_id == order.id, PaymentCheckout.provider == self.name,
-            PaymentCheckout.status == "open"))
-        if open_one is not None:
-            return PaymentResult("pending", self.name, open_one.url, open_one.external_id)
-        created = await self._create_session(
-            title=f"Order {order.ref}", amount=Money(order.total_minor, order.currency), purpose="order",
-            reference=f"order-{order.id}", metadata={"order_id": str(order.id)}, return_path=f"/orders/{order.id}")
-        row = PaymentCheckout(provider=self.name, external_id=created["id"], purpose="order", order_id=order.id,
-                              user_id=buyer.id, amount_minor=order.total_minor, currency=order.currency,
+    async def checkout(self, *, session: AsyncSession, purpose: str, title: str, amount: Money, reference: str,
+                       metadata: dict[str, str], return_path: str, user_id: int,
+                       order_id: int | None = None) -> PaymentResult:
+        """A Checkout Session for `amount`, recorded as an open checkout; for an order, the one still open if any."""
+        if order_id is not None:
+            open_one = await session.scalar(select(PaymentCheckout).where(
+                PaymentCheckout.order_id == order_id, PaymentCheckout.provider == self.name,
+                PaymentCheckout.status == "open"))
+            if open_one is not None:
+                return PaymentResult("pending", self.name, open_one.url, open_one.external_id)
+        created = await self._create_session(title=title, amount=amount, purpose=purpose, reference=reference,
+                                             metadata=metadata, return_path=return_path)
+        row = PaymentCheckout(provider=self.name, external_id=created["id"], purpose=purpose, order_id=order_id,
+                              user_id=user_id, amount_minor=amount.amount_minor, currency=amount.currency,
                               url=created.get("url") or "")
         session.add(row)
         await session.flush()
@@ -120,17 +120,13 @@ class StripeProvider:
     async def top_up(self, *, session: AsyncSession, user: User, amount: Money) -> PaymentResult:
         """A Checkout Session that fills the user's wallet when paid."""
         token = hashlib.sha256(f"{user.id}:{time.time_ns()}".encode()).hexdigest()[:16]
-        created = await self._create_session(
-            title=f"Wallet top-up {amount.format()}", amount=amount, purpose="topup", reference=f"topup-{token}",
-            metadata={"user_id": str(user.id)}, return_path="/wallet")
-        row = PaymentCheckout(provider=self.name, external_id=created["id"], purpose="topup", user_id=user.id,
-                              amount_minor=amount.amount_minor, currency=amount.currency, url=created.get("url") or "")
-        session.add(row)
-        await session.flush()
-        return PaymentResult("pending", self.name, row.url, row.external_id)
+        return await self.checkout(session=session, purpose="topup", title=f"Wallet top-up {amount.format()}",
+                                   amount=amount, reference=f"topup-{token}", metadata={"user_id": str(user.id)},
+                                   return_path="/wallet", user_id=user.id)
 
 
-async def handle_webhook(*, session: AsyncSession, payload: bytes, signature: str | None, settings: Settings) -> str:
+async def handle_webhook(*, session: AsyncSession, payload: bytes, signature: str | None, settings: Settings,
+                         on_order_paid: OrderCheckoutPaid) -> str:
     """Verify and apply one Stripe event, at most once; the outcome in a word."""
     verify_signature(payload, signature, settings.stripe_webhook_secret, settings.stripe_webhook_tolerance_s)
     try:
@@ -149,12 +145,12 @@ async def handle_webhook(*, session: AsyncSession, payload: bytes, signature: st
     outcome = "ignored"
     if event_type in ("checkout.session.completed", "checkout.session.async_payment_succeeded") \
             and obj.get("payment_status") == "paid":
-        outcome = await _checkout_paid(session, obj, event_id, settings)
+        outcome = await _checkout_paid(session, obj, on_order_paid)
     await session.execute(update(EVENTS).where(EVENTS.c.id == claimed_id).values(outcome=outcome))
     return outcome
 
 
-async def _checkout_paid(session: AsyncSession, obj: dict, event_id: str, settings: Settings) -> str:
+async def _checkout_paid(session: AsyncSession, obj: dict, on_order_paid: OrderCheckoutPaid) -> str:
     checkout = await session.scalar(select(PaymentCheckout).where(PaymentCheckout.provider == "stripe",
                                                                   PaymentCheckout.external_id == str(obj.get("id"))))
     if checkout is None:
@@ -169,26 +165,9 @@ async def _checkout_paid(session: AsyncSession, obj: dict, event_id: str, settin
                                       .values(status="completed", completed_at=utcnow()))
     if completed.rowcount != 1:
         return "duplicate"
-    clearing = await flows.clearing_account(session, "stripe", checkout.currency)
     if checkout.purpose == "topup":
         await flows.post_topup(session, user_id=checkout.user_id, amount_minor=checkout.amount_minor,
                                currency=checkout.currency, source="stripe", reference=f"stripe:{checkout.external_id}",
                                memo="Stripe top-up")
         return "topped_up"
-    order = await session.get(Order, checkout.order_id)
-    if order is not None:
-        try:
-            # In a savepoint: if the buyer's wallet payment or a cancel won the race, only this attempt
-            # is undone and the money is recorded as owed back below.
-            async with session.begin_nested():
-                await do_mark_paid(session=session, order=order, provider="stripe", source=clearing,
-                                   commission_bps=settings.commission_bps)
-            return "paid"
-        except Conflict:
-            pass
-    # Paid too late (the reservation expired) or twice: the money is owed back to the buyer.
-    await flows.post_unmatched_payment(session, provider="stripe", amount_minor=checkout.amount_minor,
-                                       currency=checkout.currency, reference=f"stripe:{checkout.external_id}",
-                                       memo=f"payment for order {order.ref if order else checkout.order_id} "
-                                            "that could not be used")
-    return "refund_owed"
+    return await on_order_paid(session, checkout)

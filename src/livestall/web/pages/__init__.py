@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from livestall.web.pages import account, discover, manage, studio, watch
+from livestall.web.pages import account, discover, manage, studio, video, watch
 
 router = APIRouter(include_in_schema=False)
-for module in (discover, watch, studio, manage, account):
+for module in (discover, watch, video, studio, manage, account):
     router.include_router(module.router)

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from livestall.accounts import service as accounts
+from livestall.accounts.deps import request_token
 from livestall.accounts.schemas import LoginIn, ProfileUpdate, UserCreate
 from livestall.catalog.models import Product
 from livestall.db import SessionDep
@@ -16,6 +17,7 @@ from livestall.errors import DomainError, Unauthorized
 from livestall.money import MINOR_UNITS
 from livestall.orders.service import list_buyer_orders
 from livestall.security.throttle import THROTTLED
+from livestall.shows.reminders import list_reminded_shows
 from livestall.web import service
 from livestall.web.i18n import LANGUAGES
 from livestall.web.pages.common import (
@@ -112,9 +114,7 @@ async def login(page: PageDep, form: FormDep, request: Request, session: Session
 async def logout(page: PageDep, form: FormDep, request: Request, session: SessionDep):
     """End this login and clear its cookie."""
     require_user(page)
-    token = request.cookies.get(page.settings.session_cookie)
-    bearer = request.headers.get("authorization", "")
-    token = bearer[7:] if bearer.lower().startswith("bearer ") else token
+    token = request_token(request)
     if token:
         await accounts.revoke_token(session=session, token=token)
     response = redirect(page, "/")
@@ -175,5 +175,5 @@ async def following(page: PageDep, session: SessionDep):
     """The hosts and shops the user follows, and the shows they asked to be reminded of."""
     user = require_user(page)
     follows = await service.list_following(session=session, user=user)
-    reminders = await service.list_reminders(session=session, user=user)
+    reminders = await list_reminded_shows(session=session, user=user)
     return render(page, "account/following.html", {"follows": follows, "reminders": reminders})

@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from livestall.accounts.follows import count_followers
+from livestall.accounts import follows
 from livestall.accounts.models import User
 from livestall.catalog import service as catalog
 from livestall.db import SessionDep
-from livestall.errors import NotFound
+from livestall.notifications import reminders
+from livestall.notifications.follows import get_target
+from livestall.runtime import get_runtime
 from livestall.shows import hosting
 from livestall.shows import service as shows
 from livestall.shows.models import Show
@@ -27,7 +29,7 @@ Filter = Annotated[str | None, Query(max_length=64)]
 
 def viewers(request: Request, show: Show) -> int:
     """Viewers in the show's room now (as this process last heard)."""
-    gateway = getattr(request.app.state, "gateway", None)
+    gateway = get_runtime(request).gateway
     return gateway.viewer_counts(show.id).concurrent if gateway is not None and show.status == "live" else 0
 
 
@@ -35,7 +37,7 @@ async def show_cards(request: Request, session, shows_: list[Show], user: User |
     """Shows as discover cards: with shop and host names, viewers, and whether the user asked a reminder."""
     shops, hosts = await service.get_names(session=session, shop_ids={s.shop_id for s in shows_},
                                            user_ids={s.host_id for s in shows_})
-    reminded = await service.list_reminded_ids(session=session, user=user, show_ids=[s.id for s in shows_])
+    reminded = await reminders.list_reminded_ids(session=session, user=user, show_ids=[s.id for s in shows_])
     invited = await hosting.list_invited_show_ids(session=session, show_ids=[s.id for s in shows_])
     return [{"show": s, "shop": shops.get(s.shop_id, ""), "host": hosts.get(s.host_id, ""),
              "host_invited": s.id in invited, "viewers": viewers(request, s), "reminded": s.id in reminded}
@@ -83,33 +85,28 @@ async def shop_page(shop_id: int, page: PageDep, request: Request, session: Sess
     live, _ = await shows.list_shows(session=session, when="live", shop_id=shop.id)
     upcoming, _ = await shows.list_shows(session=session, when="upcoming", shop_id=shop.id)
     fx = page.settings.fx_per_usd
-    followed = False
-    if page.user is not None:
-        followed = any(f["kind"] == "shop" and f["target_id"] == shop.id
-                       for f in await service.list_following(session=session, user=page.user))
+    followed = page.user is not None and await follows.is_following(session=session, user_id=page.user.id,
+                                                                     kind="shop", target_id=shop.id)
     return render(page, "shop.html", {
         "shop": shop, "products": [catalog.product_read(p, page.currency, fx) for p in products],
         "shows": await show_cards(request, session, live + upcoming, page.user), "followed": followed,
-        "followers": await count_followers(session=session, kind="shop", target_id=shop.id)})
+        "followers": await follows.count_followers(session=session, kind="shop", target_id=shop.id)})
 
 
 @router.get("/hosts/{user_id}")
 async def host_page(user_id: int, page: PageDep, request: Request, session: SessionDep):
     """A host: their live, upcoming and past shows."""
-    host = await session.get(User, user_id)
-    if host is None or not (host.has_role("host") or host.has_role("seller")):
-        raise NotFound(f"no host {user_id}")
+    host = await get_target(session=session, kind="host", target_id=user_id)
     current, _ = await shows.list_shows(session=session, host_id=host.id, per_page=30)
     current = [s for s in current if s.status in ("live", "scheduled")]
     past, _ = await shows.list_shows(session=session, when="past", host_id=host.id, per_page=20)
-    followed = False
-    if page.user is not None:
-        followed = any(f["kind"] == "host" and f["target_id"] == host.id
-                       for f in await service.list_following(session=session, user=page.user))
+    followed = page.user is not None and await follows.is_following(session=session, user_id=page.user.id,
+                                                                     kind="host", target_id=host.id)
     return render(page, "host.html", {"host": host, "shows": await show_cards(request, session, current, page.user),
                                       "past": await show_cards(request, session, past, page.user),
                                       "followed": followed,
-                                      "followers": await count_followers(session=session, kind="host", target_id=host.id)})
+                                      "followers": await follows.count_followers(session=session, kind="host",
+                                                                                 target_id=host.id)})
 
 
 @router.post("/shows/{show_id}/remind")
@@ -118,9 +115,9 @@ async def remind(show_id: int, page: PageDep, form: FormDep, request: Request, s
     user = require_user(page)
     show = await shows.get_show(session=session, show_id=show_id)
     if form.get("on", "1") in ("0", "false", "off"):
-        await service.do_forget(session=session, user=user, show=show)
+        await reminders.do_forget(session=session, user=user, show=show)
     else:
-        await service.do_remind(session=session, user=user, show=show)
+        await reminders.do_remind(session=session, user=user, show=show)
     if wants_json(request):
         return Response(status_code=204)
     return redirect(page, safe_next(form.get("next"), f"/shows/{show.id}"))

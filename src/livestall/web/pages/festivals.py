@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from livestall.db import SessionDep
-from livestall.festivals import figures, service
+from livestall.festivals import service
 from livestall.festivals.pricing import Window
+from livestall.insights import festivals as figures
 from livestall.web.pages.common import PageDep, PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

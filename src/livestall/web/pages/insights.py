@@ -7,12 +7,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter
 
+from livestall.accounts.service import check_operator
 from livestall.catalog.models import Shop
 from livestall.db import SessionDep
 from livestall.errors import Invalid
-from livestall.festivals import figures as festival_figures
 from livestall.festivals.service import list_festivals_between
-from livestall.insights import access, service
+from livestall.insights import festivals as festival_figures
+from livestall.insights import service
 from livestall.money import Money
 from livestall.web.pages.common import PageDep, PageRoute, render, require_user
 
@@ -39,7 +40,7 @@ async def dashboard_page(page: PageDep, session: SessionDep, start: str | None =
                          market: str | None = None, language: str | None = None):
     """The operator dashboard with charts, breakdowns and CSV links."""
     user = require_user(page)
-    access.check_operator(user)
+    check_operator(user)
     window = service.window_of(start=_date(start, "start"), end=_date(end, "end"), market=market, language=language)
     currency = page.settings.default_currency
     data = await service.get_operator_dashboard(session=session, user=user, window=window, report_currency=currency)

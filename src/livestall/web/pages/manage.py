@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from fastapi import APIRouter
 from pydantic import ValidationError
@@ -17,7 +17,7 @@ from livestall.catalog.models import Product, Shop
 from livestall.catalog.schemas import ProductCreate, ProductUpdate, ShopCreate
 from livestall.db import SessionDep
 from livestall.errors import DomainError, FieldProblem, Invalid
-from livestall.money import MINOR_UNITS
+from livestall.money import MINOR_UNITS, parse_price
 from livestall.orders.service import list_shop_orders
 from livestall.shows import hosting
 from livestall.shows import service as shows
@@ -37,22 +37,6 @@ async def _member_shop(session, shop_id: int, user: User) -> Shop:
     shop = await catalog.get_shop(session=session, shop_id=shop_id)
     catalog.check_shop_member(shop, user)
     return shop
-
-
-def parse_price(text: str, currency: str, field: str = "price") -> int:
-    """'128.50' (or '128,50') in major units → minor units of `currency`, exactly."""
-    cleaned = text.replace(" ", "").replace("\u00a0", "")
-    if "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise Invalid.field(field, "money_format", "must be an amount such as 12.50") from None
-    places = MINOR_UNITS[currency]
-    minor = amount.scaleb(places)
-    if not amount.is_finite() or minor != minor.to_integral_value():
-        raise Invalid.field(field, "money_format", f"must have at most {places} decimals")
-    return int(minor)
 
 
 def parse_int(text: str, field: str) -> int:

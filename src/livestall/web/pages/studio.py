@@ -8,7 +8,8 @@ from livestall.accounts.models import User
 from livestall.catalog.service import get_shop, list_products
 from livestall.db import SessionDep
 from livestall.errors import DomainError, Forbidden
-from livestall.shows import hosting, pins
+from livestall.orders.shelf import get_shelf_view
+from livestall.shows import hosting
 from livestall.shows import service as shows
 from livestall.web import service
 from livestall.web.i18n import N_
@@ -81,7 +82,7 @@ async def studio(show_id: int, page: PageDep, request: Request, session: Session
     shop = await get_shop(session=session, shop_id=show.shop_id)
     products, _ = await list_products(session=session, shop_id=shop.id, per_page=100)
     room_url, hls_url = links(request, show)
-    shelf = await pins.get_shelf_view(session=session, show_id=show.id, fx_per_usd=page.settings.fx_per_usd) \
+    shelf = await get_shelf_view(session=session, show_id=show.id, fx_per_usd=page.settings.fx_per_usd) \
         if show.status == "live" else []
     sales = await service.get_show_sales(session=session, show=show, currency=shop.currency)
     data = {"show_id": show.id, "status": show.status, "ws_url": room_url, "hls_url": hls_url,

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from livestall.accounts import follows
 from livestall.accounts.models import User
 from livestall.catalog.service import get_shop
 from livestall.db import SessionDep
 from livestall.errors import NotFound
-from livestall.realtime.config import ws_url
-from livestall.shows import hosting, pins
+from livestall.notifications.reminders import list_reminded_ids
+from livestall.orders.shelf import get_shelf_view
+from livestall.runtime import get_runtime
+from livestall.shows import hosting
 from livestall.shows import service as shows
 from livestall.shows.models import Show
-from livestall.web import service
 from livestall.web.pages.common import PageDep, PageRoute, login_url, render
 from livestall.web.pages.discover import viewers
 
@@ -21,12 +23,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 def links(request: Request, show: Show) -> tuple[str, str]:
     """(room WebSocket URL, HLS URL) of a show."""
-    made = getattr(request.app.state, "show_links", None)
-    if made is not None:
-        return made(request, show)
-    from livestall.media import hls_url_for
-
-    return ws_url(request.app.state.settings, show.id), hls_url_for(show)
+    return get_runtime(request).show_links(show)
 
 
 async def _watch_context(page, request: Request, session, show_id: int) -> dict:
@@ -36,9 +33,9 @@ async def _watch_context(page, request: Request, session, show_id: int) -> dict:
     shop = await get_shop(session=session, shop_id=show.shop_id)
     host = await session.get(User, show.host_id)
     room_url, hls_url = links(request, show)
-    shelf = await pins.get_shelf_view(session=session, show_id=show.id, fx_per_usd=page.settings.fx_per_usd) \
+    shelf = await get_shelf_view(session=session, show_id=show.id, fx_per_usd=page.settings.fx_per_usd) \
         if show.status == "live" else []
-    reminded = show.id in await service.list_reminded_ids(session=session, user=page.user, show_ids=[show.id])
+    reminded = show.id in await list_reminded_ids(session=session, user=page.user, show_ids=[show.id])
     data = {
         "show_id": show.id, "status": show.status, "stream_state": show.stream_state, "ws_url": room_url,
         "hls_url": hls_url, "host_id": show.host_id, "shop_id": show.shop_id, "title": show.title,
@@ -49,7 +46,8 @@ async def _watch_context(page, request: Request, session, show_id: int) -> dict:
     }
     return {"show": show, "shop": shop, "host": host, "data": data, "shelf": shelf, "reminded": reminded,
             "host_invited": show.id in await hosting.list_invited_show_ids(session=session, show_ids=[show.id]),
-            "followed": await service.list_followed(session=session, user=page.user, show=show),
+            "followed": await follows.list_followed(session=session, user_id=page.user.id, host_id=show.host_id,
+                                                    shop_id=show.shop_id) if page.user else set(),
             "can_run": await shows.can_run_show(session=session, show=show, user=page.user)}
 
 

@@ -13,12 +13,11 @@ from livestall.accounts.models import User
 from livestall.agency.access import check_agency_admin, get_agency
 from livestall.agency.models import Agency, HostProfile
 from livestall.errors import DomainError, FieldProblem, Invalid
-from livestall.money import MINOR_UNITS
+from livestall.money import MINOR_UNITS, parse_price
 from livestall.web import i18n
 from livestall.web.i18n import N_
 from livestall.web.messages import error_message
 from livestall.web.pages.common import FormErrors, Page, problems_of
-from livestall.web.pages.manage import parse_price
 
 # The agency's rules, said in the user's language; other rules fall back to the shared messages.
 RULE_MESSAGES = {

@@ -1,4 +1,5 @@
-"""Pinned products: the shelf a live show is selling from, and what its room is told about it."""
+"""The shelf a live show sells from: its pinned products at their prices and flash sales, and what its room
+is told when the host pins or unpins one (the pins themselves are rows of the show, shows/models.py)."""
 
 from __future__ import annotations
 

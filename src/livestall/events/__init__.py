@@ -1,7 +1,11 @@
-"""Typed room events, and publish_on_commit: events leave only after their transaction commits."""
+"""Typed room events, and publish_on_commit: events leave only after their transaction commits.
+
+Every event type is declared once, with its payload schema, in `livestall.events.catalog`.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +17,18 @@ from sqlalchemy.orm import Session
 PENDING_KEY = "livestall.pending_events"
 PUBLISHER_KEY = "livestall.publisher"
 
+# Read from the environment at import, not from Settings: the Event class is shaped by it. The test
+# servers turn it on, so that an undeclared type or a payload its schema refuses fails where it is made;
+# off (production), an Event costs nothing more than its three fields.
+STRICT = os.environ.get("LIVESTALL_STRICT_EVENTS", "").lower() in ("1", "true", "yes")
+
+
+def check_event(type: str, data: Any) -> None:
+    """Raise UndeclaredEvent unless `type` is a declared room event and `data` fits its schema."""
+    from livestall.events.catalog import ROOM_EVENTS  # the schemas load only where events are checked
+
+    ROOM_EVENTS.check(type, data)
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -21,6 +37,10 @@ class Event:
     show_id: int
     type: str
     data: dict[str, Any] = field(default_factory=dict)
+
+    if STRICT:
+        def __post_init__(self) -> None:
+            check_event(self.type, self.data)
 
 
 Publisher = Callable[[Event], None]

@@ -3,7 +3,7 @@
 An order counts when it was placed inside the window and its money is in (paid, shipped or
 delivered: a cancelled or refunded order drops out). GMV is the orders' totals before vouchers.
 Figures are kept for `TTL_S` per festival, so that a crowd polling the leaderboard runs the query
-about once per TTL per process.
+about once per TTL per process. Insights reads festivals and orders; festivals never read orders.
 """
 
 from __future__ import annotations

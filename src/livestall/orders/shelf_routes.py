@@ -7,7 +7,8 @@ from pydantic import BaseModel, Field
 
 from livestall.accounts.deps import CurrentUser
 from livestall.db import SessionDep
-from livestall.shows import pins
+from livestall.orders import shelf
+from livestall.runtime import get_runtime
 from livestall.shows.service import check_moderator, get_show
 from livestall.validation import StrictInput
 
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["pins"])
 
 
 class ShelfIn(StrictInput):
-    product_ids: list[int] = Field(max_length=pins.MAX_SHELF, description="The whole shelf, in order")
+    product_ids: list[int] = Field(max_length=shelf.MAX_SHELF, description="The whole shelf, in order")
 
 
 class PinIn(StrictInput):
@@ -28,7 +29,7 @@ class ShelfRead(BaseModel):
 
 
 def _changed(request: Request, show_id: int) -> None:
-    offers = getattr(request.app.state, "offers", None)
+    offers = get_runtime(request).offers
     if offers is not None:
         offers.forget_show(show_id)
 
@@ -45,15 +46,16 @@ async def get_shelf(show_id: int, request: Request, session: SessionDep):
     """The products pinned in a show right now."""
     show = await get_show(session=session, show_id=show_id)
     fx = request.app.state.settings.fx_per_usd
-    return ShelfRead(show_id=show.id, items=await pins.get_shelf_view(session=session, show_id=show.id, fx_per_usd=fx))
+    items = await shelf.get_shelf_view(session=session, show_id=show.id, fx_per_usd=fx)
+    return ShelfRead(show_id=show.id, items=items)
 
 
 @router.put("/shows/{show_id}/pins", response_model=ShelfRead)
 async def set_shelf(show_id: int, shelf_in: ShelfIn, request: Request, user: CurrentUser, session: SessionDep):
     """The host and moderators: make the shelf exactly these products (an empty list clears it)."""
     show = await _moderated_show(session, show_id, user)
-    items = await pins.do_set_shelf(session=session, show=show, user_id=user.id, product_ids=shelf_in.product_ids,
-                                    fx_per_usd=request.app.state.settings.fx_per_usd)
+    items = await shelf.do_set_shelf(session=session, show=show, user_id=user.id, product_ids=shelf_in.product_ids,
+                                     fx_per_usd=request.app.state.settings.fx_per_usd)
     _changed(request, show.id)
     return ShelfRead(show_id=show.id, items=items)
 
@@ -62,8 +64,8 @@ async def set_shelf(show_id: int, shelf_in: ShelfIn, request: Request, user: Cur
 async def pin_product(show_id: int, pin_in: PinIn, request: Request, user: CurrentUser, session: SessionDep):
     """The host and moderators: pin one more product."""
     show = await _moderated_show(session, show_id, user)
-    items = await pins.do_pin(session=session, show=show, user_id=user.id, product_id=pin_in.product_id,
-                              fx_per_usd=request.app.state.settings.fx_per_usd)
+    items = await shelf.do_pin(session=session, show=show, user_id=user.id, product_id=pin_in.product_id,
+                               fx_per_usd=request.app.state.settings.fx_per_usd)
     _changed(request, show.id)
     return ShelfRead(show_id=show.id, items=items)
 
@@ -72,7 +74,7 @@ async def pin_product(show_id: int, pin_in: PinIn, request: Request, user: Curre
 async def unpin_product(show_id: int, product_id: int, request: Request, user: CurrentUser, session: SessionDep):
     """The host and moderators: take a product off the shelf."""
     show = await _moderated_show(session, show_id, user)
-    items = await pins.do_unpin(session=session, show=show, product_id=product_id,
-                                fx_per_usd=request.app.state.settings.fx_per_usd)
+    items = await shelf.do_unpin(session=session, show=show, product_id=product_id,
+                                 fx_per_usd=request.app.state.settings.fx_per_usd)
     _changed(request, show.id)
     return ShelfRead(show_id=show.id, items=items)

@@ -1,0 +1,139 @@
+"""The show's room behind the realtime gateway: who is joining, the join snapshot, and the frame table."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from livestall.accounts.models import User
+from livestall.accounts.service import get_user_by_token
+from livestall.accounts.tokens import token_from
+from livestall.db import get_or_404
+from livestall.errors import NotFound, Unauthorized
+from livestall.events import Event
+from livestall.live.part import FrameContext, Principal
+from livestall.realtime import BaseRoomHandler, ConnectRequest, RoomConnection
+from livestall.settings import Settings
+from livestall.shows.models import Show
+from livestall.shows.service import is_moderator
+
+log = logging.getLogger("livestall.live")
+
+
+class LiveRoom(BaseRoomHandler):
+    """A show's room, assembled from the parts the areas contribute (listed once in live/parts.py)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings,
+                 parts: Sequence[Any]) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.parts = list(parts)
+        self.gateway: Any = None  # the realtime gateway, attached by `serve_with`
+        self.frames: dict[str, Callable] = {}
+        self.private: dict[str, Callable] = {}
+        for part in self.parts:
+            for table, into in ((getattr(part, "frames", {}), self.frames), (getattr(part, "private", {}), self.private)):
+                for kind, handler in table.items():
+                    if kind in into:
+                        raise ValueError(f"room part {part.name!r}: {kind!r} is handled twice")
+                    into[kind] = handler
+        self._joined = [part.joined for part in self.parts if hasattr(part, "joined")]
+        self._left = [part.left for part in self.parts if hasattr(part, "left")]
+
+    @property
+    def frame_types(self) -> tuple[str, ...]:
+        """Every client frame type the room accepts."""
+        return tuple(self.frames)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def serve_with(self, gateway: Any) -> None:
+        """Attach the gateway that carries this room, tell it the frame types, and start the parts' work."""
+        self.gateway = gateway
+        gateway.register(*self.frame_types)
+        for part in self.parts:
+            if hasattr(part, "attach"):
+                part.attach(gateway)
+            if hasattr(part, "start"):
+                part.start()
+
+    async def stop(self) -> None:
+        """Stop the parts' background work, last started first."""
+        for part in reversed(self.parts):
+            if hasattr(part, "stop"):
+                await part.stop()
+
+    def publish(self, event: Event) -> None:
+        """Publish an event: to single viewers when a part routes its type privately, else to the room."""
+        route = self.private.get(event.type)
+        if route is not None:
+            route(event, self.gateway.send_to_user)
+        elif self.gateway is not None:
+            self.gateway.publish(event)
+
+    # -- RoomHandler --------------------------------------------------------------------------
+
+    async def authenticate(self, request: ConnectRequest) -> Principal | None:
+        token = token_from(request.headers.get("Authorization"), request.query.get("token"),
+                           request.cookies.get(self.settings.session_cookie))
+        if not token:
+            return None
+        async with self.sessionmaker() as session:
+            user = await get_user_by_token(session=session, token=token)
+        if user is None:
+            raise Unauthorized("the login token is not valid; log in again or join without it")
+        return Principal(user.id, user.display_name, user.currency)
+
+    async def on_join(self, show_id: int, principal: Principal | None, conn: RoomConnection) -> dict[str, Any]:
+        async with self.sessionmaker() as session:
+            show = await session.get(Show, show_id)
+            if show is None or show.status == "cancelled":
+                raise NotFound(f"no show {show_id}")
+            for part in self.parts:
+                if hasattr(part, "admit"):
+                    await part.admit(session, show, principal)
+            state = await self._state(session, show, principal)
+        for hook in self._joined:
+            hook(show_id, conn)
+        return state
+
+    async def on_leave(self, show_id: int, principal: Principal | None, conn: RoomConnection) -> None:
+        for hook in self._left:
+            hook(show_id, conn)
+
+    async def snapshot(self, show_id: int, principal: Principal | None, conn: RoomConnection) -> dict[str, Any]:
+        async with self.sessionmaker() as session:
+            return await self._state(session, await get_or_404(session, Show, show_id), principal)
+
+    async def on_frame(self, show_id: int, principal: Principal | None, frame: dict[str, Any],
+                       conn: RoomConnection) -> dict[str, Any] | None:
+        if principal is None:
+            raise Unauthorized("log in to take part in the chat")
+        handler = self.frames[frame["type"]]  # the gateway lets through only the registered types
+        return await handler(FrameContext(show_id, principal, frame, conn, self.sessionmaker, self.settings,
+                                          self.gateway))
+
+    # -- the snapshot -------------------------------------------------------------------------
+
+    async def _state(self, session: AsyncSession, show: Show, principal: Principal | None) -> dict[str, Any]:
+        you = None
+        if principal is not None:
+            user = await session.get(User, principal.id)
+            you = {"id": principal.id, "name": principal.name, "currency": principal.currency,
+                   "moderator": await is_moderator(session=session, show=show, user=user),
+                   "host": principal.id == show.host_id}
+        state: dict[str, Any] = {
+            "show": {"id": show.id, "title": show.title, "status": show.status, "stream_state": show.stream_state,
+                     "host_id": show.host_id, "shop_id": show.shop_id, "likes": show.likes,
+                     "slow_mode_seconds": show.slow_mode_seconds, "followers_only": show.followers_only,
+                     "started_at": show.started_at.isoformat() if show.started_at else None},
+            "you": you,
+        }
+        for part in self.parts:
+            if hasattr(part, "snapshot"):
+                state.update(await part.snapshot(session, show, principal))
+        return state
+
