@@ -45,19 +45,18 @@ async def get_current_user(user: Annotated[User | None, Depends(get_optional_use
     return user
 
 
-async def get_user_briefly(
+def get_login_token(
     request: Request,
     _bearer_value: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     _cookie_value: Annotated[str | None, Depends(_cookie)],
-) -> User:
-    """The logged-in user, or 401, read in a short session of its own rather than the request's."""
-    # A hot route that then waits (buy-now, on the purchase writer) holds no connection meanwhile:
-    # the request's session only takes one if the route uses it afterwards.
-    token = request_token(request)
-    user = None
-    if token:
-        async with get_runtime(request).sessionmaker() as session:
-            user = await service.get_user_by_token(session=session, token=token)
+) -> str | None:
+    """The caller's login token, for a route that reads the user itself (in a session of its choosing)."""
+    return request_token(request)
+
+
+async def user_of_token(session, token: str | None) -> User:
+    """The user a login token belongs to, or 401."""
+    user = await service.get_user_by_token(session=session, token=token) if token else None
     if user is None:
         raise Unauthorized("log in first")
     return user
@@ -65,7 +64,7 @@ async def get_user_briefly(
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
-BriefUser = Annotated[User, Depends(get_user_briefly)]
+LoginToken = Annotated[str | None, Depends(get_login_token)]
 
 
 def require_role(role: str):

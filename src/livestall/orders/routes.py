@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from livestall.accounts.deps import BriefUser, CurrentUser
+from livestall.accounts.deps import CurrentUser, LoginToken, user_of_token
 from livestall.catalog.models import Product, Shop
 from livestall.catalog.service import check_shop_member, get_shop
 from livestall.db import SessionDep, utcnow
@@ -42,23 +42,28 @@ async def _replay(session, user, key: str, digest: str, response: Response) -> O
 
 
 @router.post("/shows/{show_id}/buy", status_code=201, response_model=OrderRead)
-async def buy_now(show_id: int, buy_in: BuyIn, request: Request, response: Response, user: BriefUser,
+async def buy_now(show_id: int, buy_in: BuyIn, request: Request, response: Response, token: LoginToken,
                   session: SessionDep, idempotency_key: IdempotencyKey = None):
     """Buy a product pinned in a live show: its units are reserved until paid (201); the same
     Idempotency-Key again returns the same order (200), never a second one."""
-    key = check_idempotency_key(idempotency_key)
-    digest = buy.request_hash(show_id, buy_in)
     runtime = get_runtime(request)
-    # The user and the offer are read in short sessions of their own, and the request's session takes a
+    # The buyer and the offer are read in one short session of its own, and the request's session takes a
     # connection only once the purchase writer has answered: a rush must not hold the whole pool while it waits.
-    try:
-        async with runtime.sessionmaker() as brief:
+    async with runtime.sessionmaker() as brief:
+        user = await user_of_token(brief, token)
+        key = check_idempotency_key(idempotency_key)
+        digest = buy.request_hash(show_id, buy_in)
+        try:
             offer = await runtime.offers.get(session=brief, show_id=show_id, product_id=buy_in.product_id,
                                              now=utcnow())
-        attempt = buy.make_attempt(offer, user.id, buy_in, key, digest)
-    except DomainError:
+            attempt = buy.make_attempt(offer, user.id, buy_in, key, digest)
+        except DomainError as exc:
+            refused = exc
+        else:
+            refused = None
+    if refused is not None:  # unless the key already made an order: then that order is the answer
         if await service.get_order_by_key(session=session, buyer_id=user.id, key=key) is None:
-            raise
+            raise refused
         return await _replay(session, user, key, digest, response)
     outcome = await runtime.purchases.submit(attempt)
     if outcome.result == DUPLICATE:
