@@ -17,7 +17,7 @@ from livestall.ledger.flows import wallet_account
 from livestall.money import Money
 from livestall.openings.models import OpeningLot, OpeningTicket
 from livestall.openings.schemas import FulfilmentIn
-from livestall.openings.service import LOTS, audit
+from livestall.openings.service import audit, lock_lot
 from livestall.orders.models import Order
 from livestall.orders.service import do_mark_paid
 from livestall.orders.settle import new_ref
@@ -33,8 +33,7 @@ async def contents_product(session: AsyncSession, lot: OpeningLot) -> Product:
     if lot.contents_product_id is not None:
         return await session.get(Product, lot.contents_product_id)
     # The lot's row lock: two buyers choosing at once make one product, not two.
-    await session.execute(update(LOTS).where(LOTS.c.id == lot.id).values(sold=LOTS.c.sold))
-    await session.refresh(lot)
+    await lock_lot(session, lot)
     if lot.contents_product_id is not None:
         return await session.get(Product, lot.contents_product_id)
     product = Product(shop_id=lot.shop_id, title=f"{lot.title}: opened on camera"[:200],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
@@ -17,14 +17,7 @@ from livestall.openings.models import WAITING, OpeningLot, OpeningTicket
 from livestall.openings.photos import get_photo_for_outcome, photo_url
 from livestall.openings.places import tell_places
 from livestall.openings.schemas import CloseIn, CorrectionIn, OutcomeIn
-from livestall.openings.service import LOTS, audit, publish_queue, revealed_seed, ticket_view
-
-
-async def lock_lot(session: AsyncSession, lot: OpeningLot) -> None:
-    """Take the lot's row lock and read it again: the host's moves on one lot (and its sales) then happen
-    one at a time, each deciding on what the one before it left, so a double tap opens or refunds once."""
-    await session.execute(update(LOTS).where(LOTS.c.id == lot.id).values(sold=LOTS.c.sold))
-    await session.refresh(lot)
+from livestall.openings.service import audit, lock_lot, publish_queue, revealed_seed, ticket_view
 
 
 async def get_ticket(*, session: AsyncSession, lot: OpeningLot, ticket_id: int) -> OpeningTicket:

@@ -124,19 +124,25 @@ def request_hash(lot_id: int) -> str:
     return hashlib.sha256(json.dumps(["opening", lot_id]).encode()).hexdigest()
 
 
+async def lock_lot(session: AsyncSession, lot: OpeningLot) -> None:
+    """Take the lot's row lock and read it again: the host's moves on one lot (and its sales) then happen
+    one at a time, each deciding on what the one before it left, so a double tap opens or refunds once."""
+    await session.execute(update(LOTS).where(LOTS.c.id == lot.id).values(sold=LOTS.c.sold))
+    await session.refresh(lot)
+
+
 async def do_buy_ticket(*, session: AsyncSession, lot: OpeningLot, buyer: User, key: str,
                         commission_bps: int) -> tuple[OpeningTicket, bool]:
     """Pay from the wallet and join the line; the same key again returns the same ticket (created=False)."""
     # Lock the lot first: buyers of one lot queue here, so places follow purchase order and a retried
     # key finds the ticket its first attempt committed.
-    await session.execute(update(LOTS).where(LOTS.c.id == lot.id).values(sold=LOTS.c.sold))
+    await lock_lot(session, lot)
     existing = await session.scalar(select(OpeningTicket).where(
         OpeningTicket.buyer_id == buyer.id, OpeningTicket.idempotency_key == key))
     if existing is not None:
         if existing.request_hash != request_hash(lot.id):
             raise Invalid.field(KEY_HEADER, "same_request", "was already used for a different purchase; use a new key")
         return existing, False
-    await session.refresh(lot)
     if lot.status != "open":
         raise Conflict.field("lot_id", "lot_open", "this lot is closed")
     if lot.sold >= lot.quantity:
