@@ -56,4 +56,9 @@ def get_runtime(connection: HTTPConnection) -> Runtime:
     return connection.app.state.runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+async def runtime_dependency(connection: HTTPConnection) -> Runtime:
+    """The runtime as a route dependency (async, so FastAPI does not hop to a worker thread for it)."""
+    return connection.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime_dependency)]

@@ -45,12 +45,14 @@ async def get_current_user(user: Annotated[User | None, Depends(get_optional_use
     return user
 
 
-def get_login_token(
+async def get_login_token(
     request: Request,
     _bearer_value: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     _cookie_value: Annotated[str | None, Depends(_cookie)],
 ) -> str | None:
-    """The caller's login token, for a route that reads the user itself (in a session of its choosing)."""
+    """The caller's login token, for a route that reads the user itself (in a session of its choosing).
+
+    Async, as every dependency here: FastAPI runs a plain `def` dependency in a worker thread."""
     return request_token(request)
 
 
