@@ -104,3 +104,18 @@ def test_the_grafana_dashboard_uses_only_metrics_the_app_exposes(api):
     exposed = {name for name, _ in scrape(api)}
     assert len(used) >= 15
     assert used - exposed == set()
+
+
+def test_background_jobs_are_counted_and_timed(api):
+    """Each background job counts its passes and their time, so that an operator sees one falling behind."""
+    deadline = time.monotonic() + 15
+    while True:
+        samples = scrape(api)
+        if value(samples, "livestall_job_ticks_total", job="order-clock") >= 2 and \
+                value(samples, "livestall_job_ticks_total", job="notifications") >= 1:
+            break
+        assert time.monotonic() < deadline, "the order clock and the notification worker never reported a pass"
+        time.sleep(0.5)
+    assert value(samples, "livestall_job_tick_seconds_count", job="order-clock") >= 2
+    assert value(samples, "livestall_job_tick_seconds_sum", job="order-clock") > 0
+    assert value(samples, "livestall_job_failures_total", job="order-clock") == 0

@@ -7,8 +7,10 @@ batcher can count without pulling in the web stack. Each process exposes its own
 
 from __future__ import annotations
 
+import time
 from collections import Counter as CountOf
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -56,6 +58,18 @@ BATCH_SECONDS = Histogram("livestall_purchase_batch_duration_seconds", "Time to 
                           buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
                           registry=REGISTRY)
 
+JOB_TICKS = Counter("livestall_job_ticks_total", "Passes of a background job (order clock, notifications, ...)",
+                    ["job"], registry=REGISTRY)
+JOB_FAILURES = Counter("livestall_job_failures_total", "Passes of a background job that failed", ["job"],
+                       registry=REGISTRY)
+JOB_TICK_SECONDS = Histogram("livestall_job_tick_seconds", "Time one pass of a background job took", ["job"],
+                             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=REGISTRY)
+JOBS = ("order-clock", "notifications", "webhooks", "media", "insights-rollup", "insights-sampler")
+
+for _job in JOBS:  # present at zero from the start: a job that never ran shows as 0, not as missing
+    JOB_TICKS.labels(_job)
+    JOB_FAILURES.labels(_job)
+
 for _result in ("won", "sold_out", "limit_reached", "duplicate", "failed"):
     PURCHASE_ATTEMPTS.labels(_result)  # present at zero from the start, so rate() sees the first sale
 for _source in ("rtmp", "browser"):
@@ -75,6 +89,20 @@ def observe_batch(results: Iterable[str], seconds: float, units_sold: int, units
         UNITS_SOLD.inc(units_sold)
         if units_left == 0:
             SELLOUTS.inc()
+
+
+@contextmanager
+def job_pass(job: str) -> Iterator[None]:
+    """Count and time one pass of a background job; a failure is counted and raised on."""
+    started = time.perf_counter()
+    try:
+        yield
+    except Exception:
+        JOB_FAILURES.labels(job).inc()
+        raise
+    finally:
+        JOB_TICKS.labels(job).inc()
+        JOB_TICK_SECONDS.labels(job).observe(time.perf_counter() - started)
 
 
 def track(gauge: Gauge, read: Callable[[], float]) -> None:

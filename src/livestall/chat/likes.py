@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,6 +17,11 @@ log = logging.getLogger("livestall.chat")
 LIKES_FLUSH_S = 1.0
 
 
+def keep_likes(state: dict[str, Any], data: dict[str, Any]) -> None:
+    """A `likes` total applied to the kept join state (totals only grow: an older one changes nothing)."""
+    state["show"]["likes"] = max(state["show"]["likes"], data["total"])
+
+
 class LikesPart:
     """`like` frames; the total goes out as a `likes` event after each flush."""
 
@@ -24,6 +30,7 @@ class LikesPart:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
         self.frames = {"like": self.like}
+        self.keeps = {"likes": keep_likes}
         self.gateway = None
         self._likes: dict[int, int] = {}
         self._task: asyncio.Task | None = None

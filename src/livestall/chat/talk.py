@@ -22,6 +22,28 @@ from livestall.shows.models import Show
 HISTORY = 50
 
 
+def keep_message(state: dict[str, Any], data: dict[str, Any]) -> None:
+    """A `chat.message` applied to the kept join state: the last HISTORY messages, each once."""
+    messages = state["messages"]
+    if all(m["id"] != data["id"] for m in messages):
+        messages.append(data)
+        del messages[:-HISTORY]
+
+
+def keep_deletion(state: dict[str, Any], data: dict[str, Any]) -> None:
+    """A `chat.deleted` applied to the kept join state."""
+    state["messages"] = [m for m in state["messages"] if m["id"] != data["id"]]
+
+
+def keep_question(state: dict[str, Any], data: dict[str, Any]) -> None:
+    """A `question.asked` or `question.updated` applied to the kept open questions, most upvoted first."""
+    questions = [q for q in state["questions"] if q["id"] != data["id"]]
+    if data["status"] == "open":
+        questions.append(data)
+    questions.sort(key=lambda q: (-q["votes"], q["id"]))
+    state["questions"] = questions
+
+
 def new_message_id() -> str:
     """A time-ordered unique id: nanoseconds since the epoch, then random bits (hex)."""
     return f"{time.time_ns():016x}{os.urandom(6).hex()}"
@@ -36,6 +58,7 @@ class ChatPart:
                  writer: MessageWriter) -> None:
         self.sessionmaker, self.settings, self.info, self.writer = sessionmaker, settings, info, writer
         self.frames = {"chat.send": self.send}
+        self.keeps = {"chat.message": keep_message, "chat.deleted": keep_deletion}
 
     def start(self) -> None:
         self.writer.start()
@@ -102,6 +125,7 @@ class QuestionsPart:
     def __init__(self, settings: Settings, info: ShowInfoCache) -> None:
         self.settings, self.info = settings, info
         self.frames = {"question.ask": self.ask, "question.upvote": self.upvote}
+        self.keeps = {"question.asked": keep_question, "question.updated": keep_question}
 
     async def snapshot(self, session: AsyncSession, show: Show, principal) -> dict[str, Any]:
         questions = await service.list_questions(session=session, show_id=show.id, status="open")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livestall import metrics
 from livestall.insights.recorder import Sampler, SessionRecorder
 from livestall.insights.rollup import do_rollup
 
@@ -59,7 +60,8 @@ async def _rollup_forever(sessionmaker, settings) -> None:
     while True:
         await asyncio.sleep(ROLLUP_INTERVAL_S)
         try:
-            await rollup_once(sessionmaker, settings)
+            with metrics.job_pass("insights-rollup"):
+                await rollup_once(sessionmaker, settings)
         except Exception:  # a busy database: next pass
             log.exception("insights rollup failed")
 

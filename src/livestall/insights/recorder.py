@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from livestall import metrics
 from livestall.batching import TimedFlusher
 from livestall.db import utcnow
 from livestall.insights.models import ViewerSample, ViewerSession
@@ -141,6 +142,7 @@ class Sampler:
         while True:
             await asyncio.sleep(self.interval_s - time.time() % self.interval_s + 1)
             try:
-                await self.sample()
+                with metrics.job_pass("insights-sampler"):
+                    await self.sample()
             except Exception:
                 log.exception("viewer sample failed")

@@ -5,7 +5,13 @@ writes its part without importing anything from here (live/ imports the areas, n
 
 - `name`: a short word for logs and errors.
 - `frames`: frame type -> `async handler(ctx: FrameContext) -> dict | None` (the ack's data).
-- `async snapshot(session, show, principal) -> dict`: keys merged into the join snapshot.
+- `async snapshot(session, show, None) -> dict`: keys merged into the join state every viewer shares. It is
+  built once for many joiners (live/snapshots.py), so it never depends on who is joining.
+- `keeps`: event type -> `keep(state, data)`: how one of the part's events changes that shared state in
+  place, applied in the order the events arrive. Any other event makes the next joiner wait for a fresh
+  build.
+- `async personal(session, show, principal) -> dict`: a logged-in viewer's own pieces, laid over the shared
+  state one level deep (e.g. `{"openings": {"places": [...]}}`).
 - `async admit(session, show, principal) -> None`: raise a DomainError to refuse a join (e.g. banned).
 - `joined(show_id, conn)` / `left(show_id, conn)`: called on every join and leave; they must not block.
 - `private`: event type -> `route(event, send_to_user)`: events that go to single viewers, never the room.

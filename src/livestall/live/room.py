@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -11,16 +12,29 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from livestall.accounts.models import User
 from livestall.accounts.service import get_user_by_token
 from livestall.accounts.tokens import token_from
-from livestall.db import get_or_404
 from livestall.errors import NotFound, Unauthorized
 from livestall.events import Event
 from livestall.live.part import FrameContext, Principal
+from livestall.live.snapshots import MISSING, SharedSnapshots
 from livestall.realtime import BaseRoomHandler, ConnectRequest, RoomConnection
+from livestall.realtime.protocol import EncodedState
 from livestall.settings import Settings
 from livestall.shows.models import Show
 from livestall.shows.service import is_moderator
 
 log = logging.getLogger("livestall.live")
+
+# Logged-in joins read the database (their token, bans, their own places); at most this many at once,
+# in arrival order, so that a crowd arriving together leaves connections for everything else.
+LOGGED_IN_JOINS_AT_ONCE = 4
+
+
+def _merge(shared: dict[str, Any], personal: dict[str, Any]) -> dict[str, Any]:
+    """The shared state with a viewer's own pieces laid over it, one level deep, without changing it."""
+    state = dict(shared)
+    for key, value in personal.items():
+        state[key] = {**state[key], **value} if isinstance(value, dict) and isinstance(state.get(key), dict) else value
+    return state
 
 
 class LiveRoom(BaseRoomHandler):
@@ -42,6 +56,11 @@ class LiveRoom(BaseRoomHandler):
                     into[kind] = handler
         self._joined = [part.joined for part in self.parts if hasattr(part, "joined")]
         self._left = [part.left for part in self.parts if hasattr(part, "left")]
+        keeps: dict[str, Callable] = {}
+        for part in self.parts:
+            keeps.update(getattr(part, "keeps", {}))
+        self.snapshots = SharedSnapshots(self._shared_state, keeps)
+        self._logged_in_joins = asyncio.Semaphore(LOGGED_IN_JOINS_AT_ONCE)
 
     @property
     def frame_types(self) -> tuple[str, ...]:
@@ -81,21 +100,15 @@ class LiveRoom(BaseRoomHandler):
                            request.cookies.get(self.settings.session_cookie))
         if not token:
             return None
-        async with self.sessionmaker() as session:
+        async with self._logged_in_joins, self.sessionmaker() as session:
             user = await get_user_by_token(session=session, token=token)
         if user is None:
             raise Unauthorized("the login token is not valid; log in again or join without it")
         return Principal(user.id, user.display_name, user.currency)
 
-    async def on_join(self, show_id: int, principal: Principal | None, conn: RoomConnection) -> dict[str, Any]:
-        async with self.sessionmaker() as session:
-            show = await session.get(Show, show_id)
-            if show is None or show.status == "cancelled":
-                raise NotFound(f"no show {show_id}")
-            for part in self.parts:
-                if hasattr(part, "admit"):
-                    await part.admit(session, show, principal)
-            state = await self._state(session, show, principal)
+    async def on_join(self, show_id: int, principal: Principal | None,
+                      conn: RoomConnection) -> dict[str, Any] | EncodedState:
+        state = await self._state(show_id, principal)
         for hook in self._joined:
             hook(show_id, conn)
         return state
@@ -104,9 +117,16 @@ class LiveRoom(BaseRoomHandler):
         for hook in self._left:
             hook(show_id, conn)
 
-    async def snapshot(self, show_id: int, principal: Principal | None, conn: RoomConnection) -> dict[str, Any]:
-        async with self.sessionmaker() as session:
-            return await self._state(session, await get_or_404(session, Show, show_id), principal)
+    async def snapshot(self, show_id: int, principal: Principal | None,
+                       conn: RoomConnection) -> dict[str, Any] | EncodedState:
+        return await self._state(show_id, principal)
+
+    def on_event(self, event: Event) -> None:
+        if event.type != "viewers":  # not part of the kept state: the counts are added per joiner
+            self.snapshots.heard(event)
+
+    def on_room_closed(self, show_id: int) -> None:
+        self.snapshots.forget(show_id)
 
     async def on_frame(self, show_id: int, principal: Principal | None, frame: dict[str, Any],
                        conn: RoomConnection) -> dict[str, Any] | None:
@@ -118,22 +138,47 @@ class LiveRoom(BaseRoomHandler):
 
     # -- the snapshot -------------------------------------------------------------------------
 
-    async def _state(self, session: AsyncSession, show: Show, principal: Principal | None) -> dict[str, Any]:
-        you = None
-        if principal is not None:
+    async def _state(self, show_id: int, principal: Principal | None) -> dict[str, Any] | EncodedState:
+        """The join state: the shared one as it is for an anonymous viewer (no database), with a logged-in
+        viewer's own pieces laid over it."""
+        kept = await self.snapshots.get(show_id)
+        if kept.missing:
+            raise NotFound(f"no show {show_id}")
+        if principal is None:
+            return kept.encoded()
+        shared = kept.state
+        async with self._logged_in_joins, self.sessionmaker() as session:
+            show = await session.get(Show, show_id)
+            if show is None:
+                raise NotFound(f"no show {show_id}")
+            for part in self.parts:
+                if hasattr(part, "admit"):
+                    await part.admit(session, show, principal)
             user = await session.get(User, principal.id)
-            you = {"id": principal.id, "name": principal.name, "currency": principal.currency,
-                   "moderator": await is_moderator(session=session, show=show, user=user),
-                   "host": principal.id == show.host_id}
-        state: dict[str, Any] = {
-            "show": {"id": show.id, "title": show.title, "status": show.status, "stream_state": show.stream_state,
-                     "host_id": show.host_id, "shop_id": show.shop_id, "likes": show.likes,
-                     "slow_mode_seconds": show.slow_mode_seconds, "followers_only": show.followers_only,
-                     "started_at": show.started_at.isoformat() if show.started_at else None},
-            "you": you,
-        }
-        for part in self.parts:
-            if hasattr(part, "snapshot"):
-                state.update(await part.snapshot(session, show, principal))
-        return state
+            personal: dict[str, Any] = {"you": {
+                "id": principal.id, "name": principal.name, "currency": principal.currency,
+                "moderator": await is_moderator(session=session, show=show, user=user),
+                "host": principal.id == show.host_id}}
+            for part in self.parts:
+                if hasattr(part, "personal"):
+                    personal.update(await part.personal(session, show, principal))
+        return _merge(shared, personal)
 
+    async def _shared_state(self, show_id: int) -> Any:
+        """The room as an anonymous viewer sees it, read in one session; MISSING for no (or a cancelled) show."""
+        async with self.sessionmaker() as session:
+            show = await session.get(Show, show_id)
+            if show is None or show.status == "cancelled":
+                return MISSING
+            state: dict[str, Any] = {
+                "show": {"id": show.id, "title": show.title, "status": show.status,
+                         "stream_state": show.stream_state, "host_id": show.host_id, "shop_id": show.shop_id,
+                         "likes": show.likes, "slow_mode_seconds": show.slow_mode_seconds,
+                         "followers_only": show.followers_only,
+                         "started_at": show.started_at.isoformat() if show.started_at else None},
+                "you": None,
+            }
+            for part in self.parts:
+                if hasattr(part, "snapshot"):
+                    state.update(await part.snapshot(session, show, None))
+        return state

@@ -165,7 +165,8 @@ class MediaManager:
     async def _run_jobs(self) -> None:
         while True:
             try:
-                await self.run_jobs_once()
+                with metrics.job_pass("media"):
+                    await self.run_jobs_once()
             except asyncio.CancelledError:
                 raise
             except Exception:  # one bad tick must not stop the jobs

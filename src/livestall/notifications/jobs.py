@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from livestall import metrics
 from livestall.db import utcnow
 from livestall.notifications.channels import (
     email_configured,
@@ -40,7 +41,9 @@ async def run_once(sessionmaker, settings, *, starting_soon: StartingSoon, trans
 async def _loop(sessionmaker, settings, starting_soon: StartingSoon, translations: Translations) -> None:
     while True:
         try:
-            written = await run_once(sessionmaker, settings, starting_soon=starting_soon, translations=translations)
+            with metrics.job_pass("notifications"):
+                written = await run_once(sessionmaker, settings, starting_soon=starting_soon,
+                                         translations=translations)
         except Exception:  # a busy database or a lost connection: try again next tick
             log.exception("notification tick failed")
             written = 0

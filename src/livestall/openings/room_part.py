@@ -27,6 +27,9 @@ class OpeningsPart:
 
     async def snapshot(self, session: AsyncSession, show: Show, principal) -> dict[str, Any]:
         lots = await service.list_lots(session=session, show_id=show.id)
-        places = await service.get_places(session=session, show_id=show.id, user_id=principal.id) if principal else []
         return {"openings": {"lots": [{**service.lot_view(lot), "queue": await service.queue_counts(session, lot)}
-                                      for lot in lots], "places": places}}
+                                      for lot in lots], "places": []}}
+
+    async def personal(self, session: AsyncSession, show: Show, principal) -> dict[str, Any]:
+        return {"openings": {"places": await service.get_places(session=session, show_id=show.id,
+                                                                user_id=principal.id)}}

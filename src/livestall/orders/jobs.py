@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from livestall import metrics
 from livestall.db import make_engine, utcnow
 from livestall.orders.batcher import PurchaseBatcher
 from livestall.orders.flash import run_flash_clock
@@ -37,7 +38,8 @@ async def _clock(sessionmaker, fx_per_usd, interval_s: float) -> None:
         await asyncio.sleep(interval_s)
         started = loop.time()
         try:
-            await run_clock_once(sessionmaker, fx_per_usd)
+            with metrics.job_pass("order-clock"):
+                await run_clock_once(sessionmaker, fx_per_usd)
         except Exception:  # a busy database or a lost connection: try again next tick
             log.exception("order clock tick failed")
         took = loop.time() - started

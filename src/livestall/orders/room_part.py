@@ -10,10 +10,40 @@ from livestall.orders.shelf import get_shelf_view
 from livestall.shows.models import Show
 
 
+def keep_pins(state: dict[str, Any], data: dict[str, Any]) -> None:
+    """A `pin.changed` applied to the kept join state: the shelf as the event gives it."""
+    state["shelf"] = [dict(item) for item in data["items"]]  # copies: later keeps change them, not the event
+
+
+def keep_units(state: dict[str, Any], data: dict[str, Any]) -> None:
+    """A `sale.made` or `stock.changed` applied to the kept shelf: the units left of the product or its flash sale."""
+    _set_units_left(state, data, data["units_left"])
+
+
+def keep_sold_out(state: dict[str, Any], data: dict[str, Any]) -> None:
+    """A `product.sold_out` applied to the kept shelf."""
+    _set_units_left(state, data, 0)
+
+
+def _set_units_left(state: dict[str, Any], data: dict[str, Any], left: int) -> None:
+    flash_sale_id = data.get("flash_sale_id")
+    for index, item in enumerate(state["shelf"]):
+        if item["product_id"] != data["product_id"]:
+            continue
+        flash = item.get("flash_sale")
+        if flash_sale_id is not None:
+            if flash is not None and flash["id"] == flash_sale_id:
+                state["shelf"][index] = {**item, "flash_sale": {**flash, "units_left": left}}
+        else:
+            state["shelf"][index] = {**item, "stock": left}
+
+
 class ShelfPart:
-    """The pinned products, priced for the room (`pin.changed` events keep it current afterwards)."""
+    """The pinned products, priced for the room; the room's selling events keep the joiners' copy current."""
 
     name = "shelf"
+    keeps = {"pin.changed": keep_pins, "sale.made": keep_units, "stock.changed": keep_units,
+             "product.sold_out": keep_sold_out}
 
     def __init__(self, fx_per_usd: dict[str, float]) -> None:
         self.fx_per_usd = fx_per_usd

@@ -110,8 +110,10 @@ class RoomHandler(Protocol):
         """
         ...
 
-    async def on_join(self, show_id: int, principal: Any | None, conn: RoomConnection) -> dict[str, Any]:
-        """Admit the viewer and return the room's state (the `snapshot` frame's data).
+    async def on_join(self, show_id: int, principal: Any | None,
+                      conn: RoomConnection) -> dict[str, Any] | protocol.EncodedState:
+        """Admit the viewer and return the room's state (the `snapshot` frame's data), as a dict or
+        already encoded (one encoding shared by many joiners).
 
         Raise NotFound (no such show) or Forbidden (banned) to refuse: the client gets an
         `error` frame, then a close with code 4000 + the error's HTTP status.
@@ -134,6 +136,14 @@ class RoomHandler(Protocol):
         """The viewer's socket closed (after a successful join)."""
         ...
 
+    def on_event(self, event: Any) -> None:
+        """An event for a show arrived on this process, just before its room's sockets get it (must not block)."""
+        ...
+
+    def on_room_closed(self, show_id: int) -> None:
+        """The show's last socket on this process left: its events no longer arrive here (must not block)."""
+        ...
+
 
 class BaseRoomHandler:
     """A RoomHandler where anyone may watch, state is empty and no client frame is accepted."""
@@ -152,4 +162,10 @@ class BaseRoomHandler:
         raise DomainError.field("type", "unsupported", f"{frame.get('type')!r} is not handled here")
 
     async def on_leave(self, show_id: int, principal: Any | None, conn: RoomConnection) -> None:
+        return None
+
+    def on_event(self, event: Any) -> None:
+        return None
+
+    def on_room_closed(self, show_id: int) -> None:
         return None

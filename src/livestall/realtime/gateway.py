@@ -104,7 +104,7 @@ class RealtimeGateway(ConnectionServer):
             self.cap = AddressCap(self.limits.anonymous_per_address, self.node_id, self.redis, ttl_s=ttl_s)
         else:
             store = MemoryPresence()
-        self.broker.bind(self.hub.publish, self._on_control)
+        self.broker.bind(self._arrived, self._on_control)
         self.presence = PresenceTracker(store, self.hub.publish, self.settings.realtime_presence_interval_s)
         await self.broker.start()
         metrics.track(metrics.ROOM_CONNECTIONS, lambda: len(self._conns))
@@ -240,12 +240,19 @@ class RealtimeGateway(ConnectionServer):
 
     # -- internals ----------------------------------------------------------------------------
 
+    def _arrived(self, event: Event) -> None:
+        # Every event for a show passes here, from this process or another: the handler hears it
+        # first (it keeps the state joiners are sent), then the room's next tick carries it.
+        self.handler.on_event(event)
+        self.hub.publish(event)
+
     def _room_opened(self, show_id: int) -> None:
         if self.presence is not None:
             self.presence.opened(show_id)
 
     def _room_closed(self, show_id: int) -> None:
         self.broker.unwatch(show_id)
+        self.handler.on_room_closed(show_id)  # its events stop arriving here: what it kept goes stale
 
     def _on_control(self, show_id: int, message: dict[str, Any]) -> None:
         kind = message.get("k")

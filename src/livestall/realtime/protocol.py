@@ -57,9 +57,26 @@ def batch(show_id: int, seq: int, events: Iterable[tuple[str, Any]]) -> bytes:
         return encode({"type": "batch", "show_id": show_id, "seq": seq, "events": kept})
 
 
-def snapshot(show_id: int, data: dict[str, Any]) -> bytes:
-    """A `snapshot` frame: the room's state, sent on join and on `sync`."""
-    return encode({"type": "snapshot", "show_id": show_id, "data": data})
+class EncodedState:
+    """A snapshot's data encoded once and shared by every joiner who sees the same state.
+
+    `head` is a whole `snapshot` frame except its end: the data object is left open, so that each
+    joiner's viewer counts are added without decoding or encoding the rest again."""
+
+    __slots__ = ("head",)
+
+    def __init__(self, show_id: int, data: dict[str, Any]) -> None:
+        whole = encode({"type": "snapshot", "show_id": show_id, "data": {**data, "viewers": None}})
+        tail = b',"viewers":null}}'
+        assert whole.endswith(tail)  # "data" is the frame's last key and "viewers" the data's
+        self.head = whole[: -len(tail)]
+
+
+def snapshot(show_id: int, data: dict[str, Any] | EncodedState | None, viewers: dict[str, Any]) -> bytes:
+    """A `snapshot` frame: the room's state with the viewer counts, sent on join and on `sync`."""
+    if isinstance(data, EncodedState):
+        return b"%s,\"viewers\":%s}}" % (data.head, _encoder.encode(viewers).encode())
+    return encode({"type": "snapshot", "show_id": show_id, "data": {**(data or {}), "viewers": viewers}})
 
 
 def error(code: str, message: str, field: str | None = None, ref: Any = None, rule: str | None = None) -> bytes:

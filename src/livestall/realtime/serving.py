@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 from websockets.asyncio.server import ServerConnection
@@ -141,7 +141,7 @@ class ConnectionServer:
                 return
             joined = True
             self.presence.joined(show_id, conn.viewer_key)  # type: ignore[union-attr]
-            self.hub.ready(conn, protocol.snapshot(show_id, self._with_counts(show_id, state, joining=1)))
+            self.hub.ready(conn, protocol.snapshot(show_id, state, self._counts(show_id, joining=1).as_dict()))
             await self._receive(conn)
         except ConnectionClosed:
             pass
@@ -157,11 +157,6 @@ class ConnectionServer:
                     await self.handler.on_leave(show_id, principal, conn)
                 except Exception:
                     log.exception("on_leave failed", extra={"show_id": show_id})
-
-    def _with_counts(self, show_id: int, state: dict[str, Any] | None, joining: int) -> dict[str, Any]:
-        state = dict(state or {})
-        state.setdefault("viewers", self._counts(show_id, joining).as_dict())
-        return state
 
     async def _refuse(self, ws: ServerConnection, exc: BaseException) -> None:
         reason = getattr(exc, "slug", "internal")
@@ -208,7 +203,7 @@ class ConnectionServer:
                     conn.send("pong", ref=ref)
                 elif kind == "sync":
                     state = await handler.snapshot(show_id, principal, conn)
-                    hub.send(conn, protocol.snapshot(show_id, self._with_counts(show_id, state, joining=0)))
+                    hub.send(conn, protocol.snapshot(show_id, state, self._counts(show_id, joining=0).as_dict()))
                 else:
                     result = await handler.on_frame(show_id, principal, frame, conn)
                     if ref is not None:

@@ -12,6 +12,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import select, update
 
+from livestall import metrics
 from livestall.db import utcnow
 from livestall.errors import Invalid
 from livestall.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -137,7 +138,8 @@ async def deliver_due(sessionmaker, client: httpx.AsyncClient, settings, limit: 
 async def _loop(sessionmaker, settings, client: httpx.AsyncClient) -> None:
     while True:
         try:
-            await deliver_due(sessionmaker, client, settings)
+            with metrics.job_pass("webhooks"):
+                await deliver_due(sessionmaker, client, settings)
         except Exception:
             log.exception("webhook tick failed")
         await asyncio.sleep(settings.notification_jobs_interval_s)
