@@ -226,6 +226,7 @@ class Viewer(asyncio.Protocol):
         self.buf = bytearray()
         self.open = False
         self.transport = None
+        self.status = ""  # the handshake's HTTP status, once answered
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -239,6 +240,9 @@ class Viewer(asyncio.Protocol):
             self.opened.set_result(False)
         self.open = False
 
+    def closed(self, payload: bytes) -> None:
+        """Hook: the server's close frame arrived (payload: 2-byte code, then the reason)."""
+
     def _send(self, opcode: int, payload: bytes) -> None:
         # Client frames must be masked; an all-zero key leaves the payload as it is.
         self.transport.write(bytes((0x80 | opcode, 0x80 | len(payload))) + b"\0\0\0\0" + payload)
@@ -251,6 +255,7 @@ class Viewer(asyncio.Protocol):
             if end < 0:
                 return
             ok = buf[:12] == b"HTTP/1.1 101"
+            self.status = bytes(buf[9:12]).decode(errors="replace")  # for callers that report refusals
             del buf[: end + 4]
             self.open = ok
             self.opened.set_result(ok)
@@ -278,6 +283,7 @@ class Viewer(asyncio.Protocol):
             elif opcode == 9:
                 self._send(0xA, payload)
             elif opcode == 8:
+                self.closed(payload)
                 self._send(0x8, payload[:2])
                 self.transport.close()
         del buf[:pos]
@@ -324,10 +330,11 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def spawn(*args: str) -> subprocess.Popen:
+def spawn(*args: str, module: str = "bench.fanout") -> subprocess.Popen:
+    """`python -m module args...` with src/ and the repository on the path, speaking lines on stdin/stdout."""
     paths = [str(ROOT / "src"), str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-    return subprocess.Popen([sys.executable, "-m", "bench.fanout", *args], stdin=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", module, *args], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
 
 

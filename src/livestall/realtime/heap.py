@@ -19,21 +19,31 @@ class HeapKeeper:
     exists now out of the collector's sight (O(1)); later collections only walk what came
     after. Objects that die while frozen are still freed by reference counting; only
     reference cycles wait (about 20 objects per closed socket), so once the audience has
-    shrunk to a quarter the heap is unfrozen and collected in one go: mostly garbage by then,
-    and a quarter of the live objects.
+    shrunk to a quarter the heap is unfrozen, collected in one go (mostly garbage by then, and a
+    quarter of the live objects) and frozen again.
+
+    The process's own start-up heap (the web stack, the ORM, the models: about 300,000 objects)
+    is frozen once at the start: before, the first full collection under a crowd arriving
+    walked it all and stalled the loop for about 250 ms.
     """
 
-    def __init__(self, connections: Callable[[], int], *, interval_s: float = 1.0, min_connections: int = 1000,
+    def __init__(self, connections: Callable[[], int], *, interval_s: float = 1.0, min_connections: int = 500,
                  growth: float = 0.1) -> None:
         self.connections = connections
         self.interval_s, self.min_connections, self.growth = interval_s, min_connections, growth
         self.frozen_at = 0  # connections open at the last freeze; 0 = not frozen
 
     async def run(self) -> None:
-        """Check every interval, until cancelled."""
+        """Freeze the start-up heap, then check every interval, until cancelled."""
+        self.freeze_startup()
         while True:
             await asyncio.sleep(self.interval_s)
             self.check()
+
+    def freeze_startup(self) -> None:
+        """Collect once and freeze what the process is made of, before any audience comes."""
+        gc.collect()
+        gc.freeze()
 
     def check(self) -> None:
         """Freeze after the audience grew by `growth`; unfreeze and collect once it is down to a quarter."""
@@ -48,5 +58,6 @@ class HeapKeeper:
             # part (a pause, but of a small heap); the next check freezes afresh.
             gc.unfreeze()
             gc.collect()
+            gc.freeze()
             self.frozen_at = 0
-            log.debug("heap unfrozen and collected", extra={"connections": n})
+            log.debug("heap unfrozen, collected and frozen again", extra={"connections": n})
