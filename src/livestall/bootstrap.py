@@ -32,16 +32,17 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         stack.push_async_callback(runtime.engine.dispose)
         # 1. Video: nginx-rtmp and ffmpeg, supervised; show links name its playlists.
         runtime.media = await stack.enter_async_context(media_service(settings, maker))
-        # 2. The rooms, made of the parts the areas contribute (live/parts.py).
+        # 2. Selling: the purchase writer publishes sales to the rooms (once they serve); the clock expires
+        # reservations. Before the rooms, which buy through it, and stopped after them.
+        sold = await stack.enter_async_context(selling(settings, maker, runtime.publish))
+        runtime.offers, runtime.purchases, runtime.buying = sold.offers, sold.purchases, sold.desk
+        # 3. The rooms, made of the parts the areas contribute (live/parts.py).
         recorder = SessionRecorder(maker)
         runtime.room = LiveRoom(maker, settings, room_parts(sessionmaker=maker, settings=settings,
-                                                             recorder=recorder))
+                                                             recorder=recorder, buying=sold.desk))
         runtime.gateway = await stack.enter_async_context(serve_rooms(runtime.room, settings, maker))
         runtime.rooms_open = True
         stack.callback(setattr, runtime, "rooms_open", False)  # stopping: events are no longer sent
-        # 3. Selling: the purchase writer publishes sales to the rooms; the clock expires reservations.
-        sold = await stack.enter_async_context(selling(settings, maker, runtime.publish))
-        runtime.offers, runtime.purchases = sold.offers, sold.purchases
         # 4. Insights: viewer stays recorded by the room, samples of its viewers, rollups.
         runtime.insights = await stack.enter_async_context(insights(maker, settings, recorder, runtime.gateway))
         # 5. Notifications and 6. webhooks: workers over their outboxes.

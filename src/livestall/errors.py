@@ -107,6 +107,12 @@ def request_problem(exc) -> DomainError:
     return Invalid("; ".join(f"{p.field}: {p.message}" for p in problems) or "invalid request", problems)
 
 
+def input_problem(exc) -> Invalid:
+    """The domain error of input pydantic refused (a ValidationError), outside a request: a room frame."""
+    problems = [_from_pydantic(err) for err in exc.errors()]
+    return Invalid("; ".join(f"{p.field}: {p.message}" for p in problems) or "invalid input", problems)
+
+
 def body_problem(exc) -> DomainError | None:
     """The field problem behind FastAPI's "error parsing the body" (a Starlette HTTPException), if that is it."""
     if exc.status_code != 400 or exc.detail != "There was an error parsing the body":

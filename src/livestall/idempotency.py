@@ -12,14 +12,14 @@ KEY_HEADER = "Idempotency-Key"
 _KEY = re.compile(r"^[\x21-\x7e]{1,80}$")
 
 
-def check_idempotency_key(value: str | None, *, required: bool = True) -> str | None:
-    """The header's value: 1 to 80 visible ASCII characters; required unless told otherwise."""
+def check_idempotency_key(value: str | None, *, required: bool = True, field: str = KEY_HEADER) -> str | None:
+    """The header's (or `field`'s) value: 1 to 80 visible ASCII characters; required unless told otherwise."""
     if not value:
         if required:
-            raise Invalid.field(KEY_HEADER, "required", "is required: a fresh random key per request, reused on retry")
+            raise Invalid.field(field, "required", "is required: a fresh random key per request, reused on retry")
         return None
     if not _KEY.match(value):
-        raise Invalid.field(KEY_HEADER, "key_format", "must be 1 to 80 visible ASCII characters")
+        raise Invalid.field(field, "key_format", "must be 1 to 80 visible ASCII characters")
     return value
 
 

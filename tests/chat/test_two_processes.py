@@ -88,3 +88,34 @@ def test_one_browser_on_both_processes_is_one_viewer_and_a_logout_on_one_closes_
     finally:
         for client in opened:
             client.close()
+
+
+def test_a_tap_on_one_process_and_its_retry_on_the_other_make_one_order(cluster):
+    from tests.helpers import make_product
+    from tests.orders.support import ADDRESS
+
+    a, b = cluster
+    with httpx.Client(base_url=a.url, timeout=30) as api:
+        host = register(api, roles=["seller", "host"])
+        shop = make_shop(api, host)
+        product = make_product(api, host, shop["id"], stock=5)
+        show = make_show(api, host, shop["id"])
+        api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers)
+        watcher = RoomClient(b.ws_base, show["id"])  # B keeps the room's state from here on
+        assert api.put(f"/api/v1/shows/{show['id']}/pins", headers=host.headers,
+                       json={"product_ids": [product["id"]]}).status_code == 200
+        buyer = register(api)
+    frame = {"product_id": product["id"], "quantity": 1, "shipping": ADDRESS, "key": "one-tap"}
+    try:
+        assert watcher.wait_event("pin.changed")["items"][0]["product_id"] == product["id"]
+        with RoomClient(a.ws_base, show["id"], buyer.token) as on_a:
+            first = on_a.request("buy", **frame)
+        assert first["type"] == "ack", first
+        assert watcher.wait_event("sale.made")["units_left"] == 4  # the sale on A reaches B's viewers
+        newcomer = RoomClient(b.ws_base, show["id"], buyer.token)  # a pin and a sale made on A, seen joining B
+        assert [item["stock"] for item in newcomer.snapshot["shelf"]] == [4]
+        retry = newcomer.request("buy", **frame)
+        assert retry["data"] == {"order": first["data"]["order"], "replayed": True}
+        newcomer.close()
+    finally:
+        watcher.close()

@@ -84,7 +84,7 @@ def test_handler_errors_become_error_frames(gateways):
         recv_json(ws), recv_json(anon)
         ws.send(json.dumps({"type": "say", "text": "y" * 300, "id": 1}))
         error = recv_until(ws, lambda f: f["type"] == "error")
-        assert error == {"v": 1, "type": "error", "code": "invalid", "field": "text", "ref": 1,
+        assert error == {"v": 1, "type": "error", "code": "invalid", "field": "text", "rule": "max_length", "ref": 1,
                          "message": "text: a string of at most 200 characters"}
         anon.send(json.dumps({"type": "say", "text": "hi"}))
         assert recv_until(anon, lambda f: f["type"] == "error")["code"] == "unauthorized"

@@ -158,6 +158,8 @@ def test_chat_questions_likes_and_buying_on_the_show_page(open_page, api, world,
     assert card.locator("[data-original-price]").inner_text() == "128,00\xa0CNY"
     screenshot(viewer, "show-es")
     card.locator("[data-option]").select_option("M")
+    posted = []  # buy-now over HTTP: only when the room socket is down
+    viewer.on("request", lambda request: posted.append(request.url) if request.url.endswith("/buy") else None)
     card.get_by_role("button", name="Comprar ya").click()
     dialog = viewer.locator("[data-address-dialog]")
     dialog.get_by_label("Nombre completo").fill("Sofía García")
@@ -175,13 +177,16 @@ def test_chat_questions_likes_and_buying_on_the_show_page(open_page, api, world,
     # the host's ticker hears of the sale
     until(host, "document.querySelector('[data-orders]').textContent.trim() !== '0'")
     assert "¥" in host.locator("[data-gmv]").inner_text()
-    # the second tap needs no address any more
+    assert posted == []  # the tap went over the open room socket
+    # the second tap needs no address any more; with the room socket gone it goes over HTTP
+    viewer.evaluate("window.livestallShow.room.close()")
     card.get_by_role("button", name="Comprar ya").click()
     deadline = time.monotonic() + 10
     while len(api.get("/api/v1/me/orders", headers=sofia.headers).json()["items"]) < 2:
         assert time.monotonic() < deadline, "the second tap bought nothing"
         time.sleep(0.2)
     assert not dialog.is_visible()
+    assert len(posted) == 1
     for page in (viewer, other, host):
         assert not page.errors, page.errors
 

@@ -67,10 +67,12 @@ class ChatPart:
         await self.writer.stop()
 
     async def snapshot(self, session: AsyncSession, show: Show, principal) -> dict[str, Any]:
+        # Queued rows are taken first: one written while the database is read is then in one or both.
+        queued = self.writer.queued(show.id)
         stored = await service.list_messages(session=session, show_id=show.id, limit=HISTORY)
         messages = [service.message_data(m) for m in stored]
         seen = {m["id"] for m in messages}
-        for row in self.writer.queued(show.id):
+        for row in queued:
             if row["id"] not in seen and row["deleted_at"] is None:
                 messages.append({"id": row["id"], "user": {"id": row["user_id"], "name": row["display_name"]},
                                  "text": row["text"], "at": row["created_at"].isoformat()})

@@ -25,6 +25,9 @@ class MessageWriter(TimedFlusher):
         self.sessionmaker = sessionmaker
         self.max_batch = max_batch
         self.pending: dict[str, dict] = {}  # message id -> row, in arrival order
+        # The batch being inserted: still shown to joiners until its transaction has committed, or a
+        # snapshot read in between would find the messages neither queued nor in the database.
+        self.writing: dict[str, dict] = {}
 
     def add(self, row: dict) -> None:
         """Queue one message row (never blocks)."""
@@ -41,20 +44,23 @@ class MessageWriter(TimedFlusher):
         return True
 
     def queued(self, show_id: int) -> list[dict]:
-        """The show's messages not yet written, oldest first."""
-        return [r for r in self.pending.values() if r["show_id"] == show_id]
+        """The show's messages not yet written (or being written), oldest first."""
+        return [r for rows in (self.writing, self.pending) for r in rows.values() if r["show_id"] == show_id]
 
     async def flush(self) -> None:
         """Write everything queued, in one transaction (row by row only if the batch fails)."""
         if not self.pending:
             return
-        rows, self.pending = list(self.pending.values()), {}
+        self.writing, self.pending = self.pending, {}
+        rows = list(self.writing.values())
         try:
             async with self.sessionmaker() as session, session.begin():
                 await session.execute(insert(ChatMessage), rows)
         except Exception:
             log.exception("chat batch write failed; writing rows one by one", extra={"rows": len(rows)})
             await self._write_each(rows)
+        finally:
+            self.writing = {}
 
     async def _write_each(self, rows: list[dict]) -> None:
         for row in rows:

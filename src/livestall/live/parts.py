@@ -12,12 +12,13 @@ from livestall.chat.writer import MessageWriter
 from livestall.insights.recorder import SessionRecorder
 from livestall.insights.room_part import ViewerRecordingPart
 from livestall.openings.room_part import OpeningsPart
-from livestall.orders.room_part import ShelfPart
+from livestall.orders.buying import BuyingDesk
+from livestall.orders.room_part import BuyPart, ShelfPart
 from livestall.settings import Settings
 
 
 def room_parts(*, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings,
-               recorder: SessionRecorder) -> list:
+               recorder: SessionRecorder, buying: BuyingDesk | None = None) -> list:
     """The parts every show's room is made of, in the order their snapshots are merged."""
     info = ShowInfoCache(sessionmaker)  # chat's rules, shared by what checks and what changes them
     writer = MessageWriter(sessionmaker)  # queued chat, which moderation may delete before it is written
@@ -27,6 +28,7 @@ def room_parts(*, sessionmaker: async_sessionmaker[AsyncSession], settings: Sett
         LikesPart(sessionmaker),
         ModerationPart(info, writer),
         ShelfPart(settings.fx_per_usd),
+        BuyPart(buying),
         OpeningsPart(),
         ViewerRecordingPart(recorder),
     ]

@@ -13,6 +13,7 @@ from livestall import metrics
 from livestall.db import make_engine, utcnow
 from livestall.orders.batcher import PurchaseBatcher
 from livestall.orders.flash import run_flash_clock
+from livestall.orders.buying import BuyingDesk
 from livestall.orders.offers import OfferCache
 from livestall.orders.service import expire_due
 
@@ -49,10 +50,11 @@ async def _clock(sessionmaker, fx_per_usd, interval_s: float) -> None:
 
 @dataclass
 class Selling:
-    """What buy-now reaches: the offer cache and the purchase writer of this process."""
+    """What buy-now reaches: the offer cache, the purchase writer and the buying flow over both."""
 
     offers: OfferCache
     purchases: PurchaseBatcher
+    desk: BuyingDesk
 
 
 @asynccontextmanager
@@ -65,7 +67,8 @@ async def selling(settings, sessionmaker, publish):
                                 max_batch=settings.purchase_batch_max, publish=publish)
     clock = asyncio.create_task(_clock(sessionmaker, settings.fx_per_usd, settings.order_jobs_interval_s))
     try:
-        yield Selling(OfferCache(), purchases)
+        offers = OfferCache()
+        yield Selling(offers, purchases, BuyingDesk(sessionmaker, offers, purchases, settings))
     finally:
         clock.cancel()
         await asyncio.gather(clock, return_exceptions=True)

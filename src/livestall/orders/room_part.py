@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livestall.errors import input_problem
+from livestall.idempotency import check_idempotency_key
+from livestall.orders.buying import BuyingDesk
+from livestall.orders.schemas import BuyIn
 from livestall.orders.shelf import get_shelf_view
 from livestall.shows.models import Show
 
@@ -36,6 +41,26 @@ def _set_units_left(state: dict[str, Any], data: dict[str, Any], left: int) -> N
                 state["shelf"][index] = {**item, "flash_sale": {**flash, "units_left": left}}
         else:
             state["shelf"][index] = {**item, "stock": left}
+
+
+class BuyPart:
+    """`buy`: buy now over the room socket, through the same flow (and the same idempotency) as HTTP."""
+
+    name = "buy"
+
+    def __init__(self, buying: BuyingDesk | None) -> None:
+        self.buying = buying
+        self.frames = {"buy": self.buy}
+
+    async def buy(self, ctx) -> dict[str, Any]:
+        frame = ctx.frame
+        key = check_idempotency_key(frame.get("key") if isinstance(frame.get("key"), str) else None, field="key")
+        try:
+            buy_in = BuyIn.model_validate({k: v for k, v in frame.items() if k not in ("v", "id", "type", "key")})
+        except ValidationError as exc:
+            raise input_problem(exc) from None
+        bought = await self.buying.buy_now(ctx.principal.id, ctx.show_id, buy_in, key)
+        return {"order": bought.order.model_dump(mode="json"), "replayed": bought.replayed}
 
 
 class ShelfPart:

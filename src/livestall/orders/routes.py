@@ -10,14 +10,12 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from livestall.accounts.deps import CurrentUser, LoginToken, user_of_token
 from livestall.catalog.models import Product, Shop
 from livestall.catalog.service import check_shop_member, get_shop
-from livestall.db import SessionDep, utcnow
-from livestall.errors import DomainError
-from livestall.idempotency import KEY_HEADER, check_idempotency_key, check_same_request
-from livestall.orders import buy, payments, service
+from livestall.db import SessionDep
+from livestall.idempotency import KEY_HEADER, check_idempotency_key
+from livestall.orders import payments, service
 from livestall.orders.schemas import (
     BuyIn, OrderPage, OrderRead, OrderStatus, PayIn, PaymentRead, ReceiptRead, ShipIn, order_read,
 )
-from livestall.orders.settle import DUPLICATE, WON
 from livestall.runtime import get_runtime
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
@@ -33,56 +31,21 @@ async def _pay(request: Request, session, order, user, provider: str) -> Payment
     return PaymentRead(status=result.status, provider=result.provider, checkout_url=result.checkout_url)
 
 
-async def _replay(session, user, key: str, digest: str, response: Response) -> OrderRead:
-    order = await service.get_order_by_key(session=session, buyer_id=user.id, key=key)
-    check_same_request(order.request_hash if order else None, digest)
-    response.status_code = 200
-    response.headers["Idempotent-Replayed"] = "true"
-    return order_read(order)
-
-
 @router.post("/shows/{show_id}/buy", status_code=201, response_model=OrderRead)
 async def buy_now(show_id: int, buy_in: BuyIn, request: Request, response: Response, token: LoginToken,
-                  session: SessionDep, idempotency_key: IdempotencyKey = None):
+                  idempotency_key: IdempotencyKey = None):
     """Buy a product pinned in a live show: its units are reserved until paid (201); the same
     Idempotency-Key again returns the same order (200), never a second one."""
     runtime = get_runtime(request)
-    # The buyer and the offer are read in one short session of its own, and the request's session takes a
-    # connection only once the purchase writer has answered: a rush must not hold the whole pool while it waits.
+    # The buyer is read in a short session of its own (so is every step of buying): a rush must not hold the
+    # whole pool while it waits on the purchase writer.
     async with runtime.sessionmaker() as brief:
         user = await user_of_token(brief, token)
-        key = check_idempotency_key(idempotency_key)
-        digest = buy.request_hash(show_id, buy_in)
-        try:
-            offer = await runtime.offers.get(session=brief, show_id=show_id, product_id=buy_in.product_id,
-                                             now=utcnow())
-            attempt = buy.make_attempt(offer, user.id, buy_in, key, digest)
-        except DomainError as exc:
-            refused = exc
-        else:
-            refused = None
-    if refused is not None:  # unless the key already made an order: then that order is the answer
-        if await service.get_order_by_key(session=session, buyer_id=user.id, key=key) is None:
-            raise refused
-        return await _replay(session, user, key, digest, response)
-    outcome = await runtime.purchases.submit(attempt)
-    if outcome.result == DUPLICATE:
-        check_same_request(outcome.existing_hash, digest)
-        return await _replay(session, user, key, digest, response)
-    if outcome.result != WON:
-        raise buy.refusal(outcome, offer)
-    if buy_in.pay_with is None:
-        return order_read(outcome.order)
-    # The payment is a transaction of its own, committed or undone whole. Not a savepoint: on SQLite that
-    # takes the write lock at once, and would hold it through a provider's HTTP call.
-    try:
-        async with runtime.sessionmaker.begin() as paying:
-            order = await service.get_order(session=paying, order_id=outcome.order["id"])
-            payment = await _pay(request, paying, order, user, buy_in.pay_with)
-    except DomainError as exc:  # the order stands, reserved: the buyer may pay again another way
-        order = await service.get_order(session=session, order_id=outcome.order["id"])
-        payment = PaymentRead(status="failed", provider=buy_in.pay_with, error=exc.problem())
-    return order_read(order, payment)
+    bought = await runtime.buying.buy_now(user.id, show_id, buy_in, check_idempotency_key(idempotency_key))
+    if bought.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return bought.order
 
 
 @router.get("/orders/{order_id}", response_model=OrderRead)

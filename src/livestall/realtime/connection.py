@@ -89,9 +89,10 @@ class RoomConnection(Conn):
         return self.gateway.hub.send(self, protocol.encode({"type": type, **fields}))
 
     def send_error(self, exc: DomainError, ref: Any = None) -> bool:
-        """Send a DomainError as an `error` frame (code = slug, message = detail, field)."""
-        field_name = exc.errors[0].field if exc.errors else None
-        return self.gateway.hub.send(self, protocol.error(exc.slug, exc.detail, field_name, ref))
+        """Send a DomainError as an `error` frame (code = slug, message = detail, the field and the rule broken)."""
+        problem = exc.errors[0] if exc.errors else None
+        return self.gateway.hub.send(self, protocol.error(exc.slug, exc.detail, problem and problem.field, ref,
+                                                          rule=problem and problem.rule))
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close this socket (in the background: the caller never waits on the peer)."""

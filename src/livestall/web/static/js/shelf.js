@@ -147,6 +147,27 @@ export function createShelf({ root, data, isLive }) {
     });
   }
 
+  // Over the room socket when it is up (the same purchase, already logged in, no new connection); over
+  // HTTP when it is not, or when it dropped before answering: the same key makes at most one order.
+  async function placeOrder(body) {
+    const key = newKey();
+    const room = window.livestallShow?.room;
+    if (room) {
+      try {
+        const answer = await room.send("buy", { ...body, key });
+        return { ok: true, status: answer.replayed ? 200 : 201, data: answer.order };
+      } catch (frame) {
+        if (!["offline", "closed", "timeout"].includes(frame.code)) {
+          const message = frame.field && frame.message?.startsWith(`${frame.field}: `)
+            ? frame.message.slice(frame.field.length + 2) : frame.message;
+          const status = frame.code === "unauthorized" ? 401 : 409;
+          return { ok: false, status, data: { detail: message, errors: frame.field ? [{ field: frame.field, message }] : [] } };
+        }
+      }
+    }
+    return api("POST", `/api/v1/shows/${data.show_id}/buy`, body, { "Idempotency-Key": key });
+  }
+
   function setBuyResult(productId, text, bad = false) {
     buyResults.set(productId, { text, bad });
     renderShelf();
@@ -173,7 +194,7 @@ export function createShelf({ root, data, isLive }) {
     renderShelf();
     const body = { product_id: item.product_id, quantity: 1, shipping, pay_with: "wallet" };
     if (chosen !== null) body.option = chosen;
-    const res = await api("POST", `/api/v1/shows/${data.show_id}/buy`, body, { "Idempotency-Key": newKey() });
+    const res = await placeOrder(body);
     buying.delete(item.product_id);
     if (res.status === 401) return goLogin();
     if (!res.ok) {
