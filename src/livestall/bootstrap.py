@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
+from livestall.accounts.token_cache import TokenCache
 from livestall.db import make_engine, make_sessionmaker
 from livestall.insights.jobs import insights
 from livestall.insights.recorder import SessionRecorder
@@ -24,7 +25,7 @@ from livestall.webhooks.sender import webhooks_service
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Runtime]:
     """Build and start everything one process runs; stop it all in reverse order on the way out."""
-    runtime = Runtime(settings=settings)
+    runtime = Runtime(settings=settings, tokens=TokenCache())
     runtime.engine = make_engine(settings.database_url)
     # Committed events go to the rooms through the runtime, which drops them until the rooms serve.
     maker = runtime.sessionmaker = make_sessionmaker(runtime.engine, publisher=runtime.publish)
@@ -39,7 +40,8 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         # 3. The rooms, made of the parts the areas contribute (live/parts.py).
         recorder = SessionRecorder(maker)
         runtime.room = LiveRoom(maker, settings, room_parts(sessionmaker=maker, settings=settings,
-                                                             recorder=recorder, buying=sold.desk))
+                                                             recorder=recorder, buying=sold.desk),
+                                tokens=runtime.tokens)  # the room forgets ended logins on every process
         runtime.gateway = await stack.enter_async_context(serve_rooms(runtime.room, settings, maker))
         runtime.rooms_open = True
         stack.callback(setattr, runtime, "rooms_open", False)  # stopping: events are no longer sent

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from livestall.live.room import LiveRoom
     from livestall.media.runtime import MediaManager
     from livestall.orders.batcher import PurchaseBatcher
+    from livestall.accounts.token_cache import TokenCache
     from livestall.orders.buying import BuyingDesk
     from livestall.orders.offers import OfferCache
     from livestall.realtime import RealtimeGateway
@@ -39,6 +40,7 @@ class Runtime:
     offers: OfferCache | None = None
     purchases: PurchaseBatcher | None = None
     buying: BuyingDesk | None = None
+    tokens: TokenCache | None = None
     insights: InsightsRuntime | None = None
     rooms_open: bool = False
 

@@ -119,3 +119,26 @@ def test_a_tap_on_one_process_and_its_retry_on_the_other_make_one_order(cluster)
         newcomer.close()
     finally:
         watcher.close()
+
+
+def test_a_logout_on_one_process_refuses_the_token_on_the_other_within_a_second(cluster):
+    import time
+
+    from tests.helpers import make_product
+    from tests.orders.support import buy
+
+    a, b = cluster
+    with httpx.Client(base_url=a.url, timeout=30) as on_a, httpx.Client(base_url=b.url, timeout=30) as on_b:
+        host = register(on_a, roles=["seller", "host"])
+        shop = make_shop(on_a, host)
+        product = make_product(on_a, host, shop["id"], stock=10)
+        show = make_show(on_a, host, shop["id"])
+        on_a.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers)
+        on_a.put(f"/api/v1/shows/{show['id']}/pins", headers=host.headers, json={"product_ids": [product["id"]]})
+        buyer = register(on_a)
+        assert buy(on_b, buyer, show["id"], product["id"]).status_code == 201  # B knows the token now
+        assert on_a.post("/api/v1/auth/logout", headers=buyer.headers).status_code == 204
+        logged_out = time.monotonic()
+        while buy(on_b, buyer, show["id"], product["id"]).status_code != 401:
+            assert time.monotonic() - logged_out < 1.0, "B still took the token a second after the logout on A"
+            time.sleep(0.05)

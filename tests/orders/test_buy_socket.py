@@ -97,3 +97,14 @@ def test_pay_with_the_wallet_in_the_same_tap(api, app_server, database_url):
         paid = tap(room, world["product"]["id"], pay_with="wallet")
     assert paid["data"]["order"]["status"] == "paid"
     assert paid["data"]["order"]["payment"]["provider"] == "wallet"
+
+
+def test_a_logout_refuses_the_known_token_at_once(api, app_server):
+    """Buy-now knows a token for a few seconds without the database; a logout ends that at once."""
+    world = live_shop(api, stock=5)
+    buyer = register(api)
+    assert buy(api, buyer, world["show"]["id"], world["product"]["id"]).status_code == 201  # the token is known
+    assert api.post("/api/v1/auth/logout", headers=buyer.headers).status_code == 204
+    refused = buy(api, buyer, world["show"]["id"], world["product"]["id"])
+    assert refused.status_code == 401
+    assert api.get(f"/api/v1/products/{world['product']['id']}").json()["stock"] == 4

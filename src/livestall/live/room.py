@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from livestall.accounts.models import User
-from livestall.accounts.service import get_user_by_token
+from livestall.accounts.token_cache import TokenCache
 from livestall.accounts.tokens import token_from
 from livestall.errors import NotFound, Unauthorized
 from livestall.events import Event
@@ -41,9 +41,10 @@ class LiveRoom(BaseRoomHandler):
     """A show's room, assembled from the parts the areas contribute (listed once in live/parts.py)."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings,
-                 parts: Sequence[Any]) -> None:
+                 parts: Sequence[Any], tokens: TokenCache | None = None) -> None:
         self.sessionmaker = sessionmaker
         self.settings = settings
+        self.tokens = tokens or TokenCache()
         self.parts = list(parts)
         self.gateway: Any = None  # the realtime gateway, attached by `serve_with`
         self.frames: dict[str, Callable] = {}
@@ -100,11 +101,12 @@ class LiveRoom(BaseRoomHandler):
                            request.cookies.get(self.settings.session_cookie))
         if not token:
             return None
-        async with self._logged_in_joins, self.sessionmaker() as session:
-            user = await get_user_by_token(session=session, token=token)
-        if user is None:
-            raise Unauthorized("the login token is not valid; log in again or join without it")
-        return Principal(user.id, user.display_name, user.currency)
+        try:
+            async with self._logged_in_joins:
+                known = await self.tokens.known(self.sessionmaker, token)
+        except Unauthorized:
+            raise Unauthorized("the login token is not valid; log in again or join without it") from None
+        return Principal(known.user_id, known.name, known.currency)
 
     async def on_join(self, show_id: int, principal: Principal | None,
                       conn: RoomConnection) -> dict[str, Any] | EncodedState:
@@ -127,6 +129,9 @@ class LiveRoom(BaseRoomHandler):
 
     def on_room_closed(self, show_id: int) -> None:
         self.snapshots.forget(show_id)
+
+    def on_session_end(self, user_id: str) -> None:
+        self.tokens.forget_user(user_id)
 
     async def on_frame(self, show_id: int, principal: Principal | None, frame: dict[str, Any],
                        conn: RoomConnection) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from livestall.accounts.deps import CurrentUser, LoginToken, user_of_token
+from livestall.accounts.deps import CurrentUser, LoginToken
 from livestall.catalog.models import Product, Shop
 from livestall.catalog.service import check_shop_member, get_shop
 from livestall.db import SessionDep
@@ -37,11 +37,10 @@ async def buy_now(show_id: int, buy_in: BuyIn, request: Request, response: Respo
     """Buy a product pinned in a live show: its units are reserved until paid (201); the same
     Idempotency-Key again returns the same order (200), never a second one."""
     runtime = get_runtime(request)
-    # The buyer is read in a short session of its own (so is every step of buying): a rush must not hold the
-    # whole pool while it waits on the purchase writer.
-    async with runtime.sessionmaker() as brief:
-        user = await user_of_token(brief, token)
-    bought = await runtime.buying.buy_now(user.id, show_id, buy_in, check_idempotency_key(idempotency_key))
+    # The buyer is known from the token cache (a login that ends is forgotten at once on every process), and
+    # every step of buying uses a short session of its own: a rush must not hold the pool while it waits.
+    buyer = await runtime.tokens.known(runtime.sessionmaker, token)
+    bought = await runtime.buying.buy_now(buyer.user_id, show_id, buy_in, check_idempotency_key(idempotency_key))
     if bought.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"

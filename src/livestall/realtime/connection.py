@@ -145,6 +145,10 @@ class RoomHandler(Protocol):
         """The show's last socket on this process left: its events no longer arrive here (must not block)."""
         ...
 
+    def on_session_end(self, user_id: str) -> None:
+        """A login of this user ended (heard on every process, before their sockets close; must not block)."""
+        ...
+
 
 class BaseRoomHandler:
     """A RoomHandler where anyone may watch, state is empty and no client frame is accepted."""
@@ -169,4 +173,7 @@ class BaseRoomHandler:
         return None
 
     def on_room_closed(self, show_id: int) -> None:
+        return None
+
+    def on_session_end(self, user_id: str) -> None:
         return None

@@ -71,6 +71,7 @@ class ConnectionServer:
                 del self._users[conn.user_id]
 
     def _end_sessions(self, user_id: str, reason: str, message: str) -> None:
+        self.handler.on_session_end(user_id)
         now = time.monotonic()
         self._ended[user_id] = (now, reason, message)
         if len(self._ended) > 10_000:  # only sockets still authenticating need the record: a minute is plenty
