@@ -23,6 +23,12 @@ from livestall.orders.settle import DUPLICATE, WON
 from livestall.settings import Settings
 
 
+async def pay_now(session: AsyncSession, order, buyer: User, provider: str, settings: Settings) -> PaymentRead:
+    """Pay a reserved order in `session` (from the wallet, or a Stripe checkout link) and say how it went."""
+    result = await payments.pay_order(session=session, order=order, buyer=buyer, provider=provider, settings=settings)
+    return PaymentRead(status=result.status, provider=result.provider, checkout_url=result.checkout_url)
+
+
 @dataclass(frozen=True)
 class Bought:
     """The order a tap made, or the one its key made before (`replayed`)."""
@@ -83,10 +89,7 @@ class BuyingDesk:
             async with self.sessionmaker.begin() as paying:
                 order = await service.get_order(session=paying, order_id=order_id)
                 buyer = await paying.get(User, buyer_id)
-                result = await payments.pay_order(session=paying, order=order, buyer=buyer, provider=provider,
-                                                  settings=self.settings)
-                return order_read(order, PaymentRead(status=result.status, provider=result.provider,
-                                                     checkout_url=result.checkout_url))
+                return order_read(order, await pay_now(paying, order, buyer, provider, self.settings))
         except DomainError as exc:  # the order stands, reserved: the buyer may pay again another way
             async with self.sessionmaker() as session:
                 order = await service.get_order(session=session, order_id=order_id)

@@ -12,9 +12,10 @@ from livestall.catalog.models import Product, Shop
 from livestall.catalog.service import check_shop_member, get_shop
 from livestall.db import SessionDep
 from livestall.idempotency import KEY_HEADER, check_idempotency_key
-from livestall.orders import payments, service
+from livestall.orders import service
+from livestall.orders.buying import pay_now
 from livestall.orders.schemas import (
-    BuyIn, OrderPage, OrderRead, OrderStatus, PayIn, PaymentRead, ReceiptRead, ShipIn, order_read,
+    BuyIn, OrderPage, OrderRead, OrderStatus, PayIn, ReceiptRead, ShipIn, order_read,
 )
 from livestall.runtime import get_runtime
 
@@ -23,12 +24,6 @@ router = APIRouter(prefix="/api/v1", tags=["orders"])
 IdempotencyKey = Annotated[str | None, Header(alias=KEY_HEADER, description="A fresh random key per purchase")]
 Page = Annotated[int, Query(ge=1, le=10_000)]
 PerPage = Annotated[int, Query(ge=1, le=200)]
-
-
-async def _pay(request: Request, session, order, user, provider: str) -> PaymentRead:
-    settings = request.app.state.settings
-    result = await payments.pay_order(session=session, order=order, buyer=user, provider=provider, settings=settings)
-    return PaymentRead(status=result.status, provider=result.provider, checkout_url=result.checkout_url)
 
 
 @router.post("/shows/{show_id}/buy", status_code=201, response_model=OrderRead)
@@ -94,7 +89,7 @@ async def pay_order(order_id: int, pay_in: PayIn, request: Request, user: Curren
     order = await service.get_order(session=session, order_id=order_id)
     service.check_buyer(order=order, user=user)
     service.check_currency(order=order, currency=pay_in.currency)
-    payment = await _pay(request, session, order, user, pay_in.provider)
+    payment = await pay_now(session, order, user, pay_in.provider, request.app.state.settings)
     return order_read(order, payment)
 
 
