@@ -12,6 +12,7 @@ from livestall.insights.recorder import SessionRecorder
 from livestall.live.parts import room_parts
 from livestall.live.room import LiveRoom
 from livestall.live.serving import serve_rooms
+from livestall.live.show_reads import ShowReads
 from livestall.media.runtime import media_service
 from livestall.notifications.jobs import notifications_service
 from livestall.orders.jobs import selling
@@ -25,7 +26,7 @@ from livestall.webhooks.sender import webhooks_service
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Runtime]:
     """Build and start everything one process runs; stop it all in reverse order on the way out."""
-    runtime = Runtime(settings=settings, tokens=TokenCache())
+    runtime = Runtime(settings=settings, tokens=TokenCache(), reads=ShowReads())
     runtime.engine = make_engine(settings.database_url)
     # Committed events go to the rooms through the runtime, which drops them until the rooms serve.
     maker = runtime.sessionmaker = make_sessionmaker(runtime.engine, publisher=runtime.publish)
@@ -41,7 +42,8 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         recorder = SessionRecorder(maker)
         runtime.room = LiveRoom(maker, settings, room_parts(sessionmaker=maker, settings=settings,
                                                              recorder=recorder, buying=sold.desk),
-                                tokens=runtime.tokens)  # the room forgets ended logins on every process
+                                tokens=runtime.tokens,  # the room forgets ended logins on every process
+                                reads=runtime.reads)  # and hears every process's events of its shows
         runtime.gateway = await stack.enter_async_context(serve_rooms(runtime.room, settings, maker))
         runtime.rooms_open = True
         stack.callback(setattr, runtime, "rooms_open", False)  # stopping: events are no longer sent

@@ -113,3 +113,7 @@ def track(gauge: Gauge, read: Callable[[], float]) -> None:
 def process_kind(name: str) -> str:
     """The label for a supervised process: its name without the show id ("ladder 12" -> "ladder")."""
     return name.split(" ", 1)[0]
+
+# HTTP answers a crowd asks for at once (live/show_reads.py): built, or sent as kept.
+SHOW_READS = Counter("livestall_show_reads_total", "Crowd-read answers (a show's shelf) sent, by how they were made",
+                     ["what", "answer"], registry=REGISTRY)

@@ -61,8 +61,11 @@ class Money:
 
     def format(self) -> str:
         """A plain, locale-free rendering such as 'CNY 1,500.00'."""
+        # Integer arithmetic, not Decimal: every order, shelf and price answer formats a few of these.
         places = MINOR_UNITS[self.currency]
-        return f"{self.currency} {self.decimal:,.{places}f}"
+        sign = "-" if self.amount_minor < 0 else ""
+        major, minor = divmod(abs(self.amount_minor), 10**places)
+        return f"{self.currency} {sign}{major:,}" + (f".{minor:0{places}d}" if places else "")
 
     def as_dict(self) -> dict:
         return {"amount_minor": self.amount_minor, "currency": self.currency, "formatted": self.format()}

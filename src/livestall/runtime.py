@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from livestall.media.runtime import MediaManager
     from livestall.orders.batcher import PurchaseBatcher
     from livestall.accounts.token_cache import TokenCache
+    from livestall.live.show_reads import ShowReads
     from livestall.orders.buying import BuyingDesk
     from livestall.orders.offers import OfferCache
     from livestall.realtime import RealtimeGateway
@@ -41,11 +42,14 @@ class Runtime:
     purchases: PurchaseBatcher | None = None
     buying: BuyingDesk | None = None
     tokens: TokenCache | None = None
+    reads: ShowReads | None = None
     insights: InsightsRuntime | None = None
     rooms_open: bool = False
 
     def publish(self, event: Event) -> None:
         """Hand a committed event to the rooms (dropped while they are not serving)."""
+        if self.reads is not None:
+            self.reads.heard(event)
         if self.rooms_open and self.room is not None:
             self.room.publish(event)
 

@@ -93,6 +93,7 @@ def test_bad_registration_fields_are_named(api, field, value, rule):
 
 def test_profile_update(api):
     actor = register(api)
+    assert api.get("/api/v1/me", headers=actor.headers).json()["currency"] == "CNY"  # the profile as the page saw it
     changed = api.patch("/api/v1/me", headers=actor.headers,
                         json={"language": "es", "country": "ES", "currency": "EUR", "display_name": "Sofía"})
     assert changed.status_code == 200
@@ -107,6 +108,7 @@ def test_only_operators_set_roles(api, app_server):
     from tests.helpers_db import make_operator
 
     viewer = register(api)
+    assert api.get("/api/v1/me", headers=viewer.headers).json()["roles"] == ["viewer"]
     assert api.put(f"/api/v1/users/{viewer.id}/roles", headers=viewer.headers,
                    json={"roles": ["operator"]}).status_code == 403
     operator = make_operator(api, app_server.database_url)
@@ -114,3 +116,4 @@ def test_only_operators_set_roles(api, app_server):
                       json={"roles": ["host", "agency_admin"]})
     assert granted.status_code == 200
     assert granted.json()["roles"] == ["agency_admin", "host", "viewer"]
+    assert api.get("/api/v1/me", headers=viewer.headers).json()["roles"] == ["agency_admin", "host", "viewer"]

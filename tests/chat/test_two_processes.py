@@ -142,3 +142,20 @@ def test_a_logout_on_one_process_refuses_the_token_on_the_other_within_a_second(
         while buy(on_b, buyer, show["id"], product["id"]).status_code != 401:
             assert time.monotonic() - logged_out < 1.0, "B still took the token a second after the logout on A"
             time.sleep(0.05)
+
+
+def test_a_profile_changed_on_one_process_shows_on_the_other_within_a_second(cluster):
+    import time
+
+    a, b = cluster
+    with httpx.Client(base_url=a.url, timeout=30) as on_a, httpx.Client(base_url=b.url, timeout=30) as on_b:
+        viewer = register(on_a)
+        assert on_b.get("/api/v1/me", headers=viewer.headers).json()["language"] == "en"  # B knows the token now
+        changed = on_a.patch("/api/v1/me", headers=viewer.headers, json={"language": "es", "display_name": "Lucía"})
+        assert changed.status_code == 200
+        assert on_a.get("/api/v1/me", headers=viewer.headers).json()["language"] == "es"
+        changed_at = time.monotonic()
+        while (me := on_b.get("/api/v1/me", headers=viewer.headers).json())["language"] != "es":
+            assert time.monotonic() - changed_at < 1.0, "B still showed the old profile a second after the change"
+            time.sleep(0.05)
+        assert me["display_name"] == "Lucía"

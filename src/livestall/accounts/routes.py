@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from livestall.accounts import service
-from livestall.accounts.deps import CurrentUser, request_token
+from livestall.accounts.deps import CurrentUser, LoginToken, request_token
 from livestall.accounts.schemas import (
     LoginIn, LoginOut, PasswordChange, ProfileUpdate, RolesUpdate, UserCreate, UserRead,
 )
 from livestall.db import SessionDep
+from livestall.runtime import RuntimeDep
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -50,9 +51,11 @@ async def logout(request: Request, session: SessionDep, user: CurrentUser) -> Re
 
 
 @router.get("/me", response_model=UserRead)
-async def me(user: CurrentUser):
+async def me(runtime: RuntimeDep, token: LoginToken) -> Response:
     """The logged-in user."""
-    return user
+    # Every viewer's page asks this on load: answered from the token cache, serialized when it was filled.
+    known = await runtime.tokens.known(runtime.sessionmaker, token)
+    return Response(known.profile, media_type="application/json")
 
 
 @router.patch("/me", response_model=UserRead)

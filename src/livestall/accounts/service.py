@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts import passwords
-from livestall.accounts.ending import end_sessions_on_commit
+from livestall.accounts.ending import end_sessions_on_commit, user_changed_on_commit
 from livestall.accounts.models import LoginSession, User, UserRole
 from livestall.accounts.schemas import LoginIn, PasswordChange, ProfileUpdate, UserCreate
 from livestall.db import get_or_404, utcnow
@@ -116,6 +116,7 @@ async def update_profile(*, session: AsyncSession, user: User, profile_in: Profi
             continue
         setattr(user, name, value)
     await session.flush()
+    user_changed_on_commit(session, user_id=user.id)
     return user
 
 
@@ -144,4 +145,5 @@ async def do_set_roles(*, session: AsyncSession, user: User, roles: list[str]) -
         UserRole(role=r) for r in sorted(wanted - set(user.roles))
     ]
     await session.flush()
+    user_changed_on_commit(session, user_id=user.id)
     return user

@@ -1,8 +1,8 @@
 """Login tokens known for a few seconds without the database, for the calls a live show makes by the thousand.
 
 A token is remembered for `ttl_s` after the database last vouched for it. A login that ends (a logout, a
-password change, a lost role) is forgotten at once: on this process directly, and on the others through
-the rooms' broker, which carries the same news to close the user's room sockets everywhere.
+password change, a lost role) or a profile that changes is forgotten at once: on this process directly,
+and on the others through the rooms' broker, which carries the same news to close the user's room sockets.
 """
 
 from __future__ import annotations
@@ -10,19 +10,44 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from livestall.accounts.service import get_user_by_token, token_hash
+from livestall.accounts.models import LoginSession, User, UserRole
+from livestall.accounts.schemas import UserRead
+from livestall.accounts.service import token_hash
+from livestall.db import utcnow
 from livestall.errors import Unauthorized
+
+# One round trip for the login, its user and their roles (a row per role): the lookup every hot call starts with.
+_LOOKUP = (select(User.id, User.email, User.display_name, User.language, User.country, User.currency,
+                  User.created_at, LoginSession.expires_at, UserRole.role)
+           .join(User, User.id == LoginSession.user_id)
+           .outerjoin(UserRole, UserRole.user_id == User.id)
+           .where(LoginSession.token_hash == bindparam("h"), LoginSession.revoked_at.is_(None)))
 
 
 @dataclass(frozen=True, slots=True)
 class Known:
-    """Who a token belongs to, as far as the hot calls need: the id, the name shown, the currency."""
+    """Who a token belongs to, as far as the hot calls need: the id, the name shown, the currency, the profile."""
 
     user_id: int
     name: str
     currency: str
+    profile: bytes = b""  # the body of their GET /api/v1/me, serialized once
+
+
+async def look_up(engine: AsyncEngine, token: str) -> Known | None:
+    """The live (unrevoked, unexpired) login `token` opens, read in one query without the ORM, or None."""
+    async with engine.connect() as conn:
+        rows = (await conn.execute(_LOOKUP, {"h": token_hash(token)})).all()
+    if not rows or rows[0].expires_at <= utcnow():
+        return None
+    first = rows[0]
+    profile = UserRead(id=first.id, email=first.email, display_name=first.display_name, language=first.language,
+                       country=first.country, currency=first.currency, created_at=first.created_at,
+                       roles=sorted(r.role for r in rows if r.role is not None))
+    return Known(first.id, first.display_name, first.currency, profile.model_dump_json().encode())
 
 
 class TokenCache:
@@ -31,7 +56,7 @@ class TokenCache:
     def __init__(self, ttl_s: float = 5.0, max_entries: int = 100_000) -> None:
         self.ttl_s, self.max_entries = ttl_s, max_entries
         self._known: dict[str, tuple[Known, float]] = {}
-        self._ended: dict[int, float] = {}  # user id -> when a login of theirs last ended (monotonic)
+        self._ended: dict[int, float] = {}  # user id -> when a login or profile of theirs last changed (monotonic)
 
     async def known(self, sessionmaker: async_sessionmaker[AsyncSession], token: str | None) -> Known:
         """Who `token` belongs to, or Unauthorized; the database is asked at most once per `ttl_s`."""
@@ -42,13 +67,11 @@ class TokenCache:
         now = time.monotonic()
         if entry is not None and entry[1] > now:
             return entry[0]
-        async with sessionmaker() as session:
-            user = await get_user_by_token(session=session, token=token)
-        if user is None:
+        known = await look_up(sessionmaker.kw["bind"], token)
+        if known is None:
             self._known.pop(key, None)
             raise Unauthorized("log in first")
-        known = Known(user.id, user.display_name, user.currency)
-        if self._ended.get(user.id, float("-inf")) >= now:
+        if self._ended.get(known.user_id, float("-inf")) >= now:
             return known  # a login of theirs ended while we asked: answer this call, remember nothing
         if len(self._known) >= self.max_entries:  # a flood of distinct tokens: start afresh, never grow unbounded
             self._known.clear()
@@ -56,7 +79,7 @@ class TokenCache:
         return known
 
     def forget_user(self, user_id: int | str) -> None:
-        """A login of this user ended: none of their tokens is taken on trust any more."""
+        """A login or the profile of this user changed: none of their tokens is taken on trust any more."""
         user_id, now = int(user_id), time.monotonic()
         self._ended[user_id] = now
         if len(self._ended) > 10_000:  # only lookups under way need the record: a few seconds is plenty

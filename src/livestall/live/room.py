@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from livestall.accounts.models import User
 from livestall.accounts.token_cache import TokenCache
 from livestall.accounts.tokens import token_from
+from livestall.live.show_reads import ShowReads
 from livestall.errors import NotFound, Unauthorized
 from livestall.events import Event
 from livestall.live.part import FrameContext, Principal
@@ -41,10 +42,11 @@ class LiveRoom(BaseRoomHandler):
     """A show's room, assembled from the parts the areas contribute (listed once in live/parts.py)."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings,
-                 parts: Sequence[Any], tokens: TokenCache | None = None) -> None:
+                 parts: Sequence[Any], tokens: TokenCache | None = None, reads: ShowReads | None = None) -> None:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.tokens = tokens or TokenCache()
+        self.reads = reads or ShowReads()
         self.parts = list(parts)
         self.gateway: Any = None  # the realtime gateway, attached by `serve_with`
         self.frames: dict[str, Callable] = {}
@@ -126,12 +128,16 @@ class LiveRoom(BaseRoomHandler):
     def on_event(self, event: Event) -> None:
         if event.type != "viewers":  # not part of the kept state: the counts are added per joiner
             self.snapshots.heard(event)
+        self.reads.heard(event)  # from any process: the shelf kept here may be out of date
 
     def on_room_closed(self, show_id: int) -> None:
         self.snapshots.forget(show_id)
 
     def on_session_end(self, user_id: str) -> None:
         self.tokens.forget_user(user_id)
+
+    def on_user_changed(self, user_id: str) -> None:
+        self.tokens.forget_user(user_id)  # the cached profile and name are stale
 
     async def on_frame(self, show_id: int, principal: Principal | None, frame: dict[str, Any],
                        conn: RoomConnection) -> dict[str, Any] | None:

@@ -13,6 +13,10 @@ def _ignore_session_end(user_id, reason, message) -> None:
     return None
 
 
+def _ignore_change(user_id) -> None:
+    return None
+
+
 @asynccontextmanager
 async def serve_rooms(room: LiveRoom, settings, sessionmaker):
     """Start the gateway with `room` behind it; yield the gateway; drain and stop both at the end."""
@@ -20,10 +24,11 @@ async def serve_rooms(room: LiveRoom, settings, sessionmaker):
     gateway = RealtimeGateway(room, settings, limits=limits)
     room.serve_with(gateway)
     await gateway.start()
-    serve_session_ends(sessionmaker, gateway.end_user_sessions)  # a logout closes the user's sockets
+    # A logout closes the user's sockets; a changed profile is forgotten by every process's token cache.
+    serve_session_ends(sessionmaker, gateway.end_user_sessions, gateway.user_changed)
     try:
         yield gateway
     finally:
-        serve_session_ends(sessionmaker, _ignore_session_end)
+        serve_session_ends(sessionmaker, _ignore_session_end, _ignore_change)
         await gateway.stop(drain=True)
         await room.stop()

@@ -50,15 +50,14 @@ class BuyingDesk:
         """Reserve (and, with `pay_with`, pay for) a product pinned in a live show; the same key again
         returns the same order, never a second one."""
         digest = buy.request_hash(show_id, buy_in)
-        async with self.sessionmaker() as brief:
-            try:
-                offer = await self.offers.get(session=brief, show_id=show_id, product_id=buy_in.product_id,
-                                              now=utcnow())
-                attempt = buy.make_attempt(offer, buyer_id, buy_in, key, digest)
-            except DomainError as exc:
-                refused = exc
-            else:
-                refused = None
+        try:
+            offer = await self.offers.get(sessionmaker=self.sessionmaker, show_id=show_id,
+                                          product_id=buy_in.product_id, now=utcnow())
+            attempt = buy.make_attempt(offer, buyer_id, buy_in, key, digest)
+        except DomainError as exc:
+            refused = exc
+        else:
+            refused = None
         if refused is not None:  # unless the key already made an order: then that order is the answer
             replayed = await self._replay(buyer_id, key, digest)
             if replayed is None:

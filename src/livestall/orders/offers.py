@@ -6,7 +6,7 @@ import time
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from livestall.catalog.models import Product
 from livestall.db import get_or_404
@@ -58,12 +58,14 @@ class OfferCache:
         self.ttl_s = ttl_s
         self.entries: dict[tuple[int, int], tuple[Offer, float, datetime]] = {}
 
-    async def get(self, *, session: AsyncSession, show_id: int, product_id: int, now: datetime) -> Offer:
-        """The offer, from the cache while it is fresh."""
+    async def get(self, *, sessionmaker: async_sessionmaker[AsyncSession], show_id: int, product_id: int,
+                  now: datetime) -> Offer:
+        """The offer, from the cache while it is fresh (a session is opened only when it is not)."""
         entry = self.entries.get((show_id, product_id))
         if entry is not None and entry[1] > time.monotonic() and now < entry[2]:
             return entry[0]
-        offer, until = await get_offer(session=session, show_id=show_id, product_id=product_id, now=now)
+        async with sessionmaker() as session:
+            offer, until = await get_offer(session=session, show_id=show_id, product_id=product_id, now=now)
         if len(self.entries) > 10_000:
             self.entries.clear()
         self.entries[(show_id, product_id)] = (offer, time.monotonic() + self.ttl_s, until)

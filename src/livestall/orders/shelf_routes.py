@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from livestall.accounts.deps import CurrentUser
 from livestall.db import SessionDep
 from livestall.orders import shelf
-from livestall.runtime import get_runtime
+from livestall.runtime import Runtime, RuntimeDep, get_runtime
 from livestall.shows.service import check_moderator, get_show
 from livestall.validation import StrictInput
 
@@ -42,12 +42,18 @@ async def _moderated_show(session, show_id: int, user):
 
 
 @router.get("/shows/{show_id}/pins", response_model=ShelfRead)
-async def get_shelf(show_id: int, request: Request, session: SessionDep):
+async def get_shelf(show_id: int, runtime: RuntimeDep) -> Response:
     """The products pinned in a show right now."""
-    show = await get_show(session=session, show_id=show_id)
-    fx = request.app.state.settings.fx_per_usd
-    items = await shelf.get_shelf_view(session=session, show_id=show.id, fx_per_usd=fx)
-    return ShelfRead(show_id=show.id, items=items)
+    # Every viewer's page asks for it on load: one build, serialized once, until the shelf may have changed.
+    body = await runtime.reads.get(show_id, ("shelf", show_id), lambda: _shelf_json(runtime, show_id))
+    return Response(body, media_type="application/json")
+
+
+async def _shelf_json(runtime: Runtime, show_id: int) -> bytes:
+    async with runtime.sessionmaker() as session:
+        show = await get_show(session=session, show_id=show_id)
+        items = await shelf.get_shelf_view(session=session, show_id=show.id, fx_per_usd=runtime.settings.fx_per_usd)
+    return ShelfRead(show_id=show.id, items=items).model_dump_json().encode()
 
 
 @router.put("/shows/{show_id}/pins", response_model=ShelfRead)

@@ -149,6 +149,10 @@ class RoomHandler(Protocol):
         """A login of this user ended (heard on every process, before their sockets close; must not block)."""
         ...
 
+    def on_user_changed(self, user_id: str) -> None:
+        """This user's profile or roles changed (heard on every process; must not block)."""
+        ...
+
 
 class BaseRoomHandler:
     """A RoomHandler where anyone may watch, state is empty and no client frame is accepted."""
@@ -176,4 +180,7 @@ class BaseRoomHandler:
         return None
 
     def on_session_end(self, user_id: str) -> None:
+        return None
+
+    def on_user_changed(self, user_id: str) -> None:
         return None

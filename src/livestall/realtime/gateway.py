@@ -206,10 +206,16 @@ class RealtimeGateway(ConnectionServer):
         Each gets a `session_ended` notice, then close code 4401 with reason `session_ended`.
         Safe from any thread (it runs after a database commit).
         """
+        self._control_all({"k": "end", "u": str(user_id), "r": reason, "m": message})
+
+    def user_changed(self, user_id: Any) -> None:
+        """Tell every process's room handler that a user's profile or roles changed. Safe from any thread."""
+        self._control_all({"k": "changed", "u": str(user_id)})
+
+    def _control_all(self, control: dict[str, Any]) -> None:
         loop = self._loop
         if loop is None:
             return
-        control = {"k": "end", "u": str(user_id), "r": reason, "m": message}
         try:
             loop.call_soon_threadsafe(self.broker.control_all, control)
         except RuntimeError:  # the loop is closed: the process is shutting down
@@ -259,6 +265,8 @@ class RealtimeGateway(ConnectionServer):
         if show_id == ALL_SHOWS:
             if kind == "end":
                 self._end_sessions(str(message.get("u")), str(message.get("r", "")), str(message.get("m", "")))
+            elif kind == "changed":
+                self.handler.on_user_changed(str(message.get("u")))
             return
         if kind == "resync":
             self.hub.resync_room(show_id, str(message.get("reason", "broker")))
