@@ -6,6 +6,12 @@ For each database (SQLite, and PostgreSQL when its server binaries are installed
 fresh data: the baseline (one conditional UPDATE committed per attempt), the merged purchase path
 in-process (the batcher, without HTTP), a trivial authenticated endpoint (GET /api/v1/me) on a real
 `livestall serve`, and buy-now through that same server (reserving), then paying the won orders from wallets.
+
+    python -m bench.flash_sale --via socket --viewers 15000 --buyers 5000 --stock 1000 --json rush.json
+
+With `--via socket` it measures a rush in a full room instead (bench/socket_rush.py): --viewers in the
+show's room, --buyers of them tapping buy within --rush-s over their room sockets, then the same rush
+over HTTP on a fresh identical world; tap-to-answer, answers, oversell, orders and the books, per database.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
+from bench import socket_rush
 from bench.fanout import machine, raise_nofile
 from bench.flash_world import WARMUP_UNITS, World, seed
 from bench.http_load import percentiles, request_bytes, run_load
@@ -230,9 +237,22 @@ def main(argv: list[str] | None = None) -> None:
                         help="leave the won orders reserved (by default they are then paid from the wallets)")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--via", choices=("http", "socket"), default="http",
+                        help="socket: the rush in a full room, over the room socket and then over HTTP")
+    rush = parser.add_argument_group("--via socket")
+    rush.add_argument("--viewers", type=int, default=15000, help="sockets in the room, the buyers' among them")
+    rush.add_argument("--rush-s", type=float, default=1.0, help="the buyers tap within this many seconds")
+    rush.add_argument("--join-rate", type=float, default=1000.0, help="viewers joining per second, before the rush")
+    rush.add_argument("--client-procs", type=int, default=0, help="viewer client processes; 0 = one per 5,000")
+    rush.add_argument("--answer-timeout", type=float, default=60.0, help="seconds to wait for the last answers")
     args = parser.parse_args(argv)
+    if args.via == "socket" and args.buyers > args.viewers:
+        parser.error("--buyers are among the --viewers: at most as many")
     args.limit = args.limit or None
     raise_nofile()
+    run, table, document = run_database, print_table, report
+    if args.via == "socket":
+        run, table, document = socket_rush.run_database, socket_rush.print_table, socket_rush.report
     results: dict = {}
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="flash-bench-")))
@@ -241,12 +261,12 @@ def main(argv: list[str] | None = None) -> None:
             if url_for is None:
                 say(f"{name}: skipped (server binaries not installed)")
                 continue
-            results[name] = asyncio.run(run_database(name, url_for, args, tmp))
-            print_table({name: results[name]}, args)  # as soon as it is known: a later failure keeps it
+            results[name] = asyncio.run(run(name, url_for, args, tmp))
+            table({name: results[name]}, args)  # as soon as it is known: a later failure keeps it
             sys.stdout.flush()
-    print_table(results, args)
+    table(results, args)
     if args.json:
-        args.json.write_text(json.dumps(report(results, args), indent=2) + "\n")
+        args.json.write_text(json.dumps(document(results, args), indent=2) + "\n")
 
 
 def database_factory(name: str, tmp: Path, stack: ExitStack):

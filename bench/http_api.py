@@ -1,8 +1,8 @@
 """The hot HTTP calls of a live show against a bare FastAPI app doing the same token lookup, in one run.
 
-    python -m bench.http_api --requests 8000 --connections 200 --json http_api.json
+    python -m bench.http_api --requests 8000 --connections 200 --databases sqlite,postgresql --json http_api.json
 
-On a fresh SQLite database seeded like the flash-sale benchmark (5,000 buyers with login tokens, a live
+For each database (SQLite, and PostgreSQL when its server binaries are installed), on a fresh database seeded like the flash-sale benchmark (5,000 buyers with login tokens, a live
 show, a pinned product with plenty of stock), one real `livestall serve` answers, over keep-alive
 connections: `GET /api/v1/me`, the shelf (`GET /api/v1/shows/{id}/pins`) and buy-now
 (`POST /api/v1/shows/{id}/buy`, every attempt a new order). The baseline is a bare FastAPI app under
@@ -22,13 +22,13 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 from bench.fanout import cpu_seconds, machine, raise_nofile
-from bench.flash_sale import SHIPPING
+from bench.flash_sale import SHIPPING, database_factory
 from bench.flash_world import seed
 from bench.http_load import request_bytes, run_load
-from livestall import migrate
 from tests.appserver import AppProcess
 from tests.services import free_port
 
@@ -77,10 +77,7 @@ async def measured(pid: int, host: str, port: int, requests: list[bytes], connec
             "cpu_ms_per_request": round(1000 * used / result["requests"], 2), "statuses": result["statuses"]}
 
 
-async def run(args) -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix="http-api-"))
-    url = f"sqlite+aiosqlite:///{tmp / 'api.db'}"
-    await asyncio.to_thread(migrate.upgrade, url)
+async def run(args, url: str, tmp: Path) -> dict:
     world = await seed(url, buyers=5000, stock=10_000_000, per_buyer_limit=None, tag="api", quiesce=True)
     auth = [{"Authorization": f"Bearer {world.tokens[i % len(world.tokens)]}"} for i in range(args.requests)]
     me = [request_bytes("GET", "/api/v1/me", a) for a in auth]
@@ -128,17 +125,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=8000, help="requests per call measured")
     parser.add_argument("--connections", type=int, default=200, help="keep-alive connections")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args(argv)
     raise_nofile()
-    results = asyncio.run(run(args))
-    print(f"http api: {args.requests} requests per call over {args.connections} connections, SQLite; {machine()}")
-    print(f"{'call':20} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11}  statuses")
-    for name, r in results.items():
-        print(f"{name:20} {r['requests_per_s']:>7} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['cpu_ms_per_request']:>11}  "
-              f"{r['statuses']}")
-    bare, mine = results["bare /me"]["requests_per_s"], results["livestall /me"]["requests_per_s"]
-    buy = results["livestall buy-now"]["requests_per_s"]
-    print(f"livestall /me = {mine / bare:.0%} of the bare app's; buy-now = {buy / mine:.0%} of livestall /me")
+    results: dict = {}
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="http-api-")))
+        for name in [d.strip() for d in args.databases.split(",") if d.strip()]:
+            url_for = database_factory(name, tmp, stack)
+            if url_for is None:
+                print(f"{name}: skipped (server binaries not installed)")
+                continue
+            results[name] = asyncio.run(run(args, url_for("api"), tmp / name))
+    print(f"http api: {args.requests} requests per call over {args.connections} connections; {machine()}")
+    print(f"{'database':10} {'call':20} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11}  statuses")
+    for database, calls in results.items():
+        for name, r in calls.items():
+            print(f"{database:10} {name:20} {r['requests_per_s']:>7} {r['p50_ms']:>8} {r['p99_ms']:>8} "
+                  f"{r['cpu_ms_per_request']:>11}  {r['statuses']}")
+        bare, mine = calls["bare /me"]["requests_per_s"], calls["livestall /me"]["requests_per_s"]
+        buy = calls["livestall buy-now"]["requests_per_s"]
+        print(f"{database}: livestall /me = {mine / bare:.0%} of the bare app's; buy-now = {buy / mine:.0%} of "
+              f"livestall /me")
     if args.json:
         args.json.write_text(json.dumps({"benchmark": "http_api", "machine": machine(), "parameters": vars(args) | {
             "json": str(args.json)}, "results": results}, indent=2) + "\n")
