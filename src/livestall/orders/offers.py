@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime
 
@@ -57,21 +58,48 @@ class OfferCache:
     def __init__(self, ttl_s: float = 1.0) -> None:
         self.ttl_s = ttl_s
         self.entries: dict[tuple[int, int], tuple[Offer, float, datetime]] = {}
+        # One read per offer at a time: when an entry runs out under a rush, hundreds of buyers miss at once.
+        self._reading: dict[tuple[int, int], asyncio.Future[tuple[Offer, datetime]]] = {}
+        self._forgotten = 0  # bumped by forget_show: a read under way then answers its callers but is not kept
 
     async def get(self, *, sessionmaker: async_sessionmaker[AsyncSession], show_id: int, product_id: int,
                   now: datetime) -> Offer:
-        """The offer, from the cache while it is fresh (a session is opened only when it is not)."""
-        entry = self.entries.get((show_id, product_id))
+        """The offer, from the cache while it is fresh, or from the one read under way (NotFound, Conflict or
+        Invalid as get_offer says)."""
+        key = (show_id, product_id)
+        entry = self.entries.get(key)
         if entry is not None and entry[1] > time.monotonic() and now < entry[2]:
             return entry[0]
-        async with sessionmaker() as session:
-            offer, until = await get_offer(session=session, show_id=show_id, product_id=product_id, now=now)
-        if len(self.entries) > 10_000:
-            self.entries.clear()
-        self.entries[(show_id, product_id)] = (offer, time.monotonic() + self.ttl_s, until)
+        reading = self._reading.get(key)
+        if reading is not None:
+            offer, until = await asyncio.shield(reading)
+            if now < until:
+                return offer
+        return await self._read(sessionmaker, key, now)
+
+    async def _read(self, sessionmaker: async_sessionmaker[AsyncSession], key: tuple[int, int], now: datetime) -> Offer:
+        future: asyncio.Future[tuple[Offer, datetime]] = asyncio.get_running_loop().create_future()
+        self._reading.setdefault(key, future)
+        forgotten = self._forgotten
+        try:
+            async with sessionmaker() as session:
+                offer, until = await get_offer(session=session, show_id=key[0], product_id=key[1], now=now)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: nobody need be waiting
+            raise
+        finally:
+            if self._reading.get(key) is future:
+                del self._reading[key]
+        future.set_result((offer, until))
+        if forgotten == self._forgotten:
+            if len(self.entries) > 10_000:
+                self.entries.clear()
+            self.entries[key] = (offer, time.monotonic() + self.ttl_s, until)
         return offer
 
     def forget_show(self, show_id: int) -> None:
         """Drop a show's offers (its shelf or a flash sale changed in this process)."""
+        self._forgotten += 1
         for key in [k for k in self.entries if k[0] == show_id]:
             del self.entries[key]
