@@ -103,8 +103,10 @@ def _security_headers(page: Page, embeddable: bool) -> dict[str, str]:
         "object-src 'none'", "base-uri 'none'", "form-action 'self'",
         "frame-ancestors *" if embeddable else "frame-ancestors 'none'",
     ])
+    # private: every page carries its browser's CSRF token, so no shared cache may keep one
     headers = {"Content-Security-Policy": policy, "Cache-Control": "private, no-cache",
-               "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}
+               "Vary": "Accept-Language, Cookie", "Referrer-Policy": "same-origin",
+               "X-Content-Type-Options": "nosniff"}
     if not embeddable:
         headers["X-Frame-Options"] = "DENY"
     return headers

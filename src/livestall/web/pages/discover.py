@@ -19,8 +19,9 @@ from livestall.shows import service as shows
 from livestall.shows.models import Show
 from livestall.web import service
 from livestall.web.i18n import LANGUAGES
-from livestall.web.pages.common import FormDep, PageDep, PageRoute, redirect, render, require_user, safe_next, \
-    wants_json
+from livestall.web.pages.cache import anonymous_pages
+from livestall.web.pages.common import FormDep, Page, PageDep, PageRoute, redirect, render, require_user, \
+    safe_next, wants_json
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -50,14 +51,20 @@ async def discover(page: PageDep, request: Request, session: SessionDep, languag
     """Live now and coming up, by language, market and category."""
     filters = {"language": language if language in LANGUAGES else None,
                "market": market.upper() if market and len(market) == 2 else None, "category": category or None}
-    live, _ = await shows.list_shows(session=session, when="live", per_page=24, **filters)
-    upcoming, _ = await shows.list_shows(session=session, when="upcoming", per_page=24, **filters)
-    return render(page, "discover.html", {
-        "live": await show_cards(request, session, live, page.user),
-        "upcoming": await show_cards(request, session, upcoming, page.user),
-        "filters": filters, "markets": await service.list_markets(session=session),
-        "categories": await service.list_categories(session=session),
-    })
+
+    async def rendered(view: Page) -> Response:
+        live, _ = await shows.list_shows(session=session, when="live", per_page=24, **filters)
+        upcoming, _ = await shows.list_shows(session=session, when="upcoming", per_page=24, **filters)
+        return render(view, "discover.html", {
+            "live": await show_cards(request, session, live, view.user),
+            "upcoming": await show_cards(request, session, upcoming, view.user),
+            "filters": filters, "markets": await service.list_markets(session=session),
+            "categories": await service.list_categories(session=session),
+        })
+
+    if page.user is None:
+        return await anonymous_pages(request).serve(page, "discover", rendered)
+    return await rendered(page)
 
 
 @router.get("/search")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from livestall.accounts import follows
 from livestall.accounts.models import User
@@ -15,7 +16,8 @@ from livestall.runtime import get_runtime
 from livestall.shows import hosting
 from livestall.shows import service as shows
 from livestall.shows.models import Show
-from livestall.web.pages.common import PageDep, PageRoute, login_url, render
+from livestall.web.pages.cache import anonymous_pages
+from livestall.web.pages.common import Page, PageDep, PageRoute, login_url, render
 from livestall.web.pages.discover import viewers
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -54,7 +56,12 @@ async def _watch_context(page, request: Request, session, show_id: int) -> dict:
 @router.get("/shows/{show_id}")
 async def show_page(show_id: int, page: PageDep, request: Request, session: SessionDep):
     """Watch a show: video, chat and questions, likes, viewers, the pinned products and one-tap buy."""
-    return render(page, "watch/show.html", await _watch_context(page, request, session, show_id))
+    async def rendered(view: Page) -> Response:
+        return render(view, "watch/show.html", await _watch_context(view, request, session, show_id))
+
+    if page.user is None:  # a crowd opening a shared link: rendered once for all of them
+        return await anonymous_pages(request).serve(page, "show", rendered, show_id=show_id)
+    return await rendered(page)
 
 
 @router.get("/shows/{show_id}/replay")
