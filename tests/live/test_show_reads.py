@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 
@@ -24,7 +25,7 @@ def builds(api: httpx.Client) -> float:
 def test_a_crowd_opening_the_shelf_at_once_gets_one_answer_built_once(api, app_server):
     world = live_shop(api, stock=9)
     show_id = world["show"]["id"]
-    before = builds(api)
+    before, started = builds(api), time.monotonic()
 
     async def crowd() -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=app_server.url, timeout=30) as client:
@@ -34,8 +35,8 @@ def test_a_crowd_opening_the_shelf_at_once_gets_one_answer_built_once(api, app_s
     assert {a.status_code for a in answers} == {200}
     assert len({a.content for a in answers}) == 1
     assert [item["product_id"] for item in answers[0].json()["items"]] == [world["product"]["id"]]
-    # One build for the crowd; a second at most, if the answer's second ran out while it was being sent.
-    assert builds(api) - before <= 2
+    # One build for the crowd, or one per second it took a loaded machine to answer them all.
+    assert 1 <= builds(api) - before <= 1 + int(time.monotonic() - started)
 
 
 def test_a_sale_a_pin_and_an_unpin_show_on_the_shelf_at_once(api):

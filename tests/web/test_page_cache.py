@@ -31,6 +31,15 @@ def moved(before: dict[str, float], after: dict[str, float]) -> dict[str, float]
     return {outcome: after[outcome] - before[outcome] for outcome in before}
 
 
+def served_from_cache(counts: dict[str, float], requests: int, keys: int, started: float) -> bool:
+    """Each key rendered once per lifetime that passed since `started`, every other request from the cache.
+
+    A loaded machine may take longer than a lifetime to answer them all: then a key may render again."""
+    lifetimes = 1 + int((time.monotonic() - started) // TTL_S)
+    return counts["render"] + counts["hit"] + counts["shared"] == requests and \
+        keys <= counts["render"] <= keys * lifetimes
+
+
 @pytest.fixture()
 def browser(app_server):
     made: list[Browser] = []
@@ -55,11 +64,11 @@ def scheduled(api):
 
 def test_the_anonymous_show_page_is_served_from_cache_and_still_shows_the_live_state(api, browser, scheduled):
     path = f"/shows/{scheduled['show']['id']}"
-    before = renders(api, "show")
+    before, started = renders(api, "show"), time.monotonic()
     first, second = browser(), browser()
     page_a, page_b = first.get(path), second.get(path)
     assert page_a.status_code == page_b.status_code == 200
-    assert moved(before, renders(api, "show")) == {"render": 1, "hit": 1, "shared": 0}
+    assert served_from_cache(moved(before, renders(api, "show")), requests=2, keys=1, started=started)
     assert BADGE.search(page_b.text).group(1) == "Coming up"
 
     # The same page, each browser with its own form token that its own seed cookie vouches for.
@@ -70,17 +79,19 @@ def test_the_anonymous_show_page_is_served_from_cache_and_still_shows_the_live_s
 
     host = scheduled["host"]
     assert api.post(f"/api/v1/shows/{scheduled['show']['id']}/start", headers=host.headers).status_code == 200
+    rendered = renders(api, "show")["render"]
     live = browser().get(path)
     assert BADGE.search(live.text).group(1) == "LIVE" and '"status":"live"' in live.text
-    assert moved(before, renders(api, "show"))["render"] == 2
+    assert renders(api, "show")["render"] == rendered + 1  # going live dropped the cached page at once
 
 
 def test_the_cached_page_keeps_its_headers_and_gives_each_new_browser_a_seed(api, browser, scheduled):
     path = f"/shows/{scheduled['show']['id']}"
     browser().get(path)
-    before = renders(api, "show")
+    before, started = renders(api, "show"), time.monotonic()
     response = httpx.get(api.base_url.join(path), headers={"Accept-Language": "en"})
-    assert moved(before, renders(api, "show"))["hit"] == 1
+    counts = moved(before, renders(api, "show"))
+    assert counts["hit"] == 1 or (counts["render"] == 1 and time.monotonic() - started > TTL_S / 2)
     headers = response.headers
     assert headers["content-type"] == "text/html; charset=utf-8"
     assert "script-src 'self'" in headers["content-security-policy"] and headers["x-frame-options"] == "DENY"
@@ -106,11 +117,11 @@ def test_a_logged_in_viewer_never_gets_the_anonymous_page(api, browser, schedule
 
 def test_each_language_gets_its_own_page(api, browser, scheduled):
     path = f"/shows/{scheduled['show']['id']}"
-    before = renders(api, "show")
+    before, started = renders(api, "show"), time.monotonic()
     pages = [browser(language).get(path).text for language in ("en", "fr-FR", "en-GB", "fr")]
     assert [lang_of(html)[0] for html in pages] == ["en", "fr", "en", "fr"]
     assert "Connectez-vous pour discuter" in pages[1] and "Connectez-vous pour discuter" in pages[3]
-    assert moved(before, renders(api, "show")) == {"render": 2, "hit": 2, "shared": 0}
+    assert served_from_cache(moved(before, renders(api, "show")), requests=4, keys=2, started=started)
     chosen = browser("en")  # a language picked in the page wins over the header, and is its own page too
     chosen.client.cookies.set("livestall_lang", "ar")
     assert lang_of(chosen.get(path).text) == ("ar", "rtl")
@@ -118,7 +129,7 @@ def test_each_language_gets_its_own_page(api, browser, scheduled):
 
 def test_a_crowd_arriving_at_once_renders_the_page_once(api, app_server, scheduled):
     path = f"/shows/{scheduled['show']['id']}?from={unique('newsletter')}"  # a key nobody asked for yet
-    before = renders(api, "show")
+    before, started = renders(api, "show"), time.monotonic()
 
     def open_link(_):
         return httpx.get(f"{app_server.url}{path}", headers={"Accept-Language": "es"}, timeout=30)
@@ -127,28 +138,29 @@ def test_a_crowd_arriving_at_once_renders_the_page_once(api, app_server, schedul
         responses = list(pool.map(open_link, range(48)))
     assert {r.status_code for r in responses} == {200}
     assert all(lang_of(r.text)[0] == "es" and path.split("?")[1] in r.text for r in responses)
-    counts = moved(before, renders(api, "show"))
-    assert counts["render"] == 1 and counts["hit"] + counts["shared"] == 47
+    assert served_from_cache(moved(before, renders(api, "show")), requests=48, keys=1, started=started)
 
 
 def test_a_cached_page_lives_a_couple_of_seconds(api, browser, scheduled):
     path = f"/shows/{scheduled['show']['id']}"
-    before = renders(api, "show")
+    before, started = renders(api, "show"), time.monotonic()
     browser().get(path)
     browser().get(path)
+    counts = moved(before, renders(api, "show"))
+    assert served_from_cache(counts, requests=2, keys=1, started=started)
     time.sleep(TTL_S + 0.3)
     browser().get(path)
-    assert moved(before, renders(api, "show")) == {"render": 2, "hit": 1, "shared": 0}
+    assert moved(before, renders(api, "show"))["render"] == counts["render"] + 1  # its lifetime ran out
 
 
 def test_discover_shows_a_show_that_went_live(api, browser, scheduled):
     show = scheduled["show"]
     path = f"/?category={show['category']}"
     visitor = browser()
-    before = renders(api, "discover")
+    before, started = renders(api, "discover"), time.monotonic()
     visitor.get(path)
     upcoming = visitor.get(path).text
-    assert moved(before, renders(api, "discover")) == {"render": 1, "hit": 1, "shared": 0}
+    assert served_from_cache(moved(before, renders(api, "discover")), requests=2, keys=1, started=started)
     assert show["title"] in upcoming and "data-live-list" not in upcoming
 
     assert api.post(f"/api/v1/shows/{show['id']}/start", headers=scheduled["host"].headers).status_code == 200
