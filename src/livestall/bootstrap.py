@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from livestall.accounts.token_cache import TokenCache
 from livestall.db import make_engine, make_sessionmaker
+from livestall.demo_live import demo_live
 from livestall.insights.jobs import insights
 from livestall.insights.recorder import SessionRecorder
 from livestall.live.parts import room_parts
@@ -54,4 +55,7 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
         await stack.enter_async_context(notifications_service(maker, settings, starting_soon=tell_starting_soon,
                                                               translations=translations))
         await stack.enter_async_context(webhooks_service(maker, settings))
+        # 7. The demo's live show, when asked for: it goes through all of the above, so it starts last, stops first.
+        if settings.demo_live:
+            await stack.enter_async_context(demo_live(runtime))
         yield runtime

@@ -41,6 +41,8 @@ PEOPLE = [
     ("james@demo.livestall.org", "James Carter", ["host"], "en", "GB", "GBP",
      "agency host for the English market"),
     ("wang@demo.livestall.org", "Wang Fang", ["viewer"], "zh", "CN", "CNY", "viewer in Shanghai"),
+    ("liu@demo.livestall.org", "Liu Yang", ["viewer"], "zh", "CN", "CNY", "viewer in Lanzhou"),
+    ("zhang@demo.livestall.org", "Zhang Min", ["viewer"], "zh", "CN", "CNY", "viewer in Xi'an"),
     ("sofia@demo.livestall.org", "Sofía García", ["viewer"], "es", "ES", "EUR", "viewer in Madrid"),
     ("pierre@demo.livestall.org", "Pierre Martin", ["viewer"], "fr", "FR", "EUR", "viewer in Lyon"),
     ("emily@demo.livestall.org", "Emily Brown", ["viewer"], "en", "US", "USD", "viewer in Chicago"),
@@ -81,6 +83,8 @@ SHOWS = [
     ("Jade Peak Outdoor", "camille@demo.livestall.org", "Doudounes Jade Peak en direct", "fr", "FR", "outdoor", 48),
     ("Jade Peak Outdoor", "james@demo.livestall.org", "Trekking gear, live from Hangzhou", "en", "GB", "outdoor", 72),
 ]
+# The show that is live now; with LIVESTALL_DEMO_LIVE the app gives it a camera, a shelf, sales and chat (demo_live/).
+LIVE_SHOW = next(row for row in SHOWS if row[-1] == 0)
 
 
 @asynccontextmanager

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     replay_retention_days: float = Field(30, ge=0)  # 0 = keep no replays
     ffmpeg_path: str = ""  # "" = Debian's ffmpeg, else the imageio-ffmpeg wheel's
     nginx_path: str = ""  # "" = nginx on PATH
+    # The demo's live show streams a generated picture, sells and chats while the app runs (`make run` sets it);
+    # it needs the demo world (`livestall demo`).
+    demo_live: bool = False
 
     # Notifications (feed, Web Push, email) and webhooks.
     notification_jobs_interval_s: float = Field(1.0, gt=0, le=60)  # fan-out, reminders, push/email, webhooks

@@ -12,10 +12,17 @@ X264_LIVE = ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "
 AAC = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
 
 
+def fit_short_side(size: int) -> str:
+    """A scale filter that brings the shorter side down to `size` (never up), keeping the shape."""
+    # Bound the shorter side, not the height: a phone held upright sends 720x1280, which must stay 720x1280.
+    short = f"trunc(min({size},%s)/2)*2"
+    return f"scale=w='if(gt(iw,ih),-2,{short % 'iw'})':h='if(gt(iw,ih),{short % 'ih'},-2)'"
+
+
 def browser_hls(ffmpeg: str, out_dir: Path, *, transcode: bool) -> list[str]:
-    """WebM chunks on stdin to HLS: video copied when H.264 (else x264, at most 720p), audio to AAC."""
+    """WebM chunks on stdin to HLS: video copied when H.264 (else x264, at most 720p, portrait kept), audio to AAC."""
     video = [*X264_LIVE, "-b:v", "2500k", "-maxrate", "3000k", "-bufsize", "3000k",
-             "-vf", "scale=-2:'min(720,ih)'"] if transcode else ["-c:v", "copy"]
+             "-vf", fit_short_side(720)] if transcode else ["-c:v", "copy"]
     # A new name prefix per start: a restarted ffmpeg never overwrites a segment the replay keeps.
     prefix = f"b{int(time.time() * 1000)}"
     return [ffmpeg, "-hide_banner", "-loglevel", "warning",
@@ -27,9 +34,9 @@ def browser_hls(ffmpeg: str, out_dir: Path, *, transcode: bool) -> list[str]:
 
 
 def ladder(ffmpeg: str, rtmp_url: str, out_dir: Path) -> list[str]:
-    """An RTMP stream (pulled from the local nginx) to a 720p + 360p HLS ladder with a master playlist."""
+    """An RTMP stream (pulled from the local nginx) to a 720p + 360p HLS ladder (shorter side) with a master playlist."""
     return [ffmpeg, "-hide_banner", "-loglevel", "warning", "-i", rtmp_url,
-            "-filter_complex", "[0:v]split=2[a][b];[a]scale=-2:720[v0];[b]scale=-2:360[v1]",
+            "-filter_complex", f"[0:v]split=2[a][b];[a]{fit_short_side(720)}[v0];[b]{fit_short_side(360)}[v1]",
             "-map", "[v0]", "-map", "0:a:0", "-map", "[v1]", "-map", "0:a:0",
             *X264_LIVE, "-b:v:0", "2800k", "-maxrate:v:0", "3000k", "-bufsize:v:0", "3000k",
             "-b:v:1", "800k", "-maxrate:v:1", "900k", "-bufsize:v:1", "900k", *AAC,
@@ -39,21 +46,26 @@ def ladder(ffmpeg: str, rtmp_url: str, out_dir: Path) -> list[str]:
             "-hls_segment_filename", str(out_dir / "%v" / "s-%d.ts"), str(out_dir / "%v" / "index.m3u8")]
 
 
-def thumbnail(ffmpeg: str, segment: Path, out: Path) -> list[str]:
-    """One frame of a segment as a 640-pixel-wide JPEG."""
-    return [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-i", str(segment), "-frames:v", "1",
-            "-vf", "scale=640:-2", "-q:v", "4", str(out)]
+def thumbnail(ffmpeg: str, segment: Path, out: Path, *, width: int = 640, shrink_only: bool = False,
+              quality: int = 4) -> list[str]:
+    """One frame of a segment as a JPEG `width` pixels wide (or narrower, when `shrink_only`), height to scale."""
+    scale = f"scale='min({width},iw)':-2" if shrink_only else f"scale={width}:-2"
+    return [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-i", str(segment), "-an", "-frames:v", "1",
+            "-vf", scale, "-q:v", str(quality), str(out)]
 
 
-async def write_thumbnail(ffmpeg: str, segment: Path, out: Path, *, timeout_s: float) -> bool:
+async def write_thumbnail(ffmpeg: str, segment: Path, out: Path, *, timeout_s: float, width: int = 640,
+                          shrink_only: bool = False, quality: int = 4) -> bool:
     """Write the first frame of `segment` to `out` as a JPEG; whether ffmpeg made it in time."""
-    process = await asyncio.create_subprocess_exec(*thumbnail(ffmpeg, segment, out), stdin=asyncio.subprocess.DEVNULL,
-                                                   stdout=asyncio.subprocess.DEVNULL,
-                                                   stderr=asyncio.subprocess.DEVNULL)
+    command = thumbnail(ffmpeg, segment, out, width=width, shrink_only=shrink_only, quality=quality)
+    process = await asyncio.create_subprocess_exec(*command, stdin=asyncio.subprocess.DEVNULL,
+                                                   stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     try:
         await asyncio.wait_for(process.wait(), timeout_s)
     except TimeoutError:
-        process.kill()
-        await process.wait()
         return False
+    finally:
+        if process.returncode is None:  # timed out or cancelled (shutdown): leave no ffmpeg behind
+            process.kill()
+            await process.wait()
     return process.returncode == 0 and out.exists()

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, Response
 from livestall.errors import DomainError, NotFound
 from livestall.media import service
 from livestall.media.paths import CONTENT_TYPES, SERVABLE, ladder_dir, show_dir
+from livestall.media.snapshots import MAX_AGE_S as SNAPSHOT_MAX_AGE_S, SNAPSHOT
 from livestall.runtime import get_runtime
 
 log = logging.getLogger("livestall.media")
@@ -91,7 +92,7 @@ router.add_route("/internal/rtmp/{secret}/on_publish_done", on_publish_done, met
 
 @router.get("/hls/{show_id}/{name:path}", include_in_schema=False)
 async def hls_file(show_id: int, name: str, request: Request) -> Response:
-    """A show's playlists (never cached) and segments (immutable), live or replay."""
+    """A show's playlists (never cached), segments (immutable), live picture (seconds) and replay thumbnail."""
     if not SERVABLE.match(name) or ".." in name:
         raise NotFound("no such video file")
     settings = request.app.state.settings
@@ -110,5 +111,8 @@ async def hls_file(show_id: int, name: str, request: Request) -> Response:
         return Response(body, media_type=CONTENT_TYPES[ext], headers=headers)
     if not path.is_file():
         raise NotFound("no such segment")
-    headers["Cache-Control"] = "public, max-age=86400, immutable" if ext != "jpg" else "public, max-age=300"
+    if name == SNAPSHOT:  # replaced every few seconds; pages ask for each new one by a new URL
+        headers["Cache-Control"] = f"public, max-age={SNAPSHOT_MAX_AGE_S}"
+    else:
+        headers["Cache-Control"] = "public, max-age=86400, immutable" if ext != "jpg" else "public, max-age=300"
     return FileResponse(path, media_type=CONTENT_TYPES[ext], headers=headers)

@@ -17,6 +17,7 @@ from livestall.media import commands, nginxconf, service
 from livestall.media.binaries import NginxRtmp, find_ffmpeg, find_nginx_rtmp
 from livestall.media.paths import ladder_dir, nginx_dir, show_dir
 from livestall.media.recorder import LIVE, Recorder
+from livestall.media.snapshots import LiveSnapshots
 from livestall.media.supervisor import Supervised, kill_stale
 
 log = logging.getLogger("livestall.media")
@@ -38,6 +39,7 @@ class MediaManager:
         self.recorders: dict[int, Recorder] = {}
         self.ladders: dict[int, Supervised] = {}
         self.transcodes = 0
+        self.snapshots = LiveSnapshots(settings, self.ffmpeg)
         self._jobs: asyncio.Task | None = None
         self._last_expiry = 0.0
 
@@ -83,6 +85,7 @@ class MediaManager:
                 await self._jobs
             except asyncio.CancelledError:
                 pass
+        await self.snapshots.stop()
         for ingest in list(self.ingests.values()):
             if not isinstance(ingest, str):
                 await ingest.close(1001, "the server is shutting down")
@@ -138,6 +141,7 @@ class MediaManager:
             self.recorders[show_id].poll()
         if show_over:  # the last fragments came after the show ended: no live playlist any more
             (show_dir(self.settings, show_id) / LIVE).unlink(missing_ok=True)
+            self.snapshots.forget(show_id)
 
     async def stop_ladder(self, show_id: int) -> None:
         ladder = self.ladders.pop(show_id, None)
@@ -174,9 +178,10 @@ class MediaManager:
             await asyncio.sleep(self.settings.media_jobs_interval_s)
 
     async def run_jobs_once(self) -> None:
-        """Record new segments, end shows whose publisher never came back, finish replays, expire old ones."""
+        """Record new segments, refresh live pictures, end abandoned shows, finish replays, expire old ones."""
         for recorder in list(self.recorders.values()):
             recorder.poll()
+        self.snapshots.kick(list(self.ingests))
         async with self.sessionmaker() as session:
             ended = await service.do_end_abandoned(session=session, grace_s=self.settings.media_grace_s)
             await session.commit()
@@ -208,6 +213,7 @@ class MediaManager:
         recorder.poll()
         recorder.write(final=True)
         (directory / LIVE).unlink(missing_ok=True)  # the live playlist is over; players switch to the replay
+        self.snapshots.forget(show_id)
         has_thumbnail = await self._thumbnail(recorder, directory / "thumb.jpg")
         await service.do_finish_recording(session=session, recording=recording, duration_s=recorder.duration,
                                           segments=len(recorder.segments), has_thumbnail=has_thumbnail,

@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import case, func, or_, select
 
 from livestall.accounts import follows
 from livestall.accounts.models import User
 from livestall.catalog import service as catalog
 from livestall.db import SessionDep
+from livestall.media.snapshots import show_picture, snapshot_url
 from livestall.notifications import reminders
 from livestall.notifications.follows import get_target
 from livestall.runtime import get_runtime
@@ -35,14 +37,31 @@ def viewers(request: Request, show: Show) -> int:
 
 
 async def show_cards(request: Request, session, shows_: list[Show], user: User | None) -> list[dict]:
-    """Shows as discover cards: with shop and host names, viewers, and whether the user asked a reminder."""
+    """Shows as discover cards: names, viewers, the reminder, and the picture (live frame, replay thumbnail)."""
     shops, hosts = await service.get_names(session=session, shop_ids={s.shop_id for s in shows_},
                                            user_ids={s.host_id for s in shows_})
     reminded = await reminders.list_reminded_ids(session=session, user=user, show_ids=[s.id for s in shows_])
     invited = await hosting.list_invited_show_ids(session=session, show_ids=[s.id for s in shows_])
+    settings = request.app.state.settings
     return [{"show": s, "shop": shops.get(s.shop_id, ""), "host": hosts.get(s.host_id, ""),
-             "host_invited": s.id in invited, "viewers": viewers(request, s), "reminded": s.id in reminded}
+             "host_invited": s.id in invited, "viewers": viewers(request, s), "reminded": s.id in reminded,
+             "picture": show_picture(settings, s), "snapshot_url": snapshot_url(s.id) if s.status == "live" else None}
             for s in shows_]
+
+
+async def matching_shows(session, q: str, *, shop_ids: set[int], host_ids: set[int], limit: int = 12) -> list[Show]:
+    """Live shows (latest first) and upcoming ones (soonest first) whose title has `q`, or of a shop or host found."""
+    found = func.lower(Show.title).contains(q.lower(), autoescape=True)
+    if shop_ids:
+        found = or_(found, Show.shop_id.in_(shop_ids))
+    if host_ids:
+        found = or_(found, Show.host_id.in_(host_ids))
+    rows = await session.scalars(
+        select(Show).where(Show.status.in_(("live", "scheduled")), found)
+        # Upcoming shows have no start yet, so the second key orders the live ones only, as discover does.
+        .order_by(case((Show.status == "live", 0), else_=1), Show.started_at.desc(), Show.scheduled_at, Show.id)
+        .limit(limit))
+    return list(rows)
 
 
 @router.get("/")
@@ -70,18 +89,21 @@ async def discover(page: PageDep, request: Request, session: SessionDep, languag
 @router.get("/search")
 async def search(page: PageDep, request: Request, session: SessionDep,
                  q: Annotated[str, Query(max_length=100)] = ""):
-    """Shops, products and hosts matching the words typed."""
+    """Live and upcoming shows, shops, products and hosts matching the words typed."""
     q = q.strip()
-    results = {"shops": [], "products": [], "hosts": []}
+    results = {"shops": [], "products": [], "hosts": [], "shows": []}
     if q:
         results["shops"], _ = await catalog.list_shops(session=session, q=q, page=1, per_page=20)
         results["products"], _ = await catalog.list_products(session=session, q=q, per_page=20)
         results["hosts"] = await service.search_hosts(session=session, q=q)
+        results["shows"] = await matching_shows(session, q, shop_ids={s.id for s in results["shops"]},
+                                                host_ids={h.id for h in results["hosts"]})
     fx = page.settings.fx_per_usd
     products = [catalog.product_read(p, page.currency, fx) for p in results["products"]]
     shops, _ = await service.get_names(session=session, shop_ids={p.shop_id for p in products})
     return render(page, "search.html", {"q": q, "shops": results["shops"], "products": products,
-                                        "product_shops": shops, "hosts": results["hosts"]})
+                                        "product_shops": shops, "hosts": results["hosts"],
+                                        "shows": await show_cards(request, session, results["shows"], page.user)})
 
 
 @router.get("/shops/{shop_id}")

@@ -1,4 +1,4 @@
-"""The studio, for hosts and sellers on a phone: go live, pin products, answer questions, moderate, end."""
+"""The studio, for hosts and sellers: on a phone one full-screen camera view; go live, pin, answer, moderate, end."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from livestall.web.pages.common import FormDep, Page, PageDep, PageRoute, redire
 from livestall.web.pages.watch import links
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+# The phone studio's own strings for its script (the shared ones are in web/messages.py).
+PHONE_TEXT = {"portrait": N_("Portrait"), "landscape": N_("Landscape"), "sold": N_("Sold: %(title)s × %(units)s")}
 
 # Why an answer to an invitation was refused, in the user's language.
 ANSWER_MESSAGES = {"proposed": N_("This invitation has already been answered or withdrawn."),
@@ -87,7 +90,9 @@ async def studio(show_id: int, page: PageDep, request: Request, session: Session
     sales = await service.get_show_sales(session=session, show=show, currency=shop.currency)
     data = {"show_id": show.id, "status": show.status, "ws_url": room_url, "hls_url": hls_url,
             "lang": page.lang, "currency": shop.currency, "user_id": user.id, "shelf": shelf,
-            "is_host": user.id == show.host_id}
+            "is_host": user.id == show.host_id,
+            "started_at": show.started_at.isoformat() if show.started_at else None,
+            "text": {key: page.gettext(text) for key, text in PHONE_TEXT.items()}}
     host = await session.get(User, show.host_id)
     return render(page, "studio/show.html", {
         "show": show, "shop": shop, "host": host, "products": products, "data": data, "sales": sales,

@@ -1,26 +1,33 @@
-"""The show page for viewers, the replay page with chapters, and the embeddable player."""
+"""The show page for viewers, the replay page with chapters, the embeddable player, and the feed of live
+shows a phone swipes through."""
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import and_, case, or_, select
 
 from livestall.accounts import follows
 from livestall.accounts.models import User
 from livestall.catalog.service import get_shop
-from livestall.db import SessionDep
+from livestall.db import SessionDep, utcnow
 from livestall.errors import NotFound
+from livestall.festivals import service as festivals
 from livestall.notifications.reminders import list_reminded_ids
 from livestall.orders.shelf import get_shelf_view
 from livestall.runtime import get_runtime
 from livestall.shows import hosting
 from livestall.shows import service as shows
 from livestall.shows.models import Show
+from livestall.web import service as names
 from livestall.web.pages.cache import anonymous_pages
 from livestall.web.pages.common import Page, PageDep, PageRoute, login_url, render
 from livestall.web.pages.discover import viewers
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+FEED_TTL_S = 2.0  # a crowd swiping from one show asks for the same neighbours: one read per key this often
 
 
 def links(request: Request, show: Show) -> tuple[str, str]:
@@ -38,6 +45,7 @@ async def _watch_context(page, request: Request, session, show_id: int) -> dict:
     shelf = await get_shelf_view(session=session, show_id=show.id, fx_per_usd=page.settings.fx_per_usd) \
         if show.status == "live" else []
     reminded = show.id in await list_reminded_ids(session=session, user=page.user, show_ids=[show.id])
+    festival = await _running_festival(session, show.shop_id)
     data = {
         "show_id": show.id, "status": show.status, "stream_state": show.stream_state, "ws_url": room_url,
         "hls_url": hls_url, "host_id": show.host_id, "shop_id": show.shop_id, "title": show.title,
@@ -47,10 +55,23 @@ async def _watch_context(page, request: Request, session, show_id: int) -> dict:
         "buy": request.query_params.get("buy"),
     }
     return {"show": show, "shop": shop, "host": host, "data": data, "shelf": shelf, "reminded": reminded,
+            "festival": festival,
             "host_invited": show.id in await hosting.list_invited_show_ids(session=session, show_ids=[show.id]),
             "followed": await follows.list_followed(session=session, user_id=page.user.id, host_id=show.host_id,
                                                     shop_id=show.shop_id) if page.user else set(),
             "can_run": await shows.can_run_show(session=session, show=show, user=page.user)}
+
+
+async def _running_festival(session, shop_id: int):
+    """The festival running now that the shop takes part in (the show's badge), if any."""
+    now = utcnow()
+    for festival in await festivals.list_festivals(session=session):
+        if festival.starts_at > now:
+            break  # soonest first: the rest have not started either
+        if festivals.status_of(festival, now) == "running" and \
+                await festivals.takes_part(session=session, festival_id=festival.id, shop_id=shop_id):
+            return festival
+    return None
 
 
 @router.get("/shows/{show_id}")
@@ -79,3 +100,66 @@ async def embed_page(show_id: int, page: PageDep, request: Request, session: Ses
     context["data"]["login_url"] = f"/login?next=/shows/{show_id}"  # opens in a tab of its own
     context["public_url"] = page.settings.public_url.rstrip("/")
     return render(page, "watch/embed.html", context, embeddable=True)
+
+
+def _closeness(language: str, market: str | None):
+    """A live show's place in a viewer's feed: their language and market first, then the language, then the
+    market, then the rest (as a SQL expression, 0 first)."""
+    same_language = Show.language == language
+    if not market:
+        return case((same_language, 0), else_=1)
+    same_market = Show.market == market
+    return case((and_(same_language, same_market), 0), (same_language, 1), (same_market, 2), else_=3)
+
+
+def _closeness_of(show: Show, language: str, market: str | None) -> int:
+    if not market:
+        return 0 if show.language == language else 1
+    return {(True, True): 0, (True, False): 1, (False, True): 2}.get(
+        (show.language == language, show.market == market), 3)
+
+
+async def _neighbour(session, show: Show, language: str, market: str | None, *, after: bool) -> Show | None:
+    """The live show after (or before) `show` in the feed, ordered by closeness, then the latest started."""
+    rank = _closeness(language, market)
+    mine = _closeness_of(show, language, market)
+    started = show.started_at or utcnow()
+    if after:
+        beyond = or_(rank > mine, and_(rank == mine, or_(Show.started_at < started,
+                                                         and_(Show.started_at == started, Show.id < show.id))))
+        order = [rank, Show.started_at.desc(), Show.id.desc()]
+    else:
+        beyond = or_(rank < mine, and_(rank == mine, or_(Show.started_at > started,
+                                                         and_(Show.started_at == started, Show.id > show.id))))
+        order = [rank.desc(), Show.started_at.asc(), Show.id.asc()]
+    live = select(Show).where(Show.status == "live", Show.id != show.id)
+    found = await session.scalar(live.where(beyond).order_by(*order).limit(1))
+    if found is None:  # the feed goes round: after the last show comes the first again
+        found = await session.scalar(live.order_by(*order).limit(1))
+    return found
+
+
+@router.get("/shows/{show_id}/feed")
+async def feed(show_id: int, page: PageDep, request: Request, session: SessionDep) -> JSONResponse:
+    """The live shows before and after this one in the viewer's feed (their language and market first)."""
+    market = page.user.country if page.user else None
+    key = (show_id, page.lang, market)
+    state = request.app.state  # one memo per app: two apps in one process never share shows
+    feeds: dict[tuple, tuple[float, dict]] = getattr(state, "show_feeds", None) or {}
+    state.show_feeds = feeds
+    kept = feeds.get(key)
+    if kept is None or kept[0] < time.monotonic():
+        show = await shows.get_show(session=session, show_id=show_id)
+        found = {side: await _neighbour(session, show, page.lang, market, after=side == "next")
+                 for side in ("prev", "next")}
+        near = [s for s in found.values() if s is not None]
+        shops, hosts = await names.get_names(session=session, shop_ids={s.shop_id for s in near},
+                                             user_ids={s.host_id for s in near})
+        body = {side: None if s is None else {
+            "id": s.id, "url": f"/shows/{s.id}", "title": s.title, "host": hosts.get(s.host_id, ""),
+            "shop": shops.get(s.shop_id, ""), "cover_url": s.cover_url, "viewers": viewers(request, s)}
+            for side, s in found.items()}
+        if len(feeds) > 4096:
+            feeds.clear()
+        kept = feeds[key] = (time.monotonic() + FEED_TTL_S, body)
+    return JSONResponse(kept[1], headers={"Cache-Control": "private, max-age=2"})

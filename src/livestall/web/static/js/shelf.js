@@ -1,5 +1,7 @@
 // The pinned products of a show: prices in the viewer's currency, stock, flash countdowns, one-tap buy.
 // const shelf = createShelf({ root, data, isLive: () => bool }); shelf.render(items); shelf.patch(id, fn);
+// Each drawing fires "livestall:shelf" ({items}) on the document; a buy tap fires the cancelable "livestall:buy"
+// ({item}) first, and shelf.purchase(item, {option, quantity, shipping}) buys with choices made elsewhere.
 import { api, clock, formatMoney, formatNumber, goLogin, problemText, t } from "./app.js";
 
 export function createShelf({ root, data, isLive }) {
@@ -92,6 +94,8 @@ export function createShelf({ root, data, isLive }) {
         wanted.querySelector("[data-buy]").focus();
       }
     }
+    // Other views of the shelf (the phone's bag, its pinned-product card) draw from the same items.
+    document.dispatchEvent(new CustomEvent("livestall:shelf", { detail: { items: shelf } }));
   }
 
   function tickFlash() {
@@ -183,28 +187,43 @@ export function createShelf({ root, data, isLive }) {
       location.href = `/login?next=${encodeURIComponent(`/shows/${data.show_id}?buy=${item.product_id}`)}`;
       return;
     }
+    // Another view of the shelf (the phone's buy sheet) may take the tap, to let the buyer choose first.
+    if (!document.dispatchEvent(new CustomEvent("livestall:buy", { detail: { item }, cancelable: true }))) return;
     const card = shelfList.querySelector(`[data-product-id="${item.product_id}"]`);
     const option = card.querySelector("[data-option]");
     const chosen = option.hidden ? null : option.value;
     let shipping = await lastAddress();
     if (!shipping) shipping = await askAddress();
     if (!shipping) return;
+    await purchase(item, { option: chosen, shipping });
+  }
+
+  // One purchase, over the room socket or HTTP; resolves to {ok, text, order?, badAddress?}, and the card shows the
+  // text too.
+  async function purchase(item, { option = null, quantity = 1, shipping }) {
     buying.add(item.product_id);
     buyResults.delete(item.product_id);
     renderShelf();
-    const body = { product_id: item.product_id, quantity: 1, shipping, pay_with: "wallet" };
-    if (chosen !== null) body.option = chosen;
+    const body = { product_id: item.product_id, quantity, shipping, pay_with: "wallet" };
+    if (option !== null) body.option = option;
     const res = await placeOrder(body);
     buying.delete(item.product_id);
-    if (res.status === 401) return goLogin();
+    if (res.status === 401) {
+      goLogin();
+      return { ok: false, text: "" };
+    }
     if (!res.ok) {
-      if (res.data?.errors?.some((e) => e.field.startsWith("shipping"))) localStorage.removeItem("livestall.shipping");
-      setBuyResult(item.product_id, problemText(res.data), true);
-      return;
+      const badAddress = Boolean(res.data?.errors?.some((e) => e.field.startsWith("shipping")));
+      if (badAddress) localStorage.removeItem("livestall.shipping");
+      const text = problemText(res.data);
+      setBuyResult(item.product_id, text, true);
+      return { ok: false, text, badAddress };
     }
     localStorage.setItem("livestall.shipping", JSON.stringify(shipping));
     const order = res.data;
-    setBuyResult(item.product_id, order.status === "paid" ? t("bought", { ref: order.ref }) : t("reserved", { ref: order.ref }));
+    const text = order.status === "paid" ? t("bought", { ref: order.ref }) : t("reserved", { ref: order.ref });
+    setBuyResult(item.product_id, text);
+    return { ok: true, text, order };
   }
 
   // What the room says about the shelf: pins, sales, stock and flash sales.
@@ -229,5 +248,12 @@ export function createShelf({ root, data, isLive }) {
     patch: patchItem,
     refresh: refreshShelf,
     redraw: renderShelf,
+    isLive,
+    priceFor,
+    unitsLeft,
+    flashText,
+    lastAddress,
+    askAddress,
+    purchase,
   };
 }

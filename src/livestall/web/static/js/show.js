@@ -5,6 +5,7 @@ import { connectRoom } from "./room.js";
 import { createChatView } from "./chat.js";
 import { createShelf } from "./shelf.js";
 import { formatNumber, goLogin, pageData as data, t } from "./app.js";
+import "./phone.js"; // the full-screen vertical player under 700 px wide (the embed has no sheets: nothing there)
 
 const stage = document.querySelector("[data-stage]");
 const video = document.getElementById("video");
@@ -99,7 +100,7 @@ for (const tab of roomEl.querySelectorAll("[data-tab]")) {
 }
 
 function wireForm(selector, type) {
-  const form = roomEl.querySelector(selector);
+  const form = document.querySelector(selector); // on a phone the questions' form lives in a sheet of its own
   if (!form) return;
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -174,4 +175,4 @@ function noticeText(frame) {
   return translated && translated !== frame.code ? translated : frame.message || "";
 }
 
-window.livestallShow = { get room() { return room; }, get player() { return player; } };
+window.livestallShow = { get room() { return room; }, get player() { return player; }, shelf };
