@@ -19,14 +19,18 @@ install: $(STAMP)
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# The demo's live show streams, sells and chats while it serves; `make run LIVESTALL_DEMO_LIVE=false` leaves it still.
+LIVESTALL_DEMO_LIVE ?= true
 run: install
 	$(BIN)/livestall demo
-	$(BIN)/livestall serve
+	LIVESTALL_DEMO_LIVE=$(LIVESTALL_DEMO_LIVE) $(BIN)/livestall serve
 
-# PostgreSQL, Redis, two app processes and nginx on http://127.0.0.1:$(CLUSTER_PORT); Ctrl-C stops them all.
+# PostgreSQL, Redis, one app process per core (WORKERS=N to choose) and nginx on
+# http://127.0.0.1:$(CLUSTER_PORT), with the demo world; Ctrl-C stops them all.
 CLUSTER_PORT ?= 8080
+WORKERS ?=
 run-cluster: install system-deps
-	$(BIN)/livestall cluster --port $(CLUSTER_PORT) --demo
+	$(BIN)/livestall cluster --port $(CLUSTER_PORT) $(if $(WORKERS),--workers $(WORKERS)) --demo
 
 demo: install
 	$(BIN)/livestall demo

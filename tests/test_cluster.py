@@ -1,4 +1,4 @@
-"""`livestall cluster`: PostgreSQL, Redis, two app processes and nginx, used through nginx only."""
+"""`livestall cluster`: PostgreSQL, Redis, one app process per core and nginx, used through nginx only."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from livestall.cluster import usable_cores
 from tests.helpers import make_shop, make_show, register
 from tests.room_client import RoomClient
 from tests.services import free_port, postgres_bin_dir
@@ -37,10 +38,14 @@ def cluster():
     root.chmod(0o755)
     port = free_port()
     log = root / "cluster.out"
+    # Without --workers it starts one app process per core: on two CPUs of this machine, two.
+    two = sorted(os.sched_getaffinity(0))[:2]
+    workers = [] if usable_cores() >= 2 else ["--workers", "2"]
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "livestall.cli", "cluster", "--dir", str(root / "c"),
-                                 "--port", str(port), "--rtmp-port", str(free_port()), "--no-fsync"],
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                 "--port", str(port), "--rtmp-port", str(free_port()), "--no-fsync", *workers],
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=lambda: os.sched_setaffinity(0, two))
     deadline = time.monotonic() + 150
     while "cluster ready" not in log.read_text():
         assert proc.poll() is None, f"the cluster exited with {proc.returncode}:\n{log.read_text()}"
@@ -59,6 +64,11 @@ def cluster():
 
 def upstreams(info: dict) -> set[str]:
     return {app["url"].removeprefix("http://") for app in info["apps"]}
+
+
+def test_the_default_is_one_app_process_per_core(cluster):
+    assert len(cluster["info"]["apps"]) == 2
+    assert "cluster ready" in cluster["log"].read_text() and "2 app processes" in cluster["log"].read_text()
 
 
 def test_healthz_through_nginx_reaches_both_app_processes(cluster):

@@ -1,15 +1,18 @@
-"""The smallest real cluster on one machine: PostgreSQL, Redis, N app processes and nginx in front.
+"""Several app processes on one machine: PostgreSQL, Redis, N app processes and nginx in front.
 
-`livestall cluster` (and `make run-cluster`) starts them as its children, in that order, prints
+`livestall cluster` (and `make run-cluster`) starts them all as its children, in that order, prints
 where they listen, and stops them in reverse order on Ctrl-C or SIGTERM. Everything lives under
 one directory (var/cluster by default): the PostgreSQL cluster (kept between runs), each app
 process's data directory, the uploads they share, nginx's config and logs.
+`livestall serve --workers N` runs the same machinery on the configured PostgreSQL (and Redis,
+when LIVESTALL_REDIS_URL is set), with nginx on the address `serve` would listen on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import shutil
 import signal
@@ -22,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -29,6 +33,36 @@ from livestall import migrate
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 DATABASE = "livestall"
+MAX_APPS = 128  # each process wants about 50 PostgreSQL connections and 100 MB of memory
+
+
+def usable_cores() -> int:
+    """The CPUs this process may run on: its affinity mask, capped by a cgroup CPU quota (containers)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cores = min(cores, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
+
+
+def default_apps() -> int:
+    """One app process per usable core: each is one Python event loop, which uses one core at most."""
+    return min(usable_cores(), MAX_APPS)
+
+
+def shown(url: str) -> str:
+    """The URL fit for a log line or cluster.json: its password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, _, where = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{where}"))
 
 
 def free_port() -> int:
@@ -112,19 +146,29 @@ def spawn(name: str, argv: list[str], log: Path, *, env: dict[str, str] | None =
 
 
 class Cluster:
-    """PostgreSQL, Redis, `apps` × `livestall serve` and nginx, under `root`, public on `host:port`."""
+    """PostgreSQL, Redis, `apps` × `livestall serve` and nginx, under `root`, public on `host:port`.
 
-    def __init__(self, root: Path, *, host: str = "127.0.0.1", port: int = 8080, apps: int = 2,
-                 rtmp_port: int = 1935, demo: bool = False, fsync: bool = True,
+    `database_url` and `redis_url` name servers to use rather than start; `home` is the first app
+    process's data directory (default `root/app1`), whose uploads every process shares; `rtmp_port`
+    None turns RTMP ingest off."""
+
+    def __init__(self, root: Path, *, host: str = "127.0.0.1", port: int = 8080, apps: int | None = None,
+                 rtmp_port: int | None = 1935, demo: bool = False, fsync: bool = True,
+                 database_url: str | None = None, redis_url: str | None = None, home: Path | None = None,
+                 public_url: str | None = None, ws_public_url: str | None = None,
                  say: Callable[[str], None] = print) -> None:
-        self.root, self.host, self.port, self.apps = root.resolve(), host, port, apps
+        self.root, self.host, self.port, self.apps = root.resolve(), host, port, apps or default_apps()
         self.rtmp_port, self.demo, self.fsync, self._say = rtmp_port, demo, fsync, say
+        self.database_url, self.redis_url = database_url, redis_url
+        self.home = home.resolve() if home else None
         self._began = time.monotonic()
         self.public_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
         self.url = f"http://{self.public_host}:{port}"
+        self.public_url = public_url or self.url
         self.children: list[Child] = []
         self.cleanup: list[Path] = []  # folders removed at stop
         self.info: dict = {"url": self.url, "ws_url": f"ws://{self.public_host}:{port}", "apps": []}
+        self.ws_public_url = ws_public_url or self.info["ws_url"]
 
     def say(self, line: str) -> None:
         self._say(f"[{time.monotonic() - self._began:5.1f}s] {line}")
@@ -135,7 +179,7 @@ class Cluster:
         """Start every part in order; on failure, stop what was started and raise."""
         self.root.mkdir(parents=True, exist_ok=True)
         try:
-            self._postgres()
+            self._database()
             self._redis()
             self._apps()
             self._nginx()
@@ -144,7 +188,22 @@ class Cluster:
             raise
         (self.root / "cluster.json").write_text(json.dumps(self.info, indent=2) + "\n")
 
-    def _postgres(self) -> None:
+    def _database(self) -> None:
+        """The given PostgreSQL or our own, migrated here once: never by several processes at once."""
+        if self.database_url:
+            self.say(f"PostgreSQL  {shown(self.database_url)}  (LIVESTALL_DATABASE_URL)")
+        else:
+            self.database_url = self._postgres()
+        migrate.upgrade(self.database_url)
+        if self.demo:
+            from livestall.demo import load_demo
+            from livestall.settings import Settings
+
+            asyncio.run(load_demo(Settings(database_url=self.database_url, data_dir=self.app_dir(1))))
+        self.info["postgres_url"] = shown(self.database_url)
+
+    def _postgres(self) -> str:
+        """Start our own PostgreSQL cluster under `root`; its URL."""
         bin_dir = postgres_bin_dir()
         if bin_dir is None:
             raise RuntimeError("PostgreSQL server binaries are not installed (apt-get install postgresql)")
@@ -169,7 +228,8 @@ class Cluster:
                             "-E", "UTF8", "--no-sync"], check=True, stdout=subprocess.DEVNULL)
         child = spawn("postgres", [*prefix, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
                                    "-k", str(base), "-c", "listen_addresses=127.0.0.1",
-                                   "-c", "max_connections=200", *([] if self.fsync else ["-c", "fsync=off"])],
+                                   "-c", f"max_connections={max(200, 50 * self.apps + 20)}",
+                                   *([] if self.fsync else ["-c", "fsync=off"])],
                       base / "postgres.log", stop_signal=signal.SIGINT)
         # SIGINT to the postmaster itself (runuser would not pass it on): PostgreSQL's fast shutdown.
         child.pid_file = data / "postmaster.pid"
@@ -177,15 +237,21 @@ class Cluster:
         url = f"postgresql+asyncpg://livestall@127.0.0.1:{port}/{DATABASE}"
         wait_until(lambda: asyncio.run(_create_database(port)), "PostgreSQL", 60, child)
         self.say(f"PostgreSQL  127.0.0.1:{port}  (data {data})")
-        migrate.upgrade(url)
-        if self.demo:
-            from livestall.demo import load_demo
-            from livestall.settings import Settings
-
-            asyncio.run(load_demo(Settings(database_url=url, data_dir=self.root / "app1")))
-        self.info["postgres_url"] = url
+        return url
 
     def _redis(self) -> None:
+        """The given Redis, checked now (without it rooms would silently stay within one process), or our own."""
+        if self.redis_url:
+            import redis
+
+            try:
+                redis.Redis.from_url(self.redis_url, socket_connect_timeout=2, socket_timeout=2).ping()
+            except (redis.RedisError, ValueError) as exc:
+                raise RuntimeError(f"Redis at {shown(self.redis_url)} (LIVESTALL_REDIS_URL) does not answer: "
+                                   f"{exc}") from exc
+            self.info["redis_url"] = shown(self.redis_url)
+            self.say(f"Redis       {shown(self.redis_url)}  (LIVESTALL_REDIS_URL)")
+            return
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
@@ -195,39 +261,48 @@ class Cluster:
                                 "--appendonly", "no"], self.root / "redis.log")
         self.children.append(child)
         wait_until(lambda: _port_open(port), "Redis", 20, child)
-        self.info["redis_url"] = f"redis://127.0.0.1:{port}/0"
-        self.say(f"Redis       127.0.0.1:{port}")
+        self.redis_url = f"redis://127.0.0.1:{port}/0"
+        self.info["redis_url"] = self.redis_url
+        self.say(f"Redis       127.0.0.1:{port}  (started here; it keeps nothing)")
+
+    def app_dir(self, n: int) -> Path:
+        """App process n's data directory: `home` for the first when given, else `root/app{n}`."""
+        return self.home if n == 1 and self.home else self.root / f"app{n}"
 
     def _apps(self) -> None:
-        shared = self.root / "uploads"  # one folder for every process: an image uploaded to one is served by all
-        shared.mkdir(exist_ok=True)
+        # One uploads folder for every process: an image uploaded to one is served by all.
+        shared = self.app_dir(1) / "uploads" if self.home else self.root / "uploads"
+        shared.mkdir(parents=True, exist_ok=True)
         started = []
         for n in range(1, self.apps + 1):
-            data = self.root / f"app{n}"
-            data.mkdir(exist_ok=True)
+            data = self.app_dir(n)
+            data.mkdir(parents=True, exist_ok=True)
             link = data / "uploads"
-            if not link.is_symlink():
+            if link != shared and not link.is_symlink():
                 shutil.rmtree(link, ignore_errors=True)
                 link.symlink_to(shared, target_is_directory=True)
             port, ws_port = free_port(), free_port()
-            env = {**os.environ, "LIVESTALL_DATABASE_URL": self.info["postgres_url"],
-                   "LIVESTALL_REDIS_URL": self.info["redis_url"], "LIVESTALL_DATA_DIR": str(data),
-                   "LIVESTALL_PUBLIC_URL": self.url, "LIVESTALL_WS_PUBLIC_URL": self.info["ws_url"],
-                   "LIVESTALL_WS_PORT": str(ws_port), "LIVESTALL_RTMP_PORT": str(self.rtmp_port),
-                   # The first process is also the ingest machine: RTMP, ffmpeg and the HLS on its disk.
-                   "LIVESTALL_RTMP_ENABLED": "true" if n == 1 else "false"}
+            # The first process is also the ingest machine: RTMP, ffmpeg and the HLS on its disk.
+            rtmp = {"LIVESTALL_RTMP_ENABLED": "true", "LIVESTALL_RTMP_PORT": str(self.rtmp_port)} \
+                if n == 1 and self.rtmp_port else {"LIVESTALL_RTMP_ENABLED": "false"}
+            if n > 1:  # one demo camera and crowd for the cluster, on the ingest machine
+                rtmp["LIVESTALL_DEMO_LIVE"] = "false"
+            env = {**os.environ, "LIVESTALL_DATABASE_URL": self.database_url, "LIVESTALL_REDIS_URL": self.redis_url,
+                   "LIVESTALL_DATA_DIR": str(data), "LIVESTALL_PUBLIC_URL": self.public_url,
+                   "LIVESTALL_WS_PUBLIC_URL": self.ws_public_url, "LIVESTALL_WS_PORT": str(ws_port), **rtmp}
             child = spawn(f"app{n}", [sys.executable, "-m", "livestall.cli", "serve", "--host", "127.0.0.1",
                                       "--port", str(port)], data / "server.log", env=env)
             self.children.append(child)
             started.append((child, port))
-            self.info["apps"].append({"url": f"http://127.0.0.1:{port}", "ws_port": ws_port, "data_dir": str(data)})
+            self.info["apps"].append({"url": f"http://127.0.0.1:{port}", "ws_port": ws_port, "data_dir": str(data),
+                                      "pid": child.proc.pid})
         for (child, port), app in zip(started, self.info["apps"], strict=True):
             wait_until(lambda p=port: http_ok(f"http://127.0.0.1:{p}/healthz"), child.name, 120, child)
             wait_until(lambda a=app: _port_open(a["ws_port"]), f"{child.name} rooms", 20, child)
             self.say(f"{child.name:<11} {app['url']}  rooms :{app['ws_port']}  (log {child.log})")
 
     def _nginx(self) -> None:
-        binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+        binary = nginx_binary()
         if binary is None:
             raise RuntimeError("nginx is not installed (apt-get install nginx)")
         prefix = self.root / "nginx"
@@ -286,6 +361,11 @@ class Cluster:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def nginx_binary() -> str | None:
+    """nginx, if installed (Debian puts it in /usr/sbin, off a non-root PATH)."""
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
 def postgres_bin_dir() -> Path | None:
     """Where initdb and postgres live, if the PostgreSQL server is installed."""
     found = shutil.which("initdb")
@@ -315,19 +395,20 @@ def _port_open(port: int) -> bool:
         return True
 
 
-def main(root: Path, *, host: str, port: int, apps: int, rtmp_port: int, demo: bool, fsync: bool = True) -> int:
-    """Start the cluster, serve until Ctrl-C or SIGTERM, stop it; the exit status."""
+def main(root: Path, **options) -> int:
+    """Start the cluster (`options` as for Cluster), serve until Ctrl-C or SIGTERM, stop it; the exit status."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    cluster = Cluster(root, host=host, port=port, apps=apps, rtmp_port=rtmp_port, demo=demo, fsync=fsync,
-                      say=lambda line: print(line, flush=True))
+    cluster = Cluster(root, say=lambda line: print(line, flush=True), **options)
     try:
         cluster.start()
-    except (RuntimeError, TimeoutError, OSError, subprocess.CalledProcessError) as exc:
+    except (RuntimeError, TimeoutError, OSError, subprocess.CalledProcessError, SQLAlchemyError) as exc:
         print(f"the cluster did not start: {exc}", file=sys.stderr, flush=True)
         return 1
-    print(f"cluster ready: {cluster.url}  (Ctrl-C stops everything)", flush=True)
+    print(f"cluster ready: {cluster.url}, {cluster.apps} app processes  (Ctrl-C stops everything)", flush=True)
     code = cluster.run(stop)
     print("cluster stopped", flush=True)
     return code
