@@ -40,3 +40,19 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture()
+def browser(app_server):
+    """Opens page clients (tests.web.support.Browser) in a language, each closed after the test."""
+    from tests.web.support import Browser
+
+    made: list[Browser] = []
+
+    def open_(language: str = "en") -> Browser:
+        made.append(Browser(app_server.url, language))
+        return made[-1]
+
+    yield open_
+    for b in made:
+        b.close()

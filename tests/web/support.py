@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.helpers import PASSWORD, make_product, make_shop, make_show, register, unique
 
@@ -62,3 +64,18 @@ def live_world(api: httpx.Client, **show_fields) -> dict:
     pinned = api.post(f"/api/v1/shows/{show['id']}/pins", json={"product_id": scarf["id"]}, headers=host.headers)
     assert pinned.status_code == 200, pinned.text
     return {"host": host, "shop": shop, "scarf": scarf, "cardigan": cardigan, "show": show}
+
+
+def until(page, expression: str, timeout: float = 15.0):
+    """Wait until `expression` is true in the page (no wait_for_function: the CSP forbids string eval)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = page.evaluate(expression)
+        except PlaywrightError:  # the page is navigating: ask the next one
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout}s: {expression}")
+        page.wait_for_timeout(100)

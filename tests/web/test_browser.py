@@ -10,30 +10,16 @@ import time
 import httpx
 import pytest
 
-from playwright.sync_api import Error as PlaywrightError
 
 from tests.catalog.test_products import png_bytes
 from tests.helpers import PASSWORD, login, register, unique
+from tests.web.support import until
+
 from tests.web.support import live_world
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
-
-
-def until(page, expression: str, timeout: float = 10.0):
-    """Wait until `expression` is true in the page (page.wait_for_function would need 'unsafe-eval' in the CSP)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = page.evaluate(expression)
-        except PlaywrightError:  # the page is navigating: ask the next one
-            value = None
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"still false after {timeout}s: {expression}")
-        page.wait_for_timeout(100)
 
 
 @pytest.fixture(scope="module")

@@ -6,23 +6,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
 from tests.helpers import make_shop, register, unique
 from tests.web.support import Browser
-
-
-@pytest.fixture()
-def browser(app_server):
-    made: list[Browser] = []
-
-    def open_(language: str = "en") -> Browser:
-        made.append(Browser(app_server.url, language))
-        return made[-1]
-
-    yield open_
-    for b in made:
-        b.close()
 
 
 def soon() -> str:

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from livestall.web.pages.cache import TTL_S
 from tests.helpers import make_shop, make_show, register, unique
-from tests.web.support import Browser, lang_of
+from tests.web.support import lang_of
 
 BADGE = re.compile(r'<span class="badge" data-badge>([^<]*)</span>')
 
@@ -38,19 +38,6 @@ def served_from_cache(counts: dict[str, float], requests: int, keys: int, starte
     lifetimes = 1 + int((time.monotonic() - started) // TTL_S)
     return counts["render"] + counts["hit"] + counts["shared"] == requests and \
         keys <= counts["render"] <= keys * lifetimes
-
-
-@pytest.fixture()
-def browser(app_server):
-    made: list[Browser] = []
-
-    def open_(language: str = "en") -> Browser:
-        made.append(Browser(app_server.url, language))
-        return made[-1]
-
-    yield open_
-    for b in made:
-        b.close()
 
 
 @pytest.fixture()

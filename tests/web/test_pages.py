@@ -9,20 +9,7 @@ import pytest
 
 from tests.catalog.test_products import png_bytes
 from tests.helpers import PASSWORD, make_product, make_shop, make_show, register, unique
-from tests.web.support import Browser, lang_of, live_world
-
-
-@pytest.fixture()
-def browser(app_server):
-    made: list[Browser] = []
-
-    def open_(language: str = "en") -> Browser:
-        made.append(Browser(app_server.url, language))
-        return made[-1]
-
-    yield open_
-    for b in made:
-        b.close()
+from tests.web.support import lang_of, live_world
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from livestall.media import commands
 from tests.helpers import make_product, make_shop, make_show, register, unique
 from tests.room_client import RoomClient
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.web.support import until
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 390, "height": 844}
@@ -87,15 +88,6 @@ def phone(chromium, app_server):
     yield open_
     for context in contexts:
         context.close()
-
-
-def until(page, expression: str, timeout: float = 10.0):
-    """Wait until `expression` is true in the page (wait_for_function would need 'unsafe-eval' in the CSP)."""
-    deadline = time.monotonic() + timeout
-    while not (value := page.evaluate(expression)):
-        assert time.monotonic() < deadline, f"still false after {timeout}s: {expression}"
-        page.wait_for_timeout(100)
-    return value
 
 
 def pinned_ids(api: httpx.Client, show_id: int) -> set[int]:

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
 from tests.helpers import make_show, register, unique
 from tests.helpers_db import make_operator
@@ -17,26 +16,12 @@ from tests.media.support import have_media_tools, playlist, rtmp_publisher, stre
 from tests.orders.support import flash_sale, top_up
 from tests.room_client import RoomClient
 from tests.web.support import live_world
+from tests.web.support import until
 
 pytestmark = pytest.mark.slow
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 MARKET = "IS"  # no other test's shows are for this market: the feed of these viewers starts with ours
-
-
-def until(page, expression: str, timeout: float = 15.0):
-    """Wait until `expression` is true in the page (no wait_for_function: the CSP forbids string eval)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = page.evaluate(expression)
-        except PlaywrightError:  # the page is navigating: ask the next one
-            value = None
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"still false after {timeout}s: {expression}")
-        page.wait_for_timeout(100)
 
 
 @pytest.fixture(scope="module")

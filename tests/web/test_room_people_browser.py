@@ -7,10 +7,10 @@ import time
 
 import httpx
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
 from tests.helpers import register
 from tests.web.support import live_world
+from tests.web.support import until
 
 pytestmark = pytest.mark.slow
 
@@ -18,20 +18,6 @@ SEND = """async () => {
   try { await window.livestallShow.room.send("chat.send", { text: "hello from the other tab" }); return "ack"; }
   catch (e) { return e.code || "error"; }
 }"""
-
-
-def until(page, expression: str, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = page.evaluate(expression)
-        except PlaywrightError:  # the page is navigating: ask again
-            value = None
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"still false after {timeout}s: {expression}")
-        page.wait_for_timeout(100)
 
 
 def viewers_shown(page) -> str:

@@ -51,19 +51,6 @@ def api(app_server):
         yield client
 
 
-@pytest.fixture()
-def browser(app_server):
-    made: list[Browser] = []
-
-    def open_(language: str = "en") -> Browser:
-        made.append(Browser(app_server.url, language))
-        return made[-1]
-
-    yield open_
-    for b in made:
-        b.close()
-
-
 @pytest.fixture(scope="module")
 def media_tools():
     """ffmpeg and nginx-rtmp, which the app server supervises when they are installed."""
