@@ -79,6 +79,11 @@ def test_healthz_through_nginx_reaches_both_app_processes(cluster):
             assert response.json() == {"status": "ok"}
             seen.add(response.headers[UPSTREAM])
         assert api.get("/metrics").status_code == 404  # scraped per process, never through the proxy
+        # Playlists come from the app, which stamps their segments' moments; segments straight from the disk.
+        playlist = api.get("/hls/987654/index.m3u8")
+        assert playlist.status_code == 404 and "playlist" in playlist.json()["detail"]
+        assert playlist.headers[UPSTREAM] in upstreams(cluster["info"])
+        assert UPSTREAM not in api.get("/hls/987654/1796553879617.ts").headers
     assert seen == upstreams(cluster["info"])
 
 

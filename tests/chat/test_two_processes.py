@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import httpx
 import pytest
 
 from tests.appserver import AppProcess
-from tests.helpers import make_shop, make_show, register
+from tests.helpers import make_product, make_shop, make_show, register
 from tests.room_client import RoomClient
 from tests.services import create_database
 
@@ -159,3 +160,20 @@ def test_a_profile_changed_on_one_process_shows_on_the_other_within_a_second(clu
             assert time.monotonic() - changed_at < 1.0, "B still showed the old profile a second after the change"
             time.sleep(0.05)
         assert me["display_name"] == "Lucía"
+
+
+def test_a_pin_reaches_the_other_process_with_its_moment_on_camera(cluster):
+    a, b = cluster
+    with httpx.Client(base_url=a.url, timeout=30) as api:
+        host = register(api, roles=["seller", "host"])
+        shop = make_shop(api, host)
+        show = make_show(api, host, shop["id"])
+        api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers)
+        product = make_product(api, host, shop["id"])
+        with RoomClient(b.ws_base, show["id"]) as on_b:
+            shelf = api.post(f"/api/v1/shows/{show['id']}/pins", headers=host.headers,
+                             json={"product_id": product["id"]}).json()
+            on_b.wait_event("pin.changed")
+            event = next(e for e in on_b.events() if e["type"] == "pin.changed")
+    pinned_at = datetime.fromisoformat(shelf["items"][0]["pinned_at"]).timestamp()
+    assert event["at"] == round(pinned_at * 1000)

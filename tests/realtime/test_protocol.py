@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from websockets.frames import Frame, Opcode
@@ -32,9 +33,11 @@ def test_text_frame_lengths_parse_as_websockets_frames(size):
 
 
 def test_server_frames_carry_the_version():
-    batch = json.loads(protocol.batch(7, 3, [("chat.message", {"text": "héllo"})]))
+    batch = json.loads(protocol.batch(7, 3, [("chat.message", {"text": "héllo"}, None),
+                                             ("pin.changed", {"items": []}, 1_796_553_879_617)]))
     assert batch == {"v": 1, "type": "batch", "show_id": 7, "seq": 3,
-                     "events": [{"type": "chat.message", "data": {"text": "héllo"}}]}
+                     "events": [{"type": "chat.message", "data": {"text": "héllo"}},
+                                {"type": "pin.changed", "data": {"items": []}, "at": 1_796_553_879_617}]}
     assert json.loads(protocol.error("invalid", "text: too long", "text", 5)) == {
         "v": 1, "type": "error", "code": "invalid", "message": "text: too long", "field": "text", "ref": 5}
     assert json.loads(protocol.resync(7))["type"] == "resync"
@@ -42,8 +45,18 @@ def test_server_frames_carry_the_version():
 
 
 def test_an_unencodable_event_is_dropped_alone():
-    frame = json.loads(protocol.batch(1, 1, [("a", {"x": 1}), ("b", {"bad": float("nan")}), ("c", {})]))
+    frame = json.loads(protocol.batch(1, 1, [("a", {"x": 1}, None), ("b", {"bad": float("nan")}, None), ("c", {}, None)]))
     assert [ev["type"] for ev in frame["events"]] == ["a", "c"]
+
+
+def test_a_snapshot_carries_the_server_clock_for_shared_and_own_state():
+    before = time.time() * 1000
+    shared = json.loads(protocol.snapshot(4, protocol.EncodedState(4, {"show": {"id": 4}}), {"concurrent": 2}))
+    own = json.loads(protocol.snapshot(4, {"show": {"id": 4}}, {"concurrent": 2}))
+    after = time.time() * 1000
+    for frame in (shared, own):
+        assert frame["data"]["show"] == {"id": 4} and frame["data"]["viewers"] == {"concurrent": 2}
+        assert before - 1 <= frame["data"]["server_time"] <= after + 1
 
 
 def test_valid_client_frame():

@@ -12,7 +12,7 @@ from livestall.chat.showinfo import ShowInfoCache, show_and_user
 from livestall.chat.writer import MessageWriter
 from livestall.db import utcnow
 from livestall.errors import Forbidden, NotFound
-from livestall.events import Event, publish_on_commit
+from livestall.events import Event, on_camera, publish_on_commit
 from livestall.shows.models import Show
 from livestall.shows.service import is_moderator
 
@@ -49,7 +49,8 @@ class ModerationPart:
             question = await service.get_question(session=session, show_id=show.id,
                                                   question_id=frame.get("question_id"))
             question = await service.do_answer(session=session, show=show, question=question)
-            publish_on_commit(session, Event(show.id, "question.updated", service.question_data(question)))
+            publish_on_commit(session, Event(show.id, "question.updated", service.question_data(question),
+                                             on_camera(question.answered_at)))
             return {"answered_offset_s": question.answered_offset_s}
         if kind == "mod.delete":
             message_id = frame.get("message_id")

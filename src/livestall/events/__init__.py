@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -32,11 +33,16 @@ def check_event(type: str, data: Any) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """Something that happened in a show, for everyone in its room: `type` names it, `data` is JSON."""
+    """Something that happened in a show, for everyone in its room: `type` names it, `data` is JSON.
+
+    `at` is set on what the host does on camera (a pin, a flash sale starting, an opening's result, a
+    question answered): the server time in epoch milliseconds, so that each viewer's player can show it
+    when its video reaches that moment (docs/protocol.md, "In step with the picture")."""
 
     show_id: int
     type: str
     data: dict[str, Any] = field(default_factory=dict)
+    at: int | None = None
 
     if STRICT:
         def __post_init__(self) -> None:
@@ -44,6 +50,13 @@ class Event:
 
 
 Publisher = Callable[[Event], None]
+
+
+def on_camera(moment: datetime) -> int:
+    """A moment as an event's `at`: epoch milliseconds (naive datetimes are UTC, as the database keeps them)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return round(moment.timestamp() * 1000)
 
 
 def publish_on_commit(session: AsyncSession | Session, event: Event) -> None:

@@ -13,6 +13,7 @@ from livestall.errors import DomainError, NotFound
 from livestall.media import service
 from livestall.media.paths import CONTENT_TYPES, SERVABLE, ladder_dir, show_dir
 from livestall.media.snapshots import MAX_AGE_S as SNAPSHOT_MAX_AGE_S, SNAPSHOT
+from livestall.media.timeline import PlaylistClock
 from livestall.runtime import get_runtime
 
 log = logging.getLogger("livestall.media")
@@ -90,6 +91,9 @@ router.add_route("/internal/rtmp/{secret}/on_publish_done", on_publish_done, met
 
 # -- HLS -------------------------------------------------------------------------------------
 
+PLAYLISTS = PlaylistClock()  # this process's stamped playlists: each version is stamped once, for every viewer
+
+
 @router.get("/hls/{show_id}/{name:path}", include_in_schema=False)
 async def hls_file(show_id: int, name: str, request: Request) -> Response:
     """A show's playlists (never cached), segments (immutable), live picture (seconds) and replay thumbnail."""
@@ -104,7 +108,7 @@ async def hls_file(show_id: int, name: str, request: Request) -> Response:
     headers = {"Access-Control-Allow-Origin": "*"}
     if ext == "m3u8":
         try:
-            body = path.read_bytes()
+            body = PLAYLISTS.read(path)
         except OSError:
             raise NotFound("no such playlist (the show is not live)") from None
         headers["Cache-Control"] = "no-cache"

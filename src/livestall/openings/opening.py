@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livestall.accounts.models import User
 from livestall.db import get_or_404, utcnow
 from livestall.errors import Conflict, Invalid, NotFound
-from livestall.events import Event, publish_on_commit
+from livestall.events import Event, on_camera, publish_on_commit
 from livestall.ledger.flows import wallet_account
 from livestall.ledger.service import ACCOUNTS, ENTRIES, TRANSFERS, Account, post_transfer
 from livestall.notifications import hooks as notification_hooks
@@ -73,7 +73,8 @@ async def do_open(*, session: AsyncSession, lot: OpeningLot, ticket_id: int, hos
     await session.flush()
     publish_on_commit(session, Event(lot.show_id, "opening.result", {
         "lot_id": lot.id, "ticket_id": ticket.id, "buyer_name": buyer.display_name, "kind": lot.kind,
-        "summary": line, "outcome": outcome, "stream_offset_s": outcome.get("stream_offset_s")}))
+        "summary": line, "outcome": outcome, "stream_offset_s": outcome.get("stream_offset_s")},
+        on_camera(ticket.opened_at)))
     await notification_hooks.on_opening_result(session, lot, ticket)
     await publish_queue(session, lot)
     await tell_places(session, lot, also=[ticket.buyer_id])

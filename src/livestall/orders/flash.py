@@ -12,7 +12,7 @@ from livestall.accounts.models import User
 from livestall.catalog.models import Product
 from livestall.db import get_or_404, utcnow
 from livestall.errors import Conflict, Invalid
-from livestall.events import Event, publish_on_commit
+from livestall.events import Event, on_camera, publish_on_commit
 from livestall.money import Money, convert
 from livestall.orders.models import FlashSale
 from livestall.orders.stock import FLASH, OPEN_FLASH, PRODUCTS
@@ -93,7 +93,7 @@ async def do_create_flash_sale(*, session: AsyncSession, show: Show, creator: Us
                       status="scheduled")
     session.add(flash)
     await session.flush()
-    publish_on_commit(session, Event(show.id, "flash.scheduled", flash_view(flash, fx_per_usd, now)))
+    publish_on_commit(session, Event(show.id, "flash.scheduled", flash_view(flash, fx_per_usd, now), on_camera(now)))
     return flash
 
 
@@ -134,7 +134,8 @@ async def run_flash_clock(*, session: AsyncSession, now: datetime, fx_per_usd: d
                                       .values(status="live"))
         if moved.rowcount == 1:  # another process may have started it first: it announces, not us
             await session.refresh(flash)
-            publish_on_commit(session, Event(flash.show_id, "flash.started", flash_view(flash, fx_per_usd, now)))
+            publish_on_commit(session, Event(flash.show_id, "flash.started", flash_view(flash, fx_per_usd, now),
+                                                   on_camera(flash.starts_at)))
             changed += 1
     ending = await session.scalars(select(FlashSale).where(FlashSale.status.in_(OPEN_FLASH), FlashSale.ends_at <= now))
     for flash in list(ending):

@@ -3,6 +3,7 @@ is told when the host pins or unpins one (the pins themselves are rows of the sh
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livestall.catalog.models import Product
 from livestall.db import utcnow
 from livestall.errors import Conflict, Invalid
-from livestall.events import Event, publish_on_commit
+from livestall.events import Event, on_camera, publish_on_commit
 from livestall.festivals.pricing import effective_unit_price
 from livestall.money import Money
 from livestall.orders.flash import display_prices, flash_view
@@ -68,10 +69,11 @@ async def get_shelf_view(*, session: AsyncSession, show_id: int, fx_per_usd: dic
     return shelf_view(shelf, fx_per_usd, await unit_prices(session, shelf))
 
 
-async def _announce(session: AsyncSession, show: Show, fx_per_usd: dict[str, Decimal]) -> list[dict]:
+async def _announce(session: AsyncSession, show: Show, fx_per_usd: dict[str, Decimal], now: datetime) -> list[dict]:
+    """Publish the new shelf, stamped with the moment the host changed it on camera."""
     await session.flush()
     items = await get_shelf_view(session=session, show_id=show.id, fx_per_usd=fx_per_usd)
-    publish_on_commit(session, Event(show.id, "pin.changed", {"items": items}))
+    publish_on_commit(session, Event(show.id, "pin.changed", {"items": items}, on_camera(now)))
     return items
 
 
@@ -110,7 +112,7 @@ async def do_set_shelf(*, session: AsyncSession, show: Show, user_id: int, produ
         else:
             session.add(ShowPin(show_id=show.id, product_id=product_id, position=position, pinned_by_id=user_id,
                                 pinned_at=now))
-    return await _announce(session, show, fx_per_usd)
+    return await _announce(session, show, fx_per_usd, now)
 
 
 async def do_pin(*, session: AsyncSession, show: Show, user_id: int, product_id: int,
@@ -127,14 +129,16 @@ async def do_pin(*, session: AsyncSession, show: Show, user_id: int, product_id:
     if len(shelf) >= MAX_SHELF:
         raise Conflict.field("product_id", "max_shelf", f"a shelf holds at most {MAX_SHELF} products")
     position = max((pin.position for pin, _, _ in shelf), default=-1) + 1
+    now = utcnow()
     session.add(ShowPin(show_id=show.id, product_id=product_id, position=position, pinned_by_id=user_id,
-                        pinned_at=utcnow()))
-    return await _announce(session, show, fx_per_usd)
+                        pinned_at=now))
+    return await _announce(session, show, fx_per_usd, now)
 
 
 async def do_unpin(*, session: AsyncSession, show: Show, product_id: int, fx_per_usd: dict[str, Decimal]) -> list[dict]:
     """Take a product off the shelf."""
     _check_live(show)
+    now = utcnow()
     await session.execute(update(ShowPin).where(ShowPin.show_id == show.id, ShowPin.product_id == product_id,
-                                                ShowPin.unpinned_at.is_(None)).values(unpinned_at=utcnow()))
-    return await _announce(session, show, fx_per_usd)
+                                                ShowPin.unpinned_at.is_(None)).values(unpinned_at=now))
+    return await _announce(session, show, fx_per_usd, now)

@@ -126,7 +126,10 @@ class RedisBroker:
     def publish(self, event: Event) -> None:
         """Deliver locally now, and queue `event` for the other processes."""
         self._on_event(event)
-        self._enqueue(event.show_id, {"k": "e", "t": event.type, "d": event.data})
+        message = {"k": "e", "t": event.type, "d": event.data}
+        if event.at is not None:
+            message["a"] = event.at
+        self._enqueue(event.show_id, message)
 
     def control(self, show_id: int, message: dict[str, Any]) -> None:
         """Apply a control message locally now, and queue it for the other processes."""
@@ -262,7 +265,7 @@ class RedisBroker:
                 return  # delivered locally when published
             show_id = int(body["s"])
             if body.get("k") == "e":
-                self._on_event(Event(show_id, body["t"], body.get("d") or {}))
+                self._on_event(Event(show_id, body["t"], body.get("d") or {}, body.get("a")))
             else:
                 self._on_control(show_id, body)
         except Exception:

@@ -229,7 +229,7 @@ class Hub:
             events = kept
         room.seq += 1
         self.stats["batches"] += 1
-        return protocol.batch(room.show_id, room.seq, ((ev.type, ev.data) for ev in events))
+        return protocol.batch(room.show_id, room.seq, ((ev.type, ev.data, ev.at) for ev in events))
 
     async def _write_room(self, room: Room, frame: bytes) -> None:
         # The hot loop: the same bytes object to every transport, no per-socket encoding, no

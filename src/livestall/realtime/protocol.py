@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 from collections.abc import Container, Iterable
 from typing import Any
 
@@ -40,9 +41,9 @@ def encode(frame: dict[str, Any]) -> bytes:
     return _encoder.encode({"v": VERSION, **frame}).encode()
 
 
-def batch(show_id: int, seq: int, events: Iterable[tuple[str, Any]]) -> bytes:
-    """A `batch` frame: the events of one tick for one show, in publish order."""
-    items = [{"type": t, "data": d} for t, d in events]
+def batch(show_id: int, seq: int, events: Iterable[tuple[str, Any, int | None]]) -> bytes:
+    """A `batch` frame: the events of one tick for one show, in publish order; `at` where the host did it on camera."""
+    items = [{"type": t, "data": d} if at is None else {"type": t, "data": d, "at": at} for t, d, at in events]
     try:
         return encode({"type": "batch", "show_id": show_id, "seq": seq, "events": items})
     except (TypeError, ValueError):
@@ -73,10 +74,13 @@ class EncodedState:
 
 
 def snapshot(show_id: int, data: dict[str, Any] | EncodedState | None, viewers: dict[str, Any]) -> bytes:
-    """A `snapshot` frame: the room's state with the viewer counts, sent on join and on `sync`."""
+    """A `snapshot` frame: the room's state with the viewer counts and the server's clock, sent on join and `sync`."""
+    # The clock (epoch ms) lets a client show countdowns in server time, whatever its own clock says.
+    now = round(time.time() * 1000)
     if isinstance(data, EncodedState):
-        return b"%s,\"viewers\":%s}}" % (data.head, _encoder.encode(viewers).encode())
-    return encode({"type": "snapshot", "show_id": show_id, "data": {**(data or {}), "viewers": viewers}})
+        return b"%s,\"viewers\":%s,\"server_time\":%d}}" % (data.head, _encoder.encode(viewers).encode(), now)
+    return encode({"type": "snapshot", "show_id": show_id,
+                   "data": {**(data or {}), "viewers": viewers, "server_time": now}})
 
 
 def error(code: str, message: str, field: str | None = None, ref: Any = None, rule: str | None = None) -> bytes:

@@ -89,6 +89,7 @@ JS_MESSAGES = {
     "stock_left": N_("In stock: %(num)s"),
     "flash_starts": N_("Flash sale starts in %(time)s"),
     "flash_ends": N_("Flash sale ends in %(time)s"),
+    "flash_ahead": N_("On sale now, your video is catching up: ends in %(time)s"),
     "starts_in": N_("Starts in %(time)s"),
     "starting": N_("Starting soon"),
     "follow": N_("Follow"),

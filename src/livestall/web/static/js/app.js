@@ -85,8 +85,18 @@ function countdownText(ms) {
   return t("starts_in", { time: clock(ms / 1000) });
 }
 
+// The server's clock, as the room's snapshots tell it: countdowns and sale starts follow it, whatever
+// this device's clock says.
+let serverOffsetMs = 0;
+export function setServerTime(ms) {
+  if (Number.isFinite(ms)) serverOffsetMs = ms - Date.now();
+}
+export function serverNow() {
+  return Date.now() + serverOffsetMs;
+}
+
 function tickCountdowns() {
-  const now = Date.now();
+  const now = serverNow();
   for (const el of document.querySelectorAll("[data-countdown]")) {
     const at = Date.parse(el.dataset.countdown);
     if (!Number.isNaN(at)) el.textContent = countdownText(at - now);

@@ -228,13 +228,13 @@ function setUp() {
 
   // The price of one unit now: in the shop's currency (what the wallet pays) and in the viewer's, if shown.
   function unitPrice(item) {
-    const flash = item.flash_sale && item.flash_sale.status === "live" ? item.flash_sale : null;
+    const flash = shelf().liveFlash(item);
     const prices = flash ? flash.display_prices : item.display_prices;
     return { price: flash ? flash.sale_price : item.price, shown: prices && prices[data.currency] };
   }
 
   function maxQuantity(item) {
-    const limit = item.flash_sale?.status === "live" && item.flash_sale.per_buyer_limit;
+    const limit = shelf().liveFlash(item)?.per_buyer_limit;
     return Math.max(1, Math.min(shelf().unitsLeft(item), limit || 99, 99));
   }
 

@@ -1,7 +1,8 @@
 // The show player: hls.js (native HLS on Safari), close to the live edge, with offline and reconnecting states.
 // Usage: const player = createPlayer(videoElement, { src: "/hls/42/index.m3u8", onState: (s, detail) => ... });
 // States: "connecting", "playing", "reconnecting", "offline", "ended". Each change also fires a
-// "playerstate" event on the video element.
+// "playerstate" event on the video element. player.pictureTime() is the server time (epoch ms) at which
+// the frame on screen came in, from the playlist's program date-times, or null when it is not known.
 
 const HLS_CONFIG = {
   liveSyncDurationCount: 2, // about 2 segments (2 s) behind the live edge
@@ -92,6 +93,12 @@ export function createPlayer(video, { src = "", onState = () => {}, retryMs = 20
   return {
     get state() { return state; },
     get hls() { return hls; },
+    pictureTime() {
+      if (state !== "playing" || video.paused) return null;
+      if (hls) return hls.playingDate ? hls.playingDate.getTime() : null;
+      const start = video.getStartDate ? video.getStartDate().getTime() : NaN; // Safari's own HLS
+      return Number.isFinite(start) ? start + video.currentTime * 1000 : null;
+    },
     setSource(url) { current = url; set("connecting"); load(); },
     // The room's stream.state events: "reconnecting" shows at once, "live" reloads if we had given up.
     setStreamState(streamState) {

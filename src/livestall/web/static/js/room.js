@@ -1,6 +1,7 @@
 // A show room over WebSocket (see docs/protocol.md): join snapshot, batched events, acks, and reconnects.
 // const room = connectRoom(url, { onSnapshot(data), onEvent(type, data), onState(state, detail), onNotice(frame) });
-// onEvent gets the room's batched events and the private frames (e.g. `opening.place`); onNotice gets
+// onEvent(type, data, at) gets the room's batched events (`at`: when the host did it on camera, server
+// epoch ms, or undefined) and the private frames (e.g. `opening.place`); onNotice gets
 // `notice` frames and errors that answer no request of ours.
 // room.send("chat.send", { text }) resolves with the ack's data, or rejects with the error frame.
 // States: "connecting", "open", "closed" (reconnecting), "refused" (will not reconnect).
@@ -60,7 +61,7 @@ export function connectRoom(url, { onSnapshot = () => {}, onEvent = () => {}, on
         onSnapshot(frame.data);
         break;
       case "batch":
-        for (const event of frame.events) onEvent(event.type, event.data);
+        for (const event of frame.events) onEvent(event.type, event.data, event.at);
         break;
       case "ack": {
         const waiter = pending.get(frame.ref);

@@ -2,7 +2,7 @@
 // const shelf = createShelf({ root, data, isLive: () => bool }); shelf.render(items); shelf.patch(id, fn);
 // Each drawing fires "livestall:shelf" ({items}) on the document; a buy tap fires the cancelable "livestall:buy"
 // ({item}) first, and shelf.purchase(item, {option, quantity, shipping}) buys with choices made elsewhere.
-import { api, clock, formatMoney, formatNumber, goLogin, problemText, t } from "./app.js";
+import { api, clock, formatMoney, formatNumber, goLogin, problemText, serverNow, t } from "./app.js";
 
 export function createShelf({ root, data, isLive }) {
   const shelfEl = root;
@@ -14,9 +14,20 @@ export function createShelf({ root, data, isLive }) {
   const buyResults = new Map(); // product id -> {text, bad}: kept when the shelf is drawn again
   const chosenOptions = new Map(); // product id -> the option picked
   const buying = new Set(); // product ids being bought now
+  const drawnLive = new Set(); // product ids drawn with their flash sale on
+
+  // The item's flash sale if it is on by the server's clock: a sale whose start the viewer's video has not
+  // shown yet (its `flash.started` waits for the picture) can be bought at once, and says so.
+  function liveFlash(item) {
+    const sale = item.flash_sale;
+    if (!sale) return null;
+    if (sale.status === "live") return sale;
+    const now = serverNow();
+    return sale.status === "scheduled" && now >= Date.parse(sale.starts_at) && now < Date.parse(sale.ends_at) ? sale : null;
+  }
 
   function priceFor(item) {
-    const flash = item.flash_sale && item.flash_sale.status === "live" ? item.flash_sale : null;
+    const flash = liveFlash(item);
     const price = flash ? flash.sale_price : item.price;
     const prices = flash ? flash.display_prices : item.display_prices;
     const shown = prices && prices[data.currency];
@@ -27,17 +38,17 @@ export function createShelf({ root, data, isLive }) {
     };
   }
 
-  function flashText(sale, now = Date.now()) {
+  function flashText(sale, now = serverNow()) {
     if (!sale || sale.status === "ended" || sale.status === "cancelled") return "";
     const starts = Date.parse(sale.starts_at), ends = Date.parse(sale.ends_at);
     if (now < starts) return t("flash_starts", { time: clock((starts - now) / 1000) });
-    if (now < ends) return t("flash_ends", { time: clock((ends - now) / 1000) });
+    if (now < ends) return t(sale.status === "live" ? "flash_ends" : "flash_ahead", { time: clock((ends - now) / 1000) });
     return "";
   }
 
   function unitsLeft(item) {
-    const sale = item.flash_sale;
-    return sale && sale.status === "live" ? sale.units_left : item.stock;
+    const sale = liveFlash(item);
+    return sale ? sale.units_left : item.stock;
   }
 
   function renderShelf() {
@@ -46,6 +57,8 @@ export function createShelf({ root, data, isLive }) {
     const active = document.activeElement;
     const focusedCard = shelfList.contains(active) ? active.closest("[data-product-id]") : null;
     const focusedControl = focusedCard ? (active.hasAttribute("data-option") ? "[data-option]" : "[data-buy]") : null;
+    drawnLive.clear();
+    for (const item of shelf) if (liveFlash(item)) drawnLive.add(item.product_id);
     shelfList.replaceChildren(...shelf.map((item) => {
       const card = cardTemplate.content.firstElementChild.cloneNode(true);
       card.dataset.productId = item.product_id;
@@ -99,6 +112,11 @@ export function createShelf({ root, data, isLive }) {
   }
 
   function tickFlash() {
+    // A sale that just started by the server's clock changes the price and stock shown: draw it all again.
+    if (shelf.some((item) => item.flash_sale?.status === "scheduled" && Boolean(liveFlash(item)) !== drawnLive.has(item.product_id))) {
+      renderShelf();
+      return;
+    }
     for (const node of shelfList.querySelectorAll("[data-flash]")) {
       if (!node.dataset.sale) continue;
       node.textContent = flashText(JSON.parse(node.dataset.sale));
@@ -250,6 +268,7 @@ export function createShelf({ root, data, isLive }) {
     redraw: renderShelf,
     isLive,
     priceFor,
+    liveFlash,
     unitsLeft,
     flashText,
     lastAddress,

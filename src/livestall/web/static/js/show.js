@@ -1,10 +1,12 @@
 // The show page (and the embed): video, the room's chat and questions, likes, viewers, the pinned products
-// with their prices in the viewer's currency, stock and flash countdowns, and one-tap buy.
+// with their prices in the viewer's currency, stock and flash countdowns, and one-tap buy. What the host
+// does on camera shows when this viewer's video reaches it (stage.js).
 import { createPlayer } from "./player.js";
+import { createStage } from "./stage.js";
 import { connectRoom } from "./room.js";
 import { createChatView } from "./chat.js";
 import { createShelf } from "./shelf.js";
-import { formatNumber, goLogin, pageData as data, t } from "./app.js";
+import { formatNumber, goLogin, pageData as data, setServerTime, t } from "./app.js";
 import "./phone.js"; // the full-screen vertical player under 700 px wide (the embed has no sheets: nothing there)
 
 const stage = document.querySelector("[data-stage]");
@@ -20,6 +22,7 @@ let status = data.status;
 let player = null;
 let room = null;
 const shelf = createShelf({ root: document.querySelector("[data-shelf]"), data, isLive: () => status === "live" });
+const inStep = createStage(() => (player ? player.pictureTime() : null));
 
 // -- video ---------------------------------------------------------------------------------------
 
@@ -131,7 +134,11 @@ document.querySelector("[data-like]")?.addEventListener("click", (e) => {
 
 // -- the room ------------------------------------------------------------------------------------
 
-function onEvent(type, event) {
+function onEvent(type, event, at) {
+  inStep.run(type, at, () => apply(type, event));
+}
+
+function apply(type, event) {
   document.dispatchEvent(new CustomEvent("livestall:room", { detail: { type, data: event } }));
   if (chat.event(type, event)) return;
   switch (type) {
@@ -146,6 +153,8 @@ function onEvent(type, event) {
 }
 
 function onSnapshot(snapshot) {
+  inStep.reset();
+  setServerTime(snapshot.server_time);
   document.dispatchEvent(new CustomEvent("livestall:room", { detail: { type: "snapshot", data: snapshot } }));
   chat.reset(snapshot);
   if (snapshot.viewers) setCount("[data-viewers]", snapshot.viewers.concurrent);
@@ -175,4 +184,4 @@ function noticeText(frame) {
   return translated && translated !== frame.code ? translated : frame.message || "";
 }
 
-window.livestallShow = { get room() { return room; }, get player() { return player; }, shelf };
+window.livestallShow = { get room() { return room; }, get player() { return player; }, shelf, inStep };
