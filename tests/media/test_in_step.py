@@ -15,6 +15,7 @@ from datetime import datetime
 
 from tests.helpers import make_product
 from tests.media.support import host_with_show, playlist, stream_key, wait_for
+from tests.orders.support import flash_sale, soon
 
 WIDTH, HEIGHT, FPS = 320, 240, 25
 BITS = 14  # the frame number, between a white bar on the left and a black one on the right
@@ -135,6 +136,17 @@ def test_a_pin_shows_on_the_phone_with_the_frame_in_which_the_host_pinned(mapi, 
         assert abs(card["at"] - painted) <= 300, (card["at"] - painted, frame, behind_ms)
         # It waited for the picture: the room had it seconds before.
         assert card["wall"] / 1000 - pinned_at > 0.8, card["wall"] / 1000 - pinned_at
+
+        # A flash sale is bought by the server's clock: on sale from its start, while the video catches up
+        # (its countdown shows when the video reaches the host setting it up, its start 4 s later).
+        full_price = page.inner_text("[data-phone-pinned] [data-price]")
+        flash_sale(mapi, host, show["id"], product["id"], units=3, sale_price_minor=6400, starts_at=soon(4))
+        tag = "[data-phone-pinned] [data-tag]"
+        wait_for(lambda: page.inner_text(tag).startswith("Flash sale starts in"), timeout=10, what="the countdown")
+        wait_for(lambda: "catching up" in page.inner_text(tag), timeout=10, what="the sale on, ahead of the video")
+        assert page.inner_text("[data-phone-pinned] [data-price]") != full_price
+        wait_for(lambda: page.inner_text(tag).startswith("Flash sale ends in"), timeout=10,
+                 what="the sale's start reached on the video")
     finally:
         context.close()
         camera.stop()
