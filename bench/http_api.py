@@ -4,10 +4,11 @@
 
 For each database (SQLite, and PostgreSQL when its server binaries are installed), on a fresh database seeded like the flash-sale benchmark (5,000 buyers with login tokens, a live
 show, a pinned product with plenty of stock), one real `livestall serve` answers, over keep-alive
-connections: `GET /api/v1/me`, the shelf (`GET /api/v1/shows/{id}/pins`) and buy-now
-(`POST /api/v1/shows/{id}/buy`, every attempt a new order). The baseline is a bare FastAPI app under
-the same uvicorn and the same driver (aiosqlite through SQLAlchemy Core) on the same database: its
-`GET /me` hashes the Bearer token, reads the login and the user in one query and returns them as JSON.
+connections: `GET /api/v1/me`, the show (`GET /api/v1/shows/{id}`), the shelf
+(`GET /api/v1/shows/{id}/pins`) and buy-now (`POST /api/v1/shows/{id}/buy`, every attempt a new order).
+The baseline is a bare FastAPI app under the same uvicorn and the same driver (aiosqlite through
+SQLAlchemy Core) on the same database: its `GET /me` hashes the Bearer token, reads the login and the
+user in one query and returns them as JSON.
 Each figure: requests/s, p50/p99 latency and the server's CPU per request.
 """
 
@@ -81,6 +82,7 @@ async def run(args, url: str, tmp: Path) -> dict:
     world = await seed(url, buyers=5000, stock=10_000_000, per_buyer_limit=None, tag="api", quiesce=True)
     auth = [{"Authorization": f"Bearer {world.tokens[i % len(world.tokens)]}"} for i in range(args.requests)]
     me = [request_bytes("GET", "/api/v1/me", a) for a in auth]
+    show = [request_bytes("GET", f"/api/v1/shows/{world.show_id}", {}) for _ in range(args.requests)]
     shelf = [request_bytes("GET", f"/api/v1/shows/{world.show_id}/pins", {}) for _ in range(args.requests)]
     body = json.dumps({"product_id": world.product_id, "quantity": 1, "shipping": SHIPPING}).encode()
     buys = [request_bytes("POST", f"/api/v1/shows/{world.show_id}/buy", {
@@ -113,6 +115,7 @@ async def run(args, url: str, tmp: Path) -> dict:
         pid = server.proc.pid
         await run_load("127.0.0.1", server.port, me[:500], args.connections)  # warm up
         out["livestall /me"] = await measured(pid, "127.0.0.1", server.port, me, args.connections)
+        out["livestall show"] = await measured(pid, "127.0.0.1", server.port, show, args.connections)
         out["livestall shelf"] = await measured(pid, "127.0.0.1", server.port, shelf, args.connections)
         out["livestall buy-now"] = await measured(pid, "127.0.0.1", server.port, buys, args.connections)
     finally:

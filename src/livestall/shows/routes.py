@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 
 from livestall.accounts.deps import CurrentUser
 from livestall.catalog.images import store_image
 from livestall.db import SessionDep
-from livestall.runtime import get_runtime
+from livestall.runtime import Runtime, RuntimeDep, get_runtime
 from livestall.shows import host_routes, hosting, service
 from livestall.shows.models import Show
 from livestall.shows.schemas import Language, ShowCreate, ShowPage, ShowRead, ShowUpdate, ShowWhen
@@ -20,9 +20,13 @@ router = APIRouter(prefix="/api/v1", tags=["shows"])
 
 def show_read(request: Request, show: Show, invited: bool = False) -> ShowRead:
     """The API view of a show, with where to join its room and watch its video."""
+    return _show_read(get_runtime(request), show, invited)
+
+
+def _show_read(runtime: Runtime, show: Show, invited: bool) -> ShowRead:
     read = ShowRead.model_validate(show)
     read.host_invited = invited
-    read.ws_url, read.hls_url = get_runtime(request).show_links(show)
+    read.ws_url, read.hls_url = runtime.show_links(show)
     return read
 
 
@@ -58,9 +62,23 @@ async def list_shows(
 
 
 @router.get("/shows/{show_id}", response_model=ShowRead)
-async def get_show(show_id: int, request: Request, session: SessionDep):
+async def get_show(show_id: int, runtime: RuntimeDep) -> Response:
     """One show."""
-    return await _one(request, session, await service.get_show(session=session, show_id=show_id))
+    # Every phone in a live show's crowd asks on load: one build, serialized once, kept until the show may have
+    # changed. The answer is the same for everyone (no viewer, language or currency in it, every show public, a
+    # pending host never named), so one key per show. Its changes reach here at once: an event (its state, its
+    # stream, its room settings) or, for edits, cover and host, the write itself (shows/written.py). Elsewhere
+    # they show within the 1 s the answer is kept at most, as the shelf's do.
+    body = await runtime.reads.get(show_id, ("show", show_id), lambda: _show_json(runtime, show_id))
+    return Response(body, media_type="application/json")
+
+
+async def _show_json(runtime: Runtime, show_id: int) -> bytes:
+    """The show as `get_show` answers it, serialized; NotFound (never kept) when there is none."""
+    async with runtime.sessionmaker() as session:
+        show = await service.get_show(session=session, show_id=show_id)
+        invited = await hosting.list_invited_show_ids(session=session, show_ids=[show.id])
+    return _show_read(runtime, show, show.id in invited).model_dump_json().encode()
 
 
 @router.patch("/shows/{show_id}", response_model=ShowRead)

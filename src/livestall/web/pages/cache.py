@@ -14,28 +14,22 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from fastapi import Request
 from prometheus_client import Counter
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import ORMExecuteState, Session
-from sqlalchemy.sql import operators, visitors
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 from starlette.responses import Response
 
 from livestall.metrics import REGISTRY
-from livestall.shows.models import Show
+from livestall.shows.written import watch_shows_written
 from livestall.web.pages.common import Page, apply_cookies
 
 TTL_S = 2.0
 MAX_ENTRIES = 512  # a show page is 20-40 kB: about 15 MB at most
 # Random per process, so that no page content can contain it by chance or on purpose.
 TOKEN_SLOT = "csrf-slot-" + secrets.token_hex(16)
-CHANGED_KEY = "livestall.web.changed_shows"
 
 PAGE_CACHE = Counter("livestall_page_cache_total",
                      "Anonymous page requests: rendered, served from the cache, or given a render in progress",
@@ -62,7 +56,7 @@ class PageCache:
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._flights: dict[tuple, asyncio.Future[_Entry]] = {}
         self._generation = 0
-        _CACHES.add(self)
+        watch_shows_written(self)
 
     async def serve(self, page: Page, name: str, render: Render, *, show_id: int | None = None) -> Response:
         """The page `name` for an anonymous `page`, from the cache or rendered by `render` (once per key)."""
@@ -74,7 +68,7 @@ class PageCache:
                             headers=entry.headers)
         return apply_cookies(page, response)
 
-    def invalidate(self, show_ids: set[int] | None) -> None:
+    def shows_written(self, show_ids: set[int] | None) -> None:
         """Drop the pages of these shows (None: of every show) and every page that lists shows."""
         self._generation += 1  # a render under way read the old rows: it answers its requests, not later ones
         for key, entry in list(self._entries.items()):
@@ -126,9 +120,6 @@ class PageCache:
         return entry
 
 
-_CACHES: weakref.WeakSet[PageCache] = weakref.WeakSet()
-
-
 def anonymous_pages(request: Request) -> PageCache:
     """The app's cache of anonymous pages (one per app, so that two apps in one process never share pages)."""
     state = request.app.state
@@ -136,42 +127,3 @@ def anonymous_pages(request: Request) -> PageCache:
     if cache is None:
         cache = state.page_cache = PageCache()
     return cache
-
-
-def _note(session: Session, show_ids: set[int] | None) -> None:
-    noted = session.info.get(CHANGED_KEY, set())
-    session.info[CHANGED_KEY] = None if noted is None or show_ids is None else noted | show_ids
-
-
-@sa_event.listens_for(Session, "after_flush")
-def _note_changed_shows(session: Session, _context) -> None:
-    changed = {obj.id for obj in (*session.new, *session.dirty, *session.deleted) if isinstance(obj, Show)}
-    if changed:
-        _note(session, changed)
-
-
-@sa_event.listens_for(Session, "do_orm_execute")
-def _note_show_statements(state: ORMExecuteState) -> None:
-    # UPDATE shows ... WHERE id = ... (a host taking the show, likes) changes rows without loading them.
-    if (state.is_update or state.is_delete) and Show.__table__.compare(state.statement.table):
-        _note(state.session, _ids_named(state.statement.whereclause))
-
-
-def _ids_named(where) -> set[int] | None:
-    """The show ids a WHERE clause names (`id = x`, `id IN (...)`), or None when it names none."""
-    ids: set[int] = set()
-    for node in visitors.iterate(where) if where is not None else ():
-        if isinstance(node, BinaryExpression) and isinstance(node.right, BindParameter) \
-                and node.operator in (operators.eq, operators.in_op) and node.left.compare(Show.__table__.c.id):
-            value = node.right.effective_value
-            ids.update(value if isinstance(value, (list, tuple, set)) else [value])
-    return ids or None
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _drop_changed_pages(session: Session) -> None:
-    if session.in_nested_transaction() or CHANGED_KEY not in session.info:
-        return  # a savepoint: the rows are not visible to other requests until the outer commit
-    changed = session.info.pop(CHANGED_KEY)
-    for cache in list(_CACHES):
-        cache.invalidate(changed)
