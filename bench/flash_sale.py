@@ -245,6 +245,8 @@ def main(argv: list[str] | None = None) -> None:
     rush.add_argument("--join-rate", type=float, default=1000.0, help="viewers joining per second, before the rush")
     rush.add_argument("--client-procs", type=int, default=0, help="viewer client processes; 0 = one per 5,000")
     rush.add_argument("--answer-timeout", type=float, default=60.0, help="seconds to wait for the last answers")
+    rush.add_argument("--profile", default="", help="record the server with py-spy from the first tap to the last "
+                                                   "answer, into PROFILE-rush-<door>-<database>.txt (collapsed stacks)")
     args = parser.parse_args(argv)
     if args.via == "socket" and args.buyers > args.viewers:
         parser.error("--buyers are among the --viewers: at most as many")

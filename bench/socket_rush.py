@@ -26,6 +26,8 @@ import math
 import os
 import random
 import resource
+import signal
+import subprocess
 import sys
 import time
 import uuid
@@ -272,8 +274,12 @@ async def rush(door: str, url: str, world, args, tmp: Path) -> dict:
                                       http_door(server.port, world, args, t1))
         await asyncio.sleep(max(0.0, t1 - time.time()))
         (cpu0,), wall0 = cpu_of([target]), time.time()  # the server's CPU from the first tap to the last answer
+        profiler = profile(server.proc.pid, f"{args.profile}-{tmp.name}.txt") if args.profile else None
         taps = await tapping  # the socket's are in the client processes' reports
         (cpu1,), wall1, (rss,) = cpu_of([target]), time.time(), rss_of([target])
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes what it recorded
+            await asyncio.to_thread(profiler.wait, 30)
         if door == "http":  # the crowd only watched: let its processes on to their reports
             for client in clients:
                 tell(client, "hold")
@@ -290,6 +296,14 @@ async def rush(door: str, url: str, world, args, tmp: Path) -> dict:
     return summarise(door, taps, reports, viewers_in, {
         "cpu_pct_of_core": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 1), "rss_mb": round(rss, 1),
         "load_average_1m": round(load, 2), "server_log_problems": problems}, args)
+
+
+def profile(pid: int, out: str) -> subprocess.Popen:
+    """py-spy sampling `pid` 100 times a second until interrupted; collapsed stacks in `out`."""
+    # Blocking (a pause of the server per sample): without it, stacks read mid-change blame the wrong code.
+    spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen([str(spy), "record", "--pid", str(pid), "--rate", "100", "--format", "raw", "-o", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 async def socket_door(clients: list, t1: float) -> None:
