@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts import follows
 from livestall.accounts.models import User, UserRole
 from livestall.catalog.models import Product, Shop, ShopMember
+from livestall.db import utcnow
 from livestall.money import Money
 from livestall.orders.models import HOLDING, MONEY_IN, Order
 from livestall.shows.models import Show
@@ -127,3 +128,42 @@ async def get_shop_numbers(*, session: AsyncSession, shop: Shop) -> ShopNumbers:
                        Money(int(revenue), shop.currency), shows.get("live", 0), shows.get("scheduled", 0),
                        shows.get("ended", 0), int(followers or 0))
 
+
+# -- the live feed (swipe to the next show) -----------------------------------------------------------
+
+def _closeness(language: str, market: str | None):
+    """A live show's place in a viewer's feed: their language and market first, then the language, then the
+    market, then the rest (as a SQL expression, 0 first)."""
+    same_language = Show.language == language
+    if not market:
+        return case((same_language, 0), else_=1)
+    same_market = Show.market == market
+    return case((and_(same_language, same_market), 0), (same_language, 1), (same_market, 2), else_=3)
+
+
+def _closeness_of(show: Show, language: str, market: str | None) -> int:
+    if not market:
+        return 0 if show.language == language else 1
+    return {(True, True): 0, (True, False): 1, (False, True): 2}.get(
+        (show.language == language, show.market == market), 3)
+
+
+async def find_live_neighbour(*, session: AsyncSession, show: Show, language: str, market: str | None,
+                             after: bool) -> Show | None:
+    """The live show after (or before) `show` in the feed, ordered by closeness, then the latest started."""
+    rank = _closeness(language, market)
+    mine = _closeness_of(show, language, market)
+    started = show.started_at or utcnow()
+    if after:
+        beyond = or_(rank > mine, and_(rank == mine, or_(Show.started_at < started,
+                                                         and_(Show.started_at == started, Show.id < show.id))))
+        order = [rank, Show.started_at.desc(), Show.id.desc()]
+    else:
+        beyond = or_(rank < mine, and_(rank == mine, or_(Show.started_at > started,
+                                                         and_(Show.started_at == started, Show.id > show.id))))
+        order = [rank.desc(), Show.started_at.asc(), Show.id.asc()]
+    live = select(Show).where(Show.status == "live", Show.id != show.id)
+    found = await session.scalar(live.where(beyond).order_by(*order).limit(1))
+    if found is None:  # the feed goes round: after the last show comes the first again
+        found = await session.scalar(live.order_by(*order).limit(1))
+    return found

@@ -7,7 +7,6 @@ import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import and_, case, or_, select
 
 from livestall.accounts import follows
 from livestall.accounts.models import User
@@ -21,7 +20,7 @@ from livestall.runtime import get_runtime
 from livestall.shows import hosting
 from livestall.shows import service as shows
 from livestall.shows.models import Show
-from livestall.web import service as names
+from livestall.web import service
 from livestall.web.pages.cache import anonymous_pages
 from livestall.web.pages.common import Page, PageDep, PageRoute, login_url, render
 from livestall.web.pages.discover import viewers
@@ -102,43 +101,6 @@ async def embed_page(show_id: int, page: PageDep, request: Request, session: Ses
     return render(page, "watch/embed.html", context, embeddable=True)
 
 
-def _closeness(language: str, market: str | None):
-    """A live show's place in a viewer's feed: their language and market first, then the language, then the
-    market, then the rest (as a SQL expression, 0 first)."""
-    same_language = Show.language == language
-    if not market:
-        return case((same_language, 0), else_=1)
-    same_market = Show.market == market
-    return case((and_(same_language, same_market), 0), (same_language, 1), (same_market, 2), else_=3)
-
-
-def _closeness_of(show: Show, language: str, market: str | None) -> int:
-    if not market:
-        return 0 if show.language == language else 1
-    return {(True, True): 0, (True, False): 1, (False, True): 2}.get(
-        (show.language == language, show.market == market), 3)
-
-
-async def _neighbour(session, show: Show, language: str, market: str | None, *, after: bool) -> Show | None:
-    """The live show after (or before) `show` in the feed, ordered by closeness, then the latest started."""
-    rank = _closeness(language, market)
-    mine = _closeness_of(show, language, market)
-    started = show.started_at or utcnow()
-    if after:
-        beyond = or_(rank > mine, and_(rank == mine, or_(Show.started_at < started,
-                                                         and_(Show.started_at == started, Show.id < show.id))))
-        order = [rank, Show.started_at.desc(), Show.id.desc()]
-    else:
-        beyond = or_(rank < mine, and_(rank == mine, or_(Show.started_at > started,
-                                                         and_(Show.started_at == started, Show.id > show.id))))
-        order = [rank.desc(), Show.started_at.asc(), Show.id.asc()]
-    live = select(Show).where(Show.status == "live", Show.id != show.id)
-    found = await session.scalar(live.where(beyond).order_by(*order).limit(1))
-    if found is None:  # the feed goes round: after the last show comes the first again
-        found = await session.scalar(live.order_by(*order).limit(1))
-    return found
-
-
 @router.get("/shows/{show_id}/feed")
 async def feed(show_id: int, page: PageDep, request: Request, session: SessionDep) -> JSONResponse:
     """The live shows before and after this one in the viewer's feed (their language and market first)."""
@@ -150,11 +112,12 @@ async def feed(show_id: int, page: PageDep, request: Request, session: SessionDe
     kept = feeds.get(key)
     if kept is None or kept[0] < time.monotonic():
         show = await shows.get_show(session=session, show_id=show_id)
-        found = {side: await _neighbour(session, show, page.lang, market, after=side == "next")
+        found = {side: await service.find_live_neighbour(session=session, show=show, language=page.lang,
+                                                       market=market, after=side == "next")
                  for side in ("prev", "next")}
         near = [s for s in found.values() if s is not None]
-        shops, hosts = await names.get_names(session=session, shop_ids={s.shop_id for s in near},
-                                             user_ids={s.host_id for s in near})
+        shops, hosts = await service.get_names(session=session, shop_ids={s.shop_id for s in near},
+                                               user_ids={s.host_id for s in near})
         body = {side: None if s is None else {
             "id": s.id, "url": f"/shows/{s.id}", "title": s.title, "host": hosts.get(s.host_id, ""),
             "shop": shops.get(s.shop_id, ""), "cover_url": s.cover_url, "viewers": viewers(request, s)}
