@@ -17,10 +17,14 @@ from livestall.agency.demo import ensure_agency
 from livestall.catalog.models import Product, Shop, ShopMember
 from livestall.db import make_engine, make_sessionmaker, utcnow
 from livestall.festivals.demo import ensure_festival
+from livestall.ledger.flows import post_topup
+from livestall.ledger.service import transfer_exists
 from livestall.shows.models import HostInvitation, Show
 from livestall.settings import Settings
 
 DEMO_PASSWORD = "Livestall-demo-2026"
+# What each demo viewer finds in their wallet, in the demo shops' currency: enough for several purchases.
+VIEWER_WALLET = (200_000, "CNY")  # CNY 2,000.00
 
 # email, display name, roles, language, country, currency, who they are
 PEOPLE = [
@@ -145,11 +149,23 @@ async def load_demo(settings: Settings) -> dict:
                                         currency="CNY", stock=stock, status="active", description=text))
         await session.flush()
         await ensure_shows(session, users)
+        await ensure_wallets(session, [users[email] for email, _, roles, *_ in PEOPLE if roles == ["viewer"]],
+                             operator=users["operator@demo.livestall.org"])
         await ensure_agency(session, users)
         await ensure_festival(session, users)
         rows = [{"email": email, "roles": ",".join(users[email].roles), "who": who}
                 for email, _, _, _, _, _, who in PEOPLE]
     return {"password": DEMO_PASSWORD, "users": rows}
+
+
+async def ensure_wallets(session: AsyncSession, viewers: list[User], *, operator: User) -> None:
+    """Each viewer's wallet topped up once by the operator (the reference names the user: a second load adds none)."""
+    amount_minor, currency = VIEWER_WALLET
+    for viewer in viewers:
+        reference = f"demo-topup:{viewer.id}"
+        if not await transfer_exists(session, reference):
+            await post_topup(session, user_id=viewer.id, amount_minor=amount_minor, currency=currency,
+                             source="operator", reference=reference, memo="demo wallet", created_by_id=operator.id)
 
 
 async def ensure_shows(session: AsyncSession, users: dict[str, User]) -> None:

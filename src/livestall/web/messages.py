@@ -121,6 +121,15 @@ JS_MESSAGES = {
     "new_messages": N_("New messages"),
     "you_muted": N_("You are muted: %(reason)s"),
     "address_needed": N_("Where should we send it?"),
+    # Refusals by the rule they name (problemText in app.js); other rules show the server's text.
+    "rule_sufficient_funds": N_("Your wallet holds less than this costs. Top it up in My wallet."),
+    "rule_in_stock": N_("Not enough left in stock."),
+    "rule_per_buyer_limit": N_("You have reached this sale's limit per buyer."),
+    "rule_show_live": N_("The show is not live."),
+    "rule_active_product": N_("This product is not on sale."),
+    "rule_reservation_open": N_("The reservation expired; buy again."),
+    "money_format": N_("Enter an amount such as 12.50."),
+    "checkout_opening": N_("Opening the payment page…"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Account pages: sign up, log in, log out, language, profile, my orders, following."""
+"""Account pages: sign up, log in, log out, language, profile, my orders, my wallet, following."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from livestall.accounts.schemas import LoginIn, ProfileUpdate, UserCreate
 from livestall.catalog.models import Product
 from livestall.db import SessionDep
 from livestall.errors import DomainError, Unauthorized
+from livestall.ledger import service as ledger
+from livestall.ledger.providers import provider_names
 from livestall.money import MINOR_UNITS
 from livestall.orders.service import list_buyer_orders
 from livestall.security.throttle import THROTTLED
@@ -168,6 +170,20 @@ async def my_orders(page: PageDep, session: SessionDep, page_no: int = 1):
                                          .where(Product.id.in_({o.product_id for o in orders})))).all()) if orders else {}
     shops, _ = await service.get_names(session=session, shop_ids={o.shop_id for o in orders})
     return render(page, "account/orders.html", {"orders": orders, "total": total, "titles": titles, "shops": shops})
+
+
+@router.get("/account/wallet")
+async def my_wallet(page: PageDep, session: SessionDep):
+    """The user's wallet: a balance per currency, its latest movements newest first, and how to top it up."""
+    user = require_user(page)
+    wallets = await ledger.list_wallets(session, user.id)
+    entries = await ledger.list_entries(session, [w["account_id"] for w in wallets], limit=50)
+    held = [w["balance"]["currency"] for w in wallets]
+    currencies = sorted(set(_currencies(page)) | set(held))
+    topup_currency = held[0] if held else page.currency
+    return render(page, "account/wallet.html", {
+        "wallets": wallets, "entries": entries, "currencies": currencies, "topup_currency": topup_currency,
+        "digits": {code: MINOR_UNITS[code] for code in currencies}, "stripe": "stripe" in provider_names(page.settings)})
 
 
 @router.get("/account/following")

@@ -42,10 +42,14 @@ export async function api(method, url, body = undefined, headers = {}) {
   return { ok: res.ok, status: res.status, data };
 }
 
-// The first field error of a problem response, or its detail.
+// The first field error of a problem response, in the page's language when the page knows its rule
+// (`rule_<rule>` in the strings), else the server's text; or its detail.
 export function problemText(data) {
   if (!data) return t("error");
-  if (Array.isArray(data.errors) && data.errors.length) return data.errors[0].message;
+  if (Array.isArray(data.errors) && data.errors.length) {
+    const [first] = data.errors;
+    return (first.rule && MESSAGES[`rule_${first.rule}`]) || first.message;
+  }
   return data.detail || t("error");
 }
 

@@ -183,7 +183,8 @@ export function createShelf({ root, data, isLive }) {
           const message = frame.field && frame.message?.startsWith(`${frame.field}: `)
             ? frame.message.slice(frame.field.length + 2) : frame.message;
           const status = frame.code === "unauthorized" ? 401 : 409;
-          return { ok: false, status, data: { detail: message, errors: frame.field ? [{ field: frame.field, message }] : [] } };
+          const errors = frame.field ? [{ field: frame.field, message, rule: frame.rule }] : [];
+          return { ok: false, status, data: { detail: message, errors } };
         }
       }
     }
@@ -239,7 +240,9 @@ export function createShelf({ root, data, isLive }) {
     }
     localStorage.setItem("livestall.shipping", JSON.stringify(shipping));
     const order = res.data;
-    const text = order.status === "paid" ? t("bought", { ref: order.ref }) : t("reserved", { ref: order.ref });
+    let text = order.status === "paid" ? t("bought", { ref: order.ref }) : t("reserved", { ref: order.ref });
+    // Kept unpaid (a short wallet, say): why, in the page's language.
+    if (order.status === "reserved" && order.payment?.error) text = `${problemText(order.payment.error)} ${text}`;
     setBuyResult(item.product_id, text);
     return { ok: true, text, order };
   }
