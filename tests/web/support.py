@@ -79,3 +79,15 @@ def until(page, expression: str, timeout: float = 15.0):
         if time.monotonic() > deadline:
             raise TimeoutError(f"still false after {timeout}s: {expression}")
         page.wait_for_timeout(100)
+
+
+def logged_in_page(browser, base_url: str, actor, path: str, **context_options):
+    """A page of a fresh context (closed by the caller) logged in as `actor` at `path`; page errors in `.errors`."""
+    context = browser.new_context(base_url=base_url, **context_options)
+    context.add_cookies([{"name": "livestall_session", "value": actor.token, "url": base_url, "httpOnly": True,
+                          "sameSite": "Lax"}])
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.goto(path)
+    return context, page

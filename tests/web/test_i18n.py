@@ -106,7 +106,9 @@ def test_money_and_dates_follow_the_language():
     assert Localizer("zh").money(price) == "¥128.00"
     assert "128" in Localizer("ar").money(price)
     moment = datetime(2026, 11, 11, 20, 0, tzinfo=timezone.utc)
-    assert Localizer("en").datetime(moment, "medium") == "Nov 11, 2026, 8:00:00\u202fPM"
+    # to the minute: a page shows no seconds
+    assert Localizer("en").datetime(moment, "medium") == "Nov 11, 2026, 8:00\u202fPM"
+    assert Localizer("es").datetime(moment) == "11 nov 2026, 20:00"
     assert Localizer("fr").date(moment, "long") == "11 novembre 2026"
     assert Localizer("es").date(moment, "long") == "11 de noviembre de 2026"
     from zoneinfo import ZoneInfo

@@ -18,7 +18,7 @@ from livestall.media import commands
 from tests.helpers import make_product, make_shop, make_show, register, unique
 from tests.room_client import RoomClient
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.web.support import until
+from tests.web.support import logged_in_page, until
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 390, "height": 844}
@@ -30,6 +30,11 @@ ADDRESS = {"name": "Sofía García", "line1": "Calle Mayor 1", "city": "Madrid",
 def api(app_server):
     with httpx.Client(base_url=app_server.url, timeout=30) as client:
         yield client
+
+
+# Whether leaving the page now would be held for the browser to ask (a beforeunload that is cancelled).
+LEAVING_IS_HELD = "(() => { const e = new Event('beforeunload', { cancelable: true }); dispatchEvent(e); " \
+                  "return e.defaultPrevented; })()"
 
 
 def photo(colour: tuple[int, int, int]) -> bytes:
@@ -74,15 +79,10 @@ def phone(chromium, app_server):
     contexts = []
 
     def open_(path: str, actor, *, viewport=PHONE, locale: str = "en-GB", mobile: bool = True, browser=None):
-        context = (browser or chromium).new_context(viewport=viewport, locale=locale, base_url=app_server.url,
-                                       is_mobile=mobile, has_touch=mobile, device_scale_factor=2 if mobile else 1)
+        context, page = logged_in_page(browser or chromium, app_server.url, actor, path, viewport=viewport,
+                                       locale=locale, is_mobile=mobile, has_touch=mobile,
+                                       device_scale_factor=2 if mobile else 1)
         contexts.append(context)
-        context.add_cookies([{"name": "livestall_session", "value": actor.token, "url": app_server.url,
-                              "httpOnly": True, "sameSite": "Lax"}])
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        page.goto(path)
         return page
 
     yield open_
@@ -211,9 +211,13 @@ def test_the_host_runs_a_portrait_show_from_the_phone(phone, upright, api, app_s
     page.locator("[data-ph-flip]").tap()  # the other camera: still on air
     until(page, "window.livestallStudio.golive.facing === 'environment'")
     assert page.evaluate("document.querySelector('[data-golive-state]').dataset.state") == "live"
+    # leaving the page while on air is asked about first (the browser asks when the page holds the unload)
+    assert page.evaluate(LEAVING_IS_HELD) is True
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="End show").tap()
     eventually(lambda: api.get(f"/api/v1/shows/{show['id']}").json()["status"] == "ended")
+    until(page, "!['live', 'connecting', 'reconnecting'].includes(document.body.dataset.ingest)")
+    assert page.evaluate(LEAVING_IS_HELD) is False  # off air: nothing to lose by leaving
     assert not page.errors, page.errors
 
 

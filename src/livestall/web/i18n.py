@@ -120,7 +120,11 @@ class Localizer:
         return numbers.format_decimal(value, locale=self.locale)
 
     def datetime(self, value: datetime | None, format: str = "medium") -> str:
-        return dates.format_datetime(value, format=format, tzinfo=self.tz, locale=self.locale) if value else ""
+        """The date in `format` and the time to the minute: seconds on a page are noise."""
+        if not value:
+            return ""
+        pattern = str(dates.get_datetime_format(format, locale=self.locale))
+        return pattern.replace("{1}", self.date(value, format)).replace("{0}", self.time(value, "short"))
 
     def date(self, value: date | datetime | None, format: str = "medium") -> str:
         if isinstance(value, datetime):

@@ -130,6 +130,17 @@ JS_MESSAGES = {
     "rule_reservation_open": N_("The reservation expired; buy again."),
     "money_format": N_("Enter an amount such as 12.50."),
     "checkout_opening": N_("Opening the payment page…"),
+    # The studio's flash sales (studio_flash.js).
+    "flash_host_starts": N_("Starts in %(time)s"),
+    "flash_host_left": N_("%(time)s left"),
+    "flash_host_ending": N_("Ending…"),
+    "flash_host_sold": N_("Sold: %(sold)s / %(units)s"),
+    "flash_end_now": N_("End now"),
+    "flash_host_ended": N_("Ended: %(sold)s of %(units)s sold"),
+    "flash_host_cancelled": N_("Called off before the start"),
+    "flash_regular": N_("Regular price %(price)s · in stock: %(stock)s"),
+    "flash_whole_number": N_("Enter a whole number."),
+    "rule_no_overlap": N_("This product already has a flash sale at that time."),
 }
 
 

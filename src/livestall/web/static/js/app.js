@@ -42,6 +42,14 @@ export async function api(method, url, body = undefined, headers = {}) {
   return { ok: res.ok, status: res.status, data };
 }
 
+// A typed amount, "12.50" or "12,50", in minor units (1250); null if it is not an amount with `digits` decimals.
+export function minorUnits(text, digits) {
+  const found = /^(\d{1,13})(?:[.,](\d+))?$/.exec(text.trim());
+  if (!found || (found[2] || "").length > digits) return null;
+  const minor = Number(found[1]) * 10 ** digits + Number((found[2] || "").padEnd(digits, "0") || 0);
+  return minor > 0 ? minor : null;
+}
+
 // The first field error of a problem response, in the page's language when the page knows its rule
 // (`rule_<rule>` in the strings), else the server's text; or its detail.
 export function problemText(data) {

@@ -112,7 +112,9 @@ function setUp() {
     image.hidden = !item.image_url;
     if (item.image_url && image.getAttribute("src") !== item.image_url) image.src = item.image_url;
     pinned.querySelector("[data-title]").textContent = item.title;
-    pinned.querySelector("[data-price]").textContent = shelf().priceFor(item).main;
+    const price = shelf().priceFor(item);
+    pinned.querySelector("[data-price]").textContent = price.main;
+    pinned.querySelector("[data-was-price]").textContent = price.was;
     const flash = shelf().flashText(item.flash_sale);
     const tag = pinned.querySelector("[data-tag]");
     tag.textContent = flash || labels.now_showing;
@@ -255,6 +257,7 @@ function setUp() {
     buySheet.querySelector("[data-buy-title]").textContent = item.title;
     buySheet.querySelector("[data-buy-price]").textContent = price.main;
     buySheet.querySelector("[data-buy-original]").textContent = price.original;
+    buySheet.querySelector("[data-buy-was]").textContent = price.was;
     const flash = buySheet.querySelector("[data-buy-flash]");
     flash.textContent = shelf().flashText(item.flash_sale);
     flash.hidden = !flash.textContent;

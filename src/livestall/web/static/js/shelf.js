@@ -31,9 +31,11 @@ export function createShelf({ root, data, isLive }) {
     const price = flash ? flash.sale_price : item.price;
     const prices = flash ? flash.display_prices : item.display_prices;
     const shown = prices && prices[data.currency];
+    const money = (p, inViewers) => (inViewers ? formatMoney(inViewers.amount_minor, data.currency) : formatMoney(p.amount_minor, p.currency));
     return {
-      main: shown ? formatMoney(shown.amount_minor, data.currency) : formatMoney(price.amount_minor, price.currency),
+      main: money(price, shown),
       original: shown && data.currency !== price.currency ? formatMoney(price.amount_minor, price.currency) : "",
+      was: flash ? money(item.price, item.display_prices && item.display_prices[data.currency]) : "", // before the flash discount
       flash,
     };
   }
@@ -68,6 +70,7 @@ export function createShelf({ root, data, isLive }) {
       const price = priceFor(item);
       card.querySelector("[data-price]").textContent = price.main;
       card.querySelector("[data-original-price]").textContent = price.original;
+      card.querySelector("[data-was-price]").textContent = price.was;
       const left = unitsLeft(item);
       card.querySelector("[data-stock]").textContent = left > 0 ? t("stock_left", { num: formatNumber(left) }) : t("sold_out");
       const flash = card.querySelector("[data-flash]");

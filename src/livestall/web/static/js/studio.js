@@ -110,6 +110,13 @@ try {
   stateLabel.textContent = t("camera_error", { reason: err.message });
 }
 
+// Leaving the page while this browser streams would end the picture for everyone: the browser asks first.
+window.addEventListener("beforeunload", (e) => {
+  if (!["live", "connecting", "reconnecting"].includes(document.body.dataset.ingest)) return;
+  e.preventDefault();
+  e.returnValue = ""; // what older browsers need to ask
+});
+
 async function withCamera(action) {
   try {
     await action();

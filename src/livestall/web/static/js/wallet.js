@@ -1,17 +1,9 @@
 // The wallet page's top-up form (shown only when Stripe is offered): asks the checkout API for a payment page and
 // sends the browser there; Stripe's webhook then puts the money into the wallet.
-import { api, goLogin, problemText, t } from "./app.js";
+import { api, goLogin, minorUnits, problemText, t } from "./app.js";
 
 const form = document.querySelector("[data-topup-form]");
 const error = form.querySelector("[data-topup-error]");
-
-// "12.50" or "12,50" to minor units (1250), or null if it is not an amount in this currency.
-function minorUnits(text, digits) {
-  const found = /^(\d{1,13})(?:[.,](\d+))?$/.exec(text.trim());
-  if (!found || (found[2] || "").length > digits) return null;
-  const minor = Number(found[1]) * 10 ** digits + Number((found[2] || "").padEnd(digits, "0") || 0);
-  return minor > 0 ? minor : null;
-}
 
 function showError(text) {
   error.textContent = text;
