@@ -204,6 +204,11 @@ def test_the_host_goes_live_with_the_camera_a_viewer_watches_and_the_replay_has_
     studio.once("dialog", lambda dialog: dialog.accept())
     studio.get_by_role("button", name="End show").click()
     until(viewer, "document.querySelector('[data-stage]').dataset.state === 'ended'", timeout=15)
+    # the show's products stay, without buy buttons, and the page says why and where the replay is
+    viewer.locator("[data-shelf-ended]").wait_for()
+    assert viewer.locator("[data-shelf-ended] a").get_attribute("href") == f"/shows/{show['id']}/replay"
+    assert viewer.locator("[data-shelf-items] li", has_text="Yak wool cardigan").is_visible()
+    assert not viewer.locator("[data-shelf-items] [data-buy]").first.is_visible()
     deadline = time.monotonic() + 30
     while api.get(f"/api/v1/shows/{show['id']}/replay").status_code != 200:
         assert time.monotonic() < deadline, "the replay never became ready"

@@ -4,7 +4,7 @@
 // ({item}) first, and shelf.purchase(item, {option, quantity, shipping}) buys with choices made elsewhere.
 import { api, clock, formatMoney, formatNumber, goLogin, problemText, serverNow, t } from "./app.js";
 
-export function createShelf({ root, data, isLive }) {
+export function createShelf({ root, data, isLive, isEnded = () => false }) {
   const shelfEl = root;
   const shelfList = root.querySelector("[data-shelf-items]");
   const cardTemplate = document.getElementById("product-card");
@@ -59,6 +59,12 @@ export function createShelf({ root, data, isLive }) {
     const active = document.activeElement;
     const focusedCard = shelfList.contains(active) ? active.closest("[data-product-id]") : null;
     const focusedControl = focusedCard ? (active.hasAttribute("data-option") ? "[data-option]" : "[data-buy]") : null;
+    // An ended show sells nothing more: say so, with the way to its replay, instead of greyed-out buttons.
+    const endedNote = shelfEl.querySelector("[data-shelf-ended]");
+    if (endedNote) {
+      endedNote.hidden = !isEnded();
+      endedNote.querySelector("[data-replay-link]").href = `/shows/${data.show_id}/replay`;
+    }
     drawnLive.clear();
     for (const item of shelf) if (liveFlash(item)) drawnLive.add(item.product_id);
     shelfList.replaceChildren(...shelf.map((item) => {
@@ -89,6 +95,7 @@ export function createShelf({ root, data, isLive }) {
       }
       const buy = card.querySelector("[data-buy]");
       buy.disabled = left <= 0 || !isLive() || buying.has(item.product_id);
+      buy.hidden = isEnded();
       buy.textContent = buying.has(item.product_id) ? t("buying") : left > 0 ? t("buy") : t("sold_out");
       buy.addEventListener("click", () => buyNow(item));
       const result = buyResults.get(item.product_id);

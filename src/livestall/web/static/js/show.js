@@ -21,7 +21,8 @@ const loggedIn = data.user_id !== null;
 let status = data.status;
 let player = null;
 let room = null;
-const shelf = createShelf({ root: document.querySelector("[data-shelf]"), data, isLive: () => status === "live" });
+const shelf = createShelf({ root: document.querySelector("[data-shelf]"), data, isLive: () => status === "live",
+                           isEnded: () => status === "ended" });
 const inStep = createStage(() => (player ? player.pictureTime() : null));
 
 // -- video ---------------------------------------------------------------------------------------
