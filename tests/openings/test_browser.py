@@ -3,13 +3,12 @@ the viewer sees the outcome arrive over the room."""
 
 from __future__ import annotations
 
-import time
 
 import httpx
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
 from tests.openings.support import buy_ticket, buyer_with, live_lot
+from tests.web.support import logged_in_page, until
 
 pytestmark = pytest.mark.slow
 
@@ -24,31 +23,6 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-def until(page, expression: str, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = page.evaluate(expression)
-        except PlaywrightError:
-            value = None
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"still false after {timeout}s: {expression}")
-        page.wait_for_timeout(100)
-
-
-def _page(chromium, app_server, actor, path):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", base_url=app_server.url)
-    context.add_cookies([{"name": "livestall_session", "value": actor.token, "url": app_server.url,
-                          "httpOnly": True, "sameSite": "Lax"}])
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.goto(path)
-    return context, page
-
-
 @pytest.fixture(scope="module")
 def world(app_server):
     """Made before the browser starts: topping up a wallet runs its own event loop."""
@@ -60,8 +34,9 @@ def world(app_server):
 
 def test_buy_an_opening_see_the_place_and_the_outcome_live(world, chromium, api, app_server):
     show_id, wang = world["show"]["id"], world["wang"]
-    viewer_ctx, viewer = _page(chromium, app_server, wang, f"/shows/{show_id}")
-    host_ctx, host = _page(chromium, app_server, world["seller"], f"/studio/shows/{show_id}")
+    desk = {"viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
+    viewer_ctx, viewer = logged_in_page(chromium, app_server.url, wang, f"/shows/{show_id}", **desk)
+    host_ctx, host = logged_in_page(chromium, app_server.url, world["seller"], f"/studio/shows/{show_id}", **desk)
     try:
         viewer.get_by_role("button", name="Buy an opening").click()
         until(viewer, "document.querySelector('[data-openings-place]').textContent.includes('Your place in line: 1')")

@@ -5,23 +5,13 @@ from __future__ import annotations
 import asyncio
 import threading
 
-import pytest
 
 from livestall.db import make_engine, make_sessionmaker
 from livestall.errors import Forbidden
 from livestall.media.service import check_rtmp_publish
 
-from tests.helpers import make_shop, make_show, register, unique
+from tests.helpers import make_show, register, unique
 
-
-@pytest.fixture()
-def seller(api):
-    return register(api, roles=["seller", "host"])
-
-
-@pytest.fixture()
-def shop(api, seller):
-    return make_shop(api, seller)
 
 
 def invitations(api, user, **params) -> list[dict]:

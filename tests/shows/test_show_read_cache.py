@@ -11,22 +11,12 @@ import io
 import time
 
 import httpx
-import pytest
 from PIL import Image
 
 from livestall.shows.schemas import ShowRead
-from tests.helpers import make_shop, make_show, register
+from tests.helpers import make_show, register
 from tests.test_metrics import scrape, value
 
-
-@pytest.fixture()
-def seller(api):
-    return register(api, roles=["seller", "host"])
-
-
-@pytest.fixture()
-def shop(api, seller):
-    return make_shop(api, seller)
 
 
 def reads(api: httpx.Client, answer: str) -> float:

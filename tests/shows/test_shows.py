@@ -6,17 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.helpers import make_shop, make_show, register, unique
+from tests.helpers import make_show, register, unique
 
-
-@pytest.fixture()
-def seller(api):
-    return register(api, roles=["seller", "host"])
-
-
-@pytest.fixture()
-def shop(api, seller):
-    return make_shop(api, seller)
 
 
 def test_schedule_start_end(api, seller, shop):
