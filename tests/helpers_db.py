@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from sqlalchemy import text
@@ -23,7 +24,13 @@ def run_sql(database_url: str, sql: str, **params) -> list[tuple]:
         finally:
             await engine.dispose()
 
-    return asyncio.run(run())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run())
+    # Called while a loop runs in this thread (Playwright's sync API keeps one): run it in a thread of its own.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def make_operator(api: httpx.Client, database_url: str) -> Actor:

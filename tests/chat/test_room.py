@@ -77,6 +77,8 @@ def test_question_flow_upvote_and_answer_keeps_the_time(api, room, live_show):
     assert update["votes"] == 1
     record = api.get(f"/api/v1/shows/{live_show['id']}/questions", params={"status": "answered"}).json()
     assert record[0]["id"] == question_id and record[0]["answered_offset_s"] is not None
+    later = room(live_show["id"], register(api))
+    assert [(q["text"], q["status"]) for q in later.snapshot["questions"]] == [("Do you ship to Spain?", "answered")]
 
 
 def test_likes_are_counted_in_aggregate(api, room, live_show):

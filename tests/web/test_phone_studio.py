@@ -16,6 +16,7 @@ from PIL import Image
 
 from livestall.media import commands
 from tests.helpers import make_product, make_shop, make_show, register, unique
+from tests.orders.support import top_up
 from tests.room_client import RoomClient
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.web.support import logged_in_page, until
@@ -128,7 +129,7 @@ def fills_the_screen(page, viewport: dict) -> None:
         [viewport["width"], viewport["height"]]
 
 
-def test_the_host_runs_a_portrait_show_from_the_phone(phone, upright, api, app_server, shop_world, tmp_path,
+def test_the_host_runs_a_portrait_show_from_the_phone(phone, upright, api, app_server, database_url, shop_world, tmp_path,
                                                       screenshot):
     host, (scarf, cardigan, _) = shop_world["host"], shop_world["products"]
     show = make_show(api, host, shop_world["shop"]["id"], title=unique("Wool, live from Tianshui"), minutes_ahead=5)
@@ -182,10 +183,19 @@ def test_the_host_runs_a_portrait_show_from_the_phone(phone, upright, api, app_s
         bought = api.post(f"/api/v1/shows/{show['id']}/buy", headers={**sofia.headers, "Idempotency-Key": unique("k")},
                           json={"product_id": scarf["id"], "quantity": 2, "shipping": ADDRESS})
         assert bought.status_code == 201, bought.text
-        until(page, "document.querySelector('[data-ph-orders]').textContent.trim() === '1'")
-        until(page, "document.querySelector('[data-ph-units]').textContent.trim() === '2'")
-        assert "256" in page.locator("[data-ph-gmv]").inner_text()
+        # not paid yet: the GMV waits for the money, the reservation is shown apart
+        until(page, "document.querySelector('[data-ph-reserved]').textContent.startsWith('1 unpaid')")
+        assert "256" in page.locator("[data-ph-reserved]").inner_text()
+        assert page.locator("[data-ph-orders]").inner_text() == "0"
         assert page.locator("[data-ph-toast]").text_content() == "Sold: Hand-knitted wool scarf × 2"
+        top_up(api, database_url, sofia, 50_000)
+        paid = api.post(f"/api/v1/shows/{show['id']}/buy", headers={**sofia.headers, "Idempotency-Key": unique("k")},
+                        json={"product_id": scarf["id"], "quantity": 1, "shipping": ADDRESS, "pay_with": "wallet"})
+        assert paid.status_code == 201 and paid.json()["status"] == "paid", paid.text
+        until(page, "document.querySelector('[data-ph-orders]').textContent.trim() === '1'")
+        until(page, "document.querySelector('[data-ph-units]').textContent.trim() === '1'")
+        assert "128" in page.locator("[data-ph-gmv]").inner_text()
+        assert page.locator("[data-ph-reserved]").inner_text().startswith("1 unpaid")
     finally:
         viewer.close()
 

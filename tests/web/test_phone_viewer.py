@@ -268,14 +268,22 @@ def test_a_link_to_buy_a_product_opens_its_buy_sheet(world, open_page, api):
     assert not page.errors, page.errors
 
 
-def test_questions_and_openings_open_in_sheets_over_the_video(world, open_page, api):
+def test_questions_and_openings_open_in_sheets_over_the_video(world, open_page, api, app_server):
     page = open_page(f"/shows/{world['show']['id']}", register(api, display_name="Wang"))
     page.get_by_role("button", name="Questions").click()
     questions = page.locator("dialog[data-sheet=questions]")
     questions.get_by_placeholder("Ask the host…").fill("Is the cardigan warm enough for Harbin?")
     questions.get_by_role("button", name="Ask").click()
-    questions.locator("[data-questions] li", has_text="Harbin").wait_for()
+    asked = questions.locator("[data-questions] li", has_text="Harbin")
+    asked.wait_for()
     assert page.locator(".phone-questions [data-phone-question-count]").inner_text() == "1"
+    with RoomClient(app_server.ws_base, world["show"]["id"], world["host"].token, origin=app_server.url) as host:
+        answered = host.request("question.answer", question_id=int(asked.get_attribute("data-question-id")))
+        assert answered["type"] == "ack", answered
+    # The answer does not take the question away: it stays in the tab, marked answered, and leaves the count.
+    questions.locator("[data-questions] li[data-answered]", has_text="Harbin").wait_for()
+    assert asked.locator(".answered-badge").inner_text() == "Answered"
+    until(page, "document.querySelector('.phone-questions [data-phone-question-count]').textContent === ''")
     questions.get_by_role("button", name="Close").click()
     assert page.locator("[data-messages]").is_visible()  # back to the chat over the video
     page.get_by_role("button", name="Live openings").click()

@@ -74,6 +74,13 @@ async def list_questions(*, session: AsyncSession, show_id: int, status: str | N
     return list(rows)
 
 
+async def last_answered(*, session: AsyncSession, show_id: int, limit: int) -> list[Question]:
+    """The show's most recently answered questions, latest first."""
+    query = select(Question).where(Question.show_id == show_id, Question.status == "answered")
+    rows = await session.scalars(query.order_by(desc(Question.answered_at), desc(Question.id)).limit(limit))
+    return list(rows)
+
+
 async def do_ask(*, session: AsyncSession, show: Show, user: User, text: str) -> Question:
     """A viewer asks the host a question."""
     question = Question(show_id=show.id, user_id=user.id, display_name=user.display_name, text=text)

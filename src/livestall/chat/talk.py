@@ -20,6 +20,7 @@ from livestall.settings import Settings
 from livestall.shows.models import Show
 
 HISTORY = 50
+ANSWERED_KEPT = 30  # answered questions stay in the viewers' tab, marked answered, up to this many
 
 
 def keep_message(state: dict[str, Any], data: dict[str, Any]) -> None:
@@ -36,12 +37,20 @@ def keep_deletion(state: dict[str, Any], data: dict[str, Any]) -> None:
 
 
 def keep_question(state: dict[str, Any], data: dict[str, Any]) -> None:
-    """A `question.asked` or `question.updated` applied to the kept open questions, most upvoted first."""
+    """A `question.asked` or `question.updated` applied to the kept questions: the open ones, most upvoted
+    first, then the last ANSWERED_KEPT answered ones, latest first."""
     questions = [q for q in state["questions"] if q["id"] != data["id"]]
-    if data["status"] == "open":
+    if data["status"] in ("open", "answered"):
         questions.append(data)
-    questions.sort(key=lambda q: (-q["votes"], q["id"]))
-    state["questions"] = questions
+    state["questions"] = in_room_order(questions)
+
+
+def in_room_order(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Open questions by votes, then the latest answered ones (at most ANSWERED_KEPT): what a viewer's tab lists."""
+    open_ = sorted((q for q in questions if q["status"] == "open"), key=lambda q: (-q["votes"], q["id"]))
+    answered = sorted((q for q in questions if q["status"] == "answered"),
+                      key=lambda q: (q["answered_offset_s"] or 0, q["id"]), reverse=True)
+    return open_ + answered[:ANSWERED_KEPT]
 
 
 def new_message_id() -> str:
@@ -120,7 +129,7 @@ class ChatPart:
 
 
 class QuestionsPart:
-    """`question.ask` and `question.upvote`, and the open questions in the join snapshot."""
+    """`question.ask` and `question.upvote`, and the open and last answered questions in the join snapshot."""
 
     name = "questions"
 
@@ -130,8 +139,9 @@ class QuestionsPart:
         self.keeps = {"question.asked": keep_question, "question.updated": keep_question}
 
     async def snapshot(self, session: AsyncSession, show: Show, principal) -> dict[str, Any]:
-        questions = await service.list_questions(session=session, show_id=show.id, status="open")
-        return {"questions": [service.question_data(q) for q in questions]}
+        open_ = await service.list_questions(session=session, show_id=show.id, status="open")
+        answered = await service.last_answered(session=session, show_id=show.id, limit=ANSWERED_KEPT)
+        return {"questions": in_room_order([service.question_data(q) for q in open_ + answered])}
 
     async def ask(self, ctx) -> dict[str, Any]:
         async with ctx.sessionmaker() as session, session.begin():

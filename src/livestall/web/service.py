@@ -81,19 +81,25 @@ async def list_following(*, session: AsyncSession, user: User) -> list[dict]:
 
 @dataclass
 class Sales:
-    """Orders that hold their units (reserved, paid, shipped, delivered), their units and their value."""
+    """Paid orders (paid, shipped, delivered), their units and value (the GMV), and apart the reserved, unpaid ones."""
 
     orders: int
     units: int
     gmv: Money
+    reserved_orders: int
+    reserved: Money
 
 
 async def get_show_sales(*, session: AsyncSession, show: Show, currency: str) -> Sales:
-    """What a show has sold so far (its GMV in the shop's currency)."""
-    orders, units, total = (await session.execute(
-        select(func.count(), func.coalesce(func.sum(Order.quantity), 0), func.coalesce(func.sum(Order.total_minor), 0))
-        .where(Order.show_id == show.id, Order.status.in_(HOLDING)))).one()
-    return Sales(int(orders), int(units), Money(int(total), currency))
+    """What a show has sold so far (its GMV in the shop's currency), and what is reserved but not yet paid."""
+    paid = Order.status.in_(MONEY_IN)
+    rows = (await session.execute(
+        select(paid, func.count(), func.coalesce(func.sum(Order.quantity), 0), func.coalesce(func.sum(Order.total_minor), 0))
+        .where(Order.show_id == show.id, Order.status.in_(HOLDING)).group_by(paid))).all()
+    figures = {bool(is_paid): (int(orders), int(units), int(total)) for is_paid, orders, units, total in rows}
+    orders, units, total = figures.get(True, (0, 0, 0))
+    reserved_orders, _, reserved = figures.get(False, (0, 0, 0))
+    return Sales(orders, units, Money(total, currency), reserved_orders, Money(reserved, currency))
 
 
 @dataclass

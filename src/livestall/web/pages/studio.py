@@ -96,17 +96,28 @@ async def studio(show_id: int, page: PageDep, request: Request, session: Session
     host = await session.get(User, show.host_id)
     return render(page, "studio/show.html", {
         "show": show, "shop": shop, "host": host, "products": products, "data": data, "sales": sales,
+        "reserved_text": reserved_text(page, sales),
         "rtmp_host": page.settings.rtmp_public_host or request.url.hostname or "localhost",
         "rtmp_port": page.settings.rtmp_port, "public_url": page.settings.public_url.rstrip("/")})
 
 
 @router.get("/studio/shows/{show_id}/sales")
 async def studio_sales(show_id: int, page: PageDep, session: SessionDep) -> dict:
-    """The sales ticker's figures: orders, units and GMV so far, formatted in the page's language."""
+    """The sales ticker's figures: paid orders, units and GMV so far, and the unpaid reservations, formatted in the
+    page's language."""
     user = require_user(page)
     show = await _runnable(session, show_id, user)
     shop = await get_shop(session=session, shop_id=show.shop_id)
     sales = await service.get_show_sales(session=session, show=show, currency=shop.currency)
     return {"orders": sales.orders, "units": sales.units, "gmv": sales.gmv.as_dict(),
             "gmv_text": page.l10n.money(sales.gmv), "orders_text": page.l10n.number(sales.orders),
-            "units_text": page.l10n.number(sales.units)}
+            "units_text": page.l10n.number(sales.units), "reserved_orders": sales.reserved_orders,
+            "reserved_text": reserved_text(page, sales)}
+
+
+def reserved_text(page, sales) -> str:
+    """"2 unpaid: ¥198.00" under the GMV, or nothing when every order is paid."""
+    if not sales.reserved_orders:
+        return ""
+    return page.gettext("%(num)s unpaid: %(money)s") % {"num": page.l10n.number(sales.reserved_orders),
+                                                        "money": page.l10n.money(sales.reserved)}

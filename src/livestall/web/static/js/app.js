@@ -125,22 +125,41 @@ function rememberTimeZone() {
   } catch { /* no Intl time zones: the server shows UTC */ }
 }
 
+// -- follow and remind, kept across a login ---------------------------------------------------------
+
+// What a logged-out visitor tapped ("Follow", "Remind me") is kept while they log in, and done when they are
+// back on the page: they should not have to find the button and tap it again.
+const PENDING_ACTION = "livestall.afterLogin";
+const PENDING_FOR_MS = 15 * 60 * 1000;
+
+function loginFor(action) {
+  sessionStorage.setItem(PENDING_ACTION, JSON.stringify({ ...action, path: location.pathname, at: Date.now() }));
+  goLogin();
+}
+
+function followButtons(kind, target) {
+  return document.querySelectorAll(`button[data-follow="${CSS.escape(kind)}"][data-target="${CSS.escape(String(target))}"]`);
+}
+
 async function toggleFollow(button) {
+  const { follow: kind, target } = button.dataset;
   const on = button.getAttribute("aria-pressed") !== "true";
-  const res = await api(on ? "PUT" : "DELETE", `/api/v1/me/follows/${button.dataset.follow}/${button.dataset.target}`);
-  if (res.status === 401) return goLogin();
+  const res = await api(on ? "PUT" : "DELETE", `/api/v1/me/follows/${kind}/${target}`);
+  if (res.status === 401) return loginFor({ follow: kind, target });
   if (!res.ok) return;
-  button.setAttribute("aria-pressed", String(on));
   const label = on ? t("following") : t("follow");
-  // Keep the name after the dot on the show page ("Follow · Li Mei").
-  const rest = button.textContent.includes("·") ? button.textContent.slice(button.textContent.indexOf("·")) : "";
-  button.textContent = rest ? `${label} ${rest}` : label;
+  for (const each of followButtons(kind, target)) {  // the show page has one for the desktop and one on the video
+    each.setAttribute("aria-pressed", String(on));
+    // Keep the name after the dot on the show page ("Follow · Li Mei").
+    const rest = each.textContent.includes("·") ? each.textContent.slice(each.textContent.indexOf("·")) : "";
+    each.textContent = rest ? `${label} ${rest}` : label;
+  }
 }
 
 async function submitRemind(form) {
   const body = new URLSearchParams(new FormData(form));
   const res = await api("POST", form.action, body);
-  if (res.status === 401) return goLogin();
+  if (res.status === 401) return loginFor({ remind: form.getAttribute("action") });
   if (!res.ok) return;
   const on = form.elements.on.value === "1";
   form.elements.on.value = on ? "0" : "1";
@@ -157,7 +176,7 @@ document.addEventListener("click", (e) => {
   const follow = e.target.closest("button[data-follow]");
   if (follow) {
     e.preventDefault();
-    if (pageData.logged_in === false || (pageData.user_id === null && "user_id" in pageData)) return goLogin();
+    if (loggedOut()) return loginFor({ follow: follow.dataset.follow, target: follow.dataset.target });
     toggleFollow(follow);
   }
 });
@@ -165,10 +184,30 @@ document.addEventListener("submit", (e) => {
   const form = e.target;
   if (form.matches("form[data-remind]")) {
     e.preventDefault();
+    if (loggedOut()) return loginFor({ remind: form.getAttribute("action") });
     submitRemind(form);
   }
 });
 
+function loggedOut() {
+  return pageData.logged_in === false || (pageData.user_id === null && "user_id" in pageData);
+}
+
+function resumeAfterLogin() {
+  const saved = JSON.parse(sessionStorage.getItem(PENDING_ACTION) || "null");
+  if (!saved || !(pageData.logged_in === true || pageData.user_id)) return;
+  sessionStorage.removeItem(PENDING_ACTION);
+  if (Date.now() - saved.at > PENDING_FOR_MS || saved.path !== location.pathname) return;
+  if (saved.follow) {
+    const button = followButtons(saved.follow, saved.target)[0];
+    if (button && button.getAttribute("aria-pressed") !== "true") toggleFollow(button);
+  } else if (saved.remind) {
+    const form = [...document.querySelectorAll("form[data-remind]")].find((f) => f.getAttribute("action") === saved.remind);
+    if (form && form.elements.on.value === "1") submitRemind(form);
+  }
+}
+
 rememberTimeZone();
+resumeAfterLogin();
 tickCountdowns();
 setInterval(tickCountdowns, 1000);

@@ -59,9 +59,12 @@ export function createChatView(root, options = {}) {
 
   function renderQuestions() {
     if (!questions) return;
-    const open = [...known.values()].filter((q) => q.status === "open")
-      .sort((a, b) => b.votes - a.votes || a.id - b.id);
-    questions.replaceChildren(...open.map((q) => {
+    const all = [...known.values()];
+    const open = all.filter((q) => q.status === "open").sort((a, b) => b.votes - a.votes || a.id - b.id);
+    // Answered questions stay below the open ones, latest answer first, so a viewer can read what was answered.
+    const answered = all.filter((q) => q.status === "answered")
+      .sort((a, b) => (b.answered_offset_s ?? 0) - (a.answered_offset_s ?? 0) || b.id - a.id);
+    questions.replaceChildren(...open.concat(answered).map((q) => {
       const li = el("li");
       li.dataset.questionId = q.id;
       const body = el("div", "q-text");
@@ -69,7 +72,11 @@ export function createChatView(root, options = {}) {
       const votes = el("span", "votes", `▲ ${formatNumber(q.votes)}`);
       votes.setAttribute("aria-label", `${t("upvote")}: ${q.votes}`);
       li.append(votes, body);
-      if (options.onAnswer) li.append(button(t("mark_answered"), () => options.onAnswer(q), "small primary"));
+      if (q.status === "answered") {
+        li.classList.add("answered");
+        li.dataset.answered = "";
+        li.append(el("span", "badge answered-badge", t("answered")));
+      } else if (options.onAnswer) li.append(button(t("mark_answered"), () => options.onAnswer(q), "small primary"));
       else if (options.onUpvote && (!you || q.user.id !== you.id)) li.append(button(t("upvote"), () => options.onUpvote(q)));
       return li;
     }));

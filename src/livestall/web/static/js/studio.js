@@ -223,8 +223,12 @@ function refreshSales() {
     setText("[data-orders], [data-ph-orders]", res.data.orders_text);
     setText("[data-units], [data-ph-units]", res.data.units_text);
     setText("[data-gmv], [data-ph-gmv]", res.data.gmv_text);
+    setText("[data-reserved], [data-ph-reserved]", res.data.reserved_text);
   }, 300);
 }
+
+// A reservation paid later moves from "unpaid" into the GMV without a room event: look again now and then.
+setInterval(() => { if (status === "live") refreshSales(); }, 15000);
 
 // A sale flashes the phone's ticker and names what sold, so the host can thank the buyer on camera.
 function saleMade(event) {
