@@ -19,6 +19,7 @@ from livestall.db import make_engine, make_sessionmaker, utcnow
 from livestall.festivals.demo import ensure_festival
 from livestall.ledger.flows import post_topup
 from livestall.ledger.service import transfer_exists
+from livestall.orders.demo import ensure_addresses
 from livestall.shows.models import HostInvitation, Show
 from livestall.settings import Settings
 
@@ -151,6 +152,7 @@ async def load_demo(settings: Settings) -> dict:
         await ensure_shows(session, users)
         await ensure_wallets(session, [users[email] for email, _, roles, *_ in PEOPLE if roles == ["viewer"]],
                              operator=users["operator@demo.livestall.org"])
+        await ensure_addresses(session, users)
         await ensure_agency(session, users)
         await ensure_festival(session, users)
         rows = [{"email": email, "roles": ",".join(users[email].roles), "who": who}

@@ -25,6 +25,7 @@ from livestall.media.routes import router as media_router
 from livestall.notifications.routes import router as notifications_router
 from livestall.openings.replay_routes import router as replay_router
 from livestall.openings.routes import router as openings_router
+from livestall.orders.address_routes import router as addresses_router
 from livestall.orders.flash_routes import router as flash_router
 from livestall.orders.payment_routes import router as payments_router
 from livestall.orders.routes import router as orders_router
@@ -40,17 +41,18 @@ from livestall.web.pages.festivals import router as festivals_pages_router
 from livestall.web.pages.insights import router as insights_pages_router
 from livestall.web.pages.notifications import router as notifications_pages_router
 from livestall.web.pages.openings import router as openings_pages_router
+from livestall.web.pages.operator import router as operator_pages_router
 from livestall.web.templating import STATIC as WEB_STATIC
 from livestall.webhooks.routes import router as webhooks_router
 
 
 # In this order: a page router's paths must not be shadowed by an earlier one's.
 ROUTERS = (observability.router, accounts_router, catalog_router, shows_router, pins_router, chat_router,
-           media_router, media_ingest_router, stream_keys_router, orders_router, flash_router, ledger_router,
-           payments_router, openings_router, replay_router, openings_pages_router, agency_router,
+           media_router, media_ingest_router, stream_keys_router, orders_router, addresses_router, flash_router,
+           ledger_router, payments_router, openings_router, replay_router, openings_pages_router, agency_router,
            agency_bookings_router, agency_fees_router, insights_router, notifications_router, webhooks_router,
            festivals_router, festival_figures_router, web_router, agency_pages_router, insights_pages_router,
-           notifications_pages_router, festivals_pages_router)
+           notifications_pages_router, festivals_pages_router, operator_pages_router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

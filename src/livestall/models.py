@@ -5,6 +5,7 @@ from livestall.catalog import models as catalog_models  # noqa: F401
 from livestall.shows import models as shows_models  # noqa: F401
 from livestall.chat import models as chat_models  # noqa: F401
 from livestall.orders import models as orders_models  # noqa: F401
+from livestall.orders import addresses as orders_addresses  # noqa: F401
 from livestall.ledger import models as ledger_models  # noqa: F401
 from livestall.media import models as media_models  # noqa: F401
 from livestall.agency import models as agency_models  # noqa: F401

@@ -71,6 +71,15 @@ def _hold_show(w, path: str) -> None:
         api.post(f"/api/v1/shows/{booking['show_id']}/{action}", headers=headers)
 
 
+def _held_for_review(w, path: str) -> None:
+    """The show is held without a stream (a no-show), and the agency's payout under its default rule holds it."""
+    parts = path.split("/")
+    booking_id = parts[parts.index("bookings") + 1]  # an API path or a page's
+    _hold_show(w, f"/api/v1/bookings/{booking_id}/payout")
+    held = w["api"].post(f"/api/v1/bookings/{booking_id}/payout", headers=w["agency_admin"].headers)
+    assert held.status_code == 200 and held.json()["payout_state"] == "held", held.text
+
+
 def _application(w) -> dict:
     return {"display_name": "Applicant", "email": f"{unique('apply')}@example.com", "country": "FR",
             "languages": ["fr"]}
@@ -94,6 +103,12 @@ AREA = AreaRules(
         ("POST", "/api/v1/bookings/{booking_id}/decline"): Rule(("host",)),
         ("POST", "/api/v1/bookings/{booking_id}/cancel"): Rule(ADMIN),
         ("POST", "/api/v1/bookings/{booking_id}/payout"): Rule(ADMIN, prepare=_hold_show),
+        ("POST", "/api/v1/bookings/{booking_id}/payout/release"): Rule(ADMIN, prepare=_held_for_review),
+        ("POST", "/api/v1/bookings/{booking_id}/payout/cancel"): Rule(ADMIN, prepare=_held_for_review),
+        ("PUT", "/api/v1/agencies/{agency_id}/payout-rule"): Rule(ADMIN, body=lambda w: {"short_show_rule": "hold"}),
+        # nothing is owed in the audit's world: 409 shows the shop's people got past authorization
+        ("POST", "/api/v1/shops/{shop_id}/agency-payables/{agency_id}/settle"): Rule(
+            ("owner", "staff"), body=lambda w: {"currency": "CNY"}, passed=(409,)),
     },
     params={"agency_id": lambda w: _agency(w)["id"], "host_id": _host, "booking_id": _booking},
 )

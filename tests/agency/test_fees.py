@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from tests.agency.support import brand_show, make_active_host, make_agency, make_agency_admin
+from tests.agency.support import brand_show, make_active_host, make_agency, make_agency_admin, publish
 from tests.helpers import make_product, register
 from tests.helpers_db import run_sql
 from tests.orders.support import at_once, buy, top_up
@@ -37,6 +37,8 @@ def test_statement_matches_the_ledger_after_payout(api, app_server):
     assert buy(api, buyer, show_id, product["id"]).status_code == 201  # reserved, never paid: no GMV
     early = api.post(f"/api/v1/bookings/{booking['id']}/payout", headers=admin.headers)
     assert early.status_code == 409 and early.json()["errors"][0]["rule"] == "show_held"
+    start = datetime.fromisoformat(booking["starts_at"])
+    publish(url, show_id, start, start + timedelta(hours=2))  # the whole booked time on air: paid as booked
     assert api.post(f"/api/v1/shows/{show_id}/end", headers=user.headers).status_code == 200
 
     period = booking["starts_at"][:7]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from tests.helpers import make_product
 from tests.openings.support import buy_ticket, buyer_with, live_lot, make_lot, open_ticket
 from tests.orders.support import ADDRESS
@@ -13,7 +15,7 @@ def test_show_page_studio_and_my_openings_in_the_users_language(api, app_server)
     seller, lot_id, show_id = world["seller"], world["lot"]["id"], world["show"]["id"]
     wang = buyer_with(api, app_server.database_url, name="Wang", language="fr")
     ticket = buy_ticket(api, wang, lot_id).json()
-    open_ticket(api, seller, lot_id, ticket["id"], pearl_count=4, colour="golden")
+    open_ticket(api, seller, lot_id, ticket["id"], pearl_count=4, colour="golden", summary="Round, high lustre")
 
     viewer = Browser(app_server.url, language="fr")
     viewer.log_in(wang.email)
@@ -21,7 +23,11 @@ def test_show_page_studio_and_my_openings_in_the_users_language(api, app_server)
     assert page.status_code == 200 and "Ouvertures en direct" in page.text and "/static/js/openings.js" in page.text
     mine = viewer.get("/account/openings")
     assert mine.status_code == 200 and "Mes ouvertures" in mine.text
-    assert "Perles : 4" in mine.text and "golden" in mine.text and "Expédiez-le-moi" in mine.text
+    # Each fact of the outcome under its own label: the farmer's note is not mistaken for what was drawn.
+    assert '<dt>Perles</dt><dd data-fact="pearl_count">4</dd>' in mine.text
+    assert '<dt>Couleur</dt><dd data-fact="colour">golden</dd>' in mine.text
+    assert '<dt>Note du producteur</dt><dd data-fact="summary">Round, high lustre</dd>' in mine.text
+    assert "Expédiez-le-moi" in mine.text and "/verify" not in mine.text  # no draw to verify in this lot
 
     host = Browser(app_server.url)
     host.log_in(seller.email)
@@ -54,3 +60,18 @@ def test_my_openings_offers_the_setting_and_shows_the_order(api, app_server):
     studio = host.get(f"/studio/shows/{show_id}").text
     assert "Snapshot from the stream" in studio and "Or upload a photo" in studio
     assert f'<option value="{pendant["id"]}">Silver pendant setting</option>' in studio
+
+
+def test_my_openings_labels_the_drawn_item_apart_from_the_farmers_note(api, app_server):
+    world = live_lot(api, quantity=2, random_pick=True, pick_items=["Akoya, 7 mm", "Akoya, 8 mm", "Keshi"])
+    seller, lot_id = world["seller"], world["lot"]["id"]
+    wang = buyer_with(api, app_server.database_url, name="Wang")
+    ticket = buy_ticket(api, wang, lot_id).json()
+    drawn = open_ticket(api, seller, lot_id, ticket["id"], summary="Two of them twinned").json()["drawn_item"]
+    viewer = Browser(app_server.url)
+    viewer.log_in(wang.email)
+    mine = html.unescape(viewer.get("/account/openings").text)
+    assert f'<dt>Drawn item</dt><dd data-fact="drawn_item">{drawn}</dd>' in mine
+    assert f'<a href="/openings/{lot_id}/verify">Verify this draw</a>' in mine
+    assert """<dt>Farmer's note</dt><dd data-fact="summary">Two of them twinned</dd>""" in mine
+    viewer.close()

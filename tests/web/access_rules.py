@@ -3,8 +3,9 @@
 from datetime import datetime, timedelta, timezone
 
 from tests.access import LOGGED_IN, ROLES, AreaRules, Rule
-from tests.agency.access_rules import ADMIN, _agency, _application, _show
+from tests.agency.access_rules import ADMIN, _agency, _application, _held_for_review, _show
 from tests.helpers import PASSWORD, unique
+from tests.orders.access_rules import _shipped
 
 RUNNERS = ("owner", "staff")
 
@@ -50,10 +51,21 @@ AREA = AreaRules(
         ("POST", "/agency/hosts/{host_id}/bookings"): Rule(ADMIN, body=lambda w: {"show_id": _show(w)}),
         ("POST", "/agency/bookings/{booking_id}/cancel"): Rule(ADMIN),
         ("POST", "/agency/bookings/{booking_id}/payout"): Rule(ADMIN, prepare=_hold_booking),
+        ("POST", "/agency/bookings/{booking_id}/payout/release"): Rule(ADMIN, prepare=_held_for_review),
+        ("POST", "/agency/bookings/{booking_id}/payout/cancel"): Rule(ADMIN, prepare=_held_for_review),
+        ("POST", "/agency/{agency_id}/payout-rule"): Rule(ADMIN, body=lambda w: {"short_show_rule": "hold"}),
+        ("POST", "/agencies/{agency_id}/requests"): Rule(RUNNERS, body=lambda w: {
+            "shop_id": str(w["shop"]["id"]), "language": "es", "market": "ES", "date": "2031-05-01"}),
+        ("POST", "/agencies/{agency_id}/payables/settle"): Rule(RUNNERS, body=lambda w: {
+            "shop_id": str(w["shop"]["id"]), "currency": "CNY"}, passed=(409,)),
         ("POST", "/studio/invitations/{invitation_id}/accept"): Rule(("host",)),
         ("POST", "/studio/invitations/{invitation_id}/decline"): Rule(("host",)),
         ("POST", "/host/bookings/{booking_id}/accept"): Rule(("host",)),
         ("POST", "/host/bookings/{booking_id}/decline"): Rule(("host",)),
         ("POST", "/agencies/{agency_id}/apply"): Rule(ROLES, body=_application),
+        # the operator console (the {order_id} comes from tests/orders, paid and shipped first)
+        ("POST", "/operator/users/{user_id}/topups"): Rule(("operator",), body=lambda w: {
+            "amount": "12.50", "currency": "CNY", "reference": "cash at the desk"}),
+        ("POST", "/operator/orders/{order_id}/refund"): Rule(("operator",), prepare=_shipped),
     },
 )

@@ -13,6 +13,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  # a fake camera and microphone, allowed without a prompt: the studio goes live with them
                  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                  "--autoplay-policy=no-user-gesture-required"]
+# Chromium's phone emulation (a 390 px touch screen) and a desktop, as browser contexts' options.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 ARTIFACTS = Path(os.environ.get("LIVESTALL_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "var" / "test-artifacts"))
 
 
@@ -26,6 +29,30 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture()
+def open_page(chromium, app_server):
+    """A page in a fresh browser context (a phone unless told otherwise), logged in as `actor` when one is given."""
+    contexts = []
+
+    def open_(path: str, actor=None, *, device=PHONE, language: str = "en-US", swiped_before: bool = True):
+        context = chromium.new_context(**device, locale=language, base_url=app_server.url)
+        contexts.append(context)
+        if swiped_before:  # no first-visit "swipe up" hint over the page
+            context.add_init_script("localStorage.setItem('livestall.swiped', '1')")
+        if actor is not None:
+            context.add_cookies([{"name": "livestall_session", "value": actor.token, "url": app_server.url,
+                                  "httpOnly": True, "sameSite": "Lax"}])
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        page.goto(path)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture()

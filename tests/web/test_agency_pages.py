@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from livestall.web.i18n import Localizer
-from tests.agency.support import brand_show, make_active_host, make_agency, make_agency_admin, make_course, next_utc
+from tests.agency.support import (
+    brand_show, make_active_host, make_agency, make_agency_admin, make_course, next_utc, publish,
+)
 from tests.helpers import register, unique
 from tests.web.support import Browser, lang_of
 
@@ -184,12 +186,15 @@ def test_booking_in_the_calendar_in_the_viewer_s_time_zone_and_the_host_accepts(
     assert api.get("/api/v1/me/bookings", headers=user.headers).json()[0]["status"] == "cancelled"
 
 
-def test_statements_payouts_and_scorecards(api, browser, admin, agency):
+def test_statements_payouts_and_scorecards(api, app_server, browser, admin, agency):
     user, host = make_active_host(api, admin, agency["id"], currency="EUR")
     show = brand_show(api, datetime.now(timezone.utc) + timedelta(minutes=30))["show"]
     booking = api.post(f"/api/v1/hosts/{host['id']}/bookings", headers=admin.headers,
                        json={"host_id": host["id"], "show_id": show["id"]}).json()
     assert api.post(f"/api/v1/bookings/{booking['id']}/accept", headers=user.headers).status_code == 200
+    start = datetime.fromisoformat(booking["starts_at"])
+    with ThreadPoolExecutor(1) as pool:  # on air the whole booked time
+        pool.submit(publish, app_server.database_url, show["id"], start, start + timedelta(hours=2)).result()
     for action in ("start", "end"):
         assert api.post(f"/api/v1/shows/{show['id']}/{action}", headers=user.headers).status_code == 200
     period = booking["starts_at"][:7]
@@ -273,3 +278,89 @@ def test_in_chromium_the_calendar_follows_the_browser_s_time_zone_and_fits_a_pho
         screenshot(page, "agency-pipeline-ar-phone", full_page=True)
     finally:
         context.close()
+
+
+def test_a_brand_requests_a_host_from_the_roster_and_the_agency_books_from_the_request(api, browser, admin, agency):
+    user, host = make_active_host(api, admin, agency["id"])  # Spanish, Europe/Madrid
+    at = next_utc(weekday=2, hour=17) + timedelta(days=14)  # a Wednesday at least two weeks ahead
+    brand = brand_show(api, at)
+    shop_browser = browser(actor=brand["owner"])
+    roster = shop_browser.get(f"/agencies/{agency['id']}/hosts?host={host['id']}")
+    assert roster.status_code == 200 and host["display_name"] in roster.text
+    assert f'<option value="{host["id"]}" selected>' in roster.text  # the host asked for is chosen
+    bad = shop_browser.post(f"/agencies/{agency['id']}/requests", {"host_id": str(host["id"]), "shop_id": "",
+                                                                   "language": "es", "market": "ES", "date": ""})
+    assert bad.status_code == 422 and 'id="shop_id-error"' in bad.text and 'id="date-error"' in bad.text
+    assert api.get(f"/api/v1/agencies/{agency['id']}/requests", headers=admin.headers).json() == []
+    sent = shop_browser.post(f"/agencies/{agency['id']}/requests", {
+        "host_id": str(host["id"]), "shop_id": str(brand["shop"]["id"]), "show_id": str(brand["show"]["id"]),
+        "language": "es", "market": "ES", "date": at.date().isoformat(), "note": "Pearls, please"})
+    assert sent.status_code == 303, sent.text
+    [request] = api.get(f"/api/v1/agencies/{agency['id']}/requests", headers=admin.headers).json()
+    assert (request["host_id"], request["show_id"], request["status"]) == (host["id"], brand["show"]["id"], "open")
+    mine = shop_browser.get(sent.headers["location"]).text
+    assert f'data-request-id="{request["id"]}" data-status="open"' in mine and "Waiting for the agency" in mine
+
+    console = browser(actor=admin)
+    calendar = console.get(f"/agency/{agency['id']}/bookings").text
+    link = re.search(r'href="([^"]+)" data-book-request', calendar).group(1)
+    assert f"Asks for {host['display_name']}" in unescape(calendar)
+    picker = console.get(unescape(link)).text
+    assert f'value="{brand["show"]["id"]}" checked' in picker  # the request's show is picked already
+    booked = console.post(f"/agency/hosts/{host['id']}/bookings", {"show_id": str(brand["show"]["id"]),
+                                                                   "request_id": str(request["id"])})
+    assert booked.status_code == 303, booked.text
+    assert api.get(f"/api/v1/agencies/{agency['id']}/requests", headers=admin.headers).json()[0]["status"] == "booked"
+    # the bookings calendar opens on the week of the next booking, two weeks ahead
+    opened = console.get(f"/agency/{agency['id']}/bookings").text
+    assert f'id="{booked.headers["location"].split("#")[1]}"' in opened and brand["show"]["title"] in opened
+    nothing = console.post(f"/agency/hosts/{host['id']}/bookings", {"show_id": ""})
+    assert nothing.status_code == 422 and form_error(nothing.text) == "Pick a show from the list."
+
+
+def test_a_held_payout_is_released_or_cancelled_in_the_page_and_the_brand_settles(api, app_server, browser, admin,
+                                                                                  agency):
+    url = app_server.database_url
+    worlds = []
+    for _ in range(2):
+        user, host = make_active_host(api, admin, agency["id"])
+        brand = brand_show(api, datetime.now(timezone.utc) + timedelta(minutes=30))
+        booking = api.post(f"/api/v1/hosts/{host['id']}/bookings", headers=admin.headers,
+                           json={"host_id": host["id"], "show_id": brand["show"]["id"]}).json()
+        api.post(f"/api/v1/bookings/{booking['id']}/accept", headers=user.headers)
+        start = datetime.fromisoformat(booking["starts_at"])
+        with ThreadPoolExecutor(1) as pool:  # outside the event loop a Chromium test of this module may leave running
+            pool.submit(publish, url, brand["show"]["id"], start, start + timedelta(seconds=20)).result()
+        for action in ("start", "end"):
+            api.post(f"/api/v1/shows/{brand['show']['id']}/{action}", headers=user.headers)
+        worlds.append((brand, booking))
+    period = worlds[0][1]["starts_at"][:7]
+    console = browser(actor=admin)
+    console.get(f"/agency/{agency['id']}/statements?period={period}")
+    for brand, booking in worlds:  # the agency's rule is "hold" until it says otherwise
+        held = console.post(f"/agency/bookings/{booking['id']}/payout")
+        assert held.status_code == 303
+    page = console.get(f"/agency/{agency['id']}/statements?period={period}").text
+    row = re.search(rf'<tr id="booking-{worlds[0][1]["id"]}".*?</tr>', page, re.S).group(0)
+    assert 'data-payout="held"' in row and "Release and pay" in row and "Short: 0 min streamed" in row
+    again = console.post(f"/agency/bookings/{worlds[0][1]['id']}/payout")
+    assert again.status_code == 409
+    assert form_error(again.text) == "This payout is held for review: release or cancel it."
+    assert console.post(f"/agency/bookings/{worlds[0][1]['id']}/payout/release").status_code == 303
+    assert console.post(f"/agency/bookings/{worlds[1][1]['id']}/payout/cancel").status_code == 303
+    page = console.get(f"/agency/{agency['id']}/statements?period={period}").text
+    assert 'data-payout="paid"' in page and "Released after review" in page and 'data-payout="cancelled"' in page
+    # the brand had no revenue: the whole released fee is owed, on both sides
+    brand = worlds[0][0]
+    assert brand["shop"]["name"] in re.search(r"data-payables>.*?</ul>", page, re.S).group(0)
+    shop_browser = browser(actor=brand["owner"])
+    owed = shop_browser.get(f"/agencies/{agency['id']}/hosts").text
+    assert Localizer("en").money({"amount_minor": 150000, "currency": "CNY"}) in re.search(
+        r"data-payables>.*?</ul>", owed, re.S).group(0)
+    broke = shop_browser.post(f"/agencies/{agency['id']}/payables/settle", {"shop_id": str(brand["shop"]["id"]),
+                                                                           "currency": "CNY"})
+    assert broke.status_code == 409 and form_error(broke.text) == "The shop's revenue holds nothing to settle with yet."
+    stranger = browser(actor=register(api, roles=["seller"]))
+    stranger.get(f"/agencies/{agency['id']}/hosts")
+    assert stranger.post(f"/agencies/{agency['id']}/payables/settle", {"shop_id": str(brand["shop"]["id"]),
+                                                                      "currency": "CNY"}).status_code == 403

@@ -15,12 +15,11 @@ from tests.helpers_db import make_operator
 from tests.media.support import have_media_tools, playlist, rtmp_publisher, stream_key
 from tests.orders.support import flash_sale, top_up
 from tests.room_client import RoomClient
+from tests.web.conftest import DESKTOP
 from tests.web.support import live_world
 from tests.web.support import until
 
 pytestmark = pytest.mark.slow
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 MARKET = "IS"  # no other test's shows are for this market: the feed of these viewers starts with ours
 
 
@@ -83,30 +82,6 @@ def streams(api, app_server, world):
         for publisher in publishers:
             publisher.kill()
             publisher.wait()
-
-
-@pytest.fixture()
-def open_page(chromium, app_server):
-    """A page in a fresh browser context (a phone unless told otherwise), logged in as `actor`."""
-    contexts = []
-
-    def open_(path: str, actor=None, *, device=PHONE, language: str = "en-US", swiped_before: bool = True):
-        context = chromium.new_context(**device, locale=language, base_url=app_server.url)
-        contexts.append(context)
-        if swiped_before:  # no first-visit "swipe up" hint over the page
-            context.add_init_script("localStorage.setItem('livestall.swiped', '1')")
-        if actor is not None:
-            context.add_cookies([{"name": "livestall_session", "value": actor.token, "url": app_server.url,
-                                  "httpOnly": True, "sameSite": "Lax"}])
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        page.goto(path)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def box(page, selector: str) -> dict:

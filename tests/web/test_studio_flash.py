@@ -110,6 +110,14 @@ def test_the_host_starts_watches_and_ends_a_flash_sale(studio, api):
     assert bought.json()["flash_sale_id"] == sale["id"]
     until(page, "document.querySelector('.studio-grid [data-flash-sold]')?.textContent === 'Sold: 2 / 5'")
 
+    asked = []  # "End now" asks first: dismissed, the sale goes on; accepted, it ends
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.locator(".studio-grid [data-flash-end]").click()
+    eventually(lambda: asked)
+    assert asked == ["End the flash sale of Hand-knitted wool scarf now?"]
+    assert [s["status"] for s in api.get(f"/api/v1/shows/{show_id}/flash-sales").json()] == ["live"]
+    assert page.locator(".studio-grid [data-flash-end]").is_enabled()
+    page.once("dialog", lambda dialog: dialog.accept())
     page.locator(".studio-grid [data-flash-end]").click()
     eventually(lambda: [s["status"] for s in api.get(f"/api/v1/shows/{show_id}/flash-sales").json()] == ["ended"])
     assert shelf_sale(api, show_id) is None
@@ -178,6 +186,7 @@ def test_the_form_opens_and_fits_on_a_phone(studio, api, screenshot):
     assert "Sold: 0 / 4" in page.locator(".ph-flash-board [data-flash-card]").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
     screenshot(page, "studio-flash-board-phone")
+    page.once("dialog", lambda dialog: dialog.accept())
     end.tap()
     page.locator(".ph-flash-board [data-flash-done]").wait_for(state="visible")
     eventually(lambda: api.get(f"/api/v1/shows/{show_id}/flash-sales").json()[0]["status"] in ("ended", "cancelled"))

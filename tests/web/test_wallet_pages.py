@@ -132,7 +132,7 @@ def test_a_spanish_viewer_short_of_money_reads_why_in_spanish_on_the_show_page(w
         sheet = page.locator("dialog[data-sheet=buy]")
         sheet.wait_for()
         until(page, "!document.querySelector('[data-buy-wallet-short]').hidden")
-        assert sheet.locator("[data-buy-wallet-link]").get_attribute("href") == "/account/wallet"
+        assert sheet.locator("[data-buy-wallet-short] [data-top-up]").get_attribute("href") == "/account/wallet"
         sheet.locator("[data-buy-submit]").click()
         until(page, "document.querySelector('[data-buy-outcome]').textContent.length > 0")
         outcome = sheet.locator("[data-buy-outcome]").inner_text()

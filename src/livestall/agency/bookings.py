@@ -15,6 +15,7 @@ from livestall.agency.schemas import BookingCreate, BookingRead, RequestCreate
 from livestall.catalog.models import Shop
 from livestall.db import get_or_404, utcnow
 from livestall.errors import Conflict, Forbidden, Invalid
+from livestall.notifications import hooks as notification_hooks
 from livestall.shows.models import Show
 
 LIVE_STATUSES = ("proposed", "accepted")  # bookings that hold the host's time
@@ -33,7 +34,12 @@ async def do_request_host(*, session: AsyncSession, agency_id: int, requester: U
         show = await session.get(Show, request_in.show_id)
         if show is None or show.shop_id != shop.id:
             raise Invalid.field("show_id", "shop_show", f"no show {request_in.show_id} of this shop")
+    if request_in.host_id is not None:
+        host = await session.get(HostProfile, request_in.host_id)
+        if host is None or host.agency_id != agency_id or host.stage != "active" or host.certified_at is None:
+            raise Invalid.field("host_id", "roster_host", f"no bookable host {request_in.host_id} in this agency")
     row = BookingRequest(shop_id=shop.id, agency_id=agency_id, requested_by_id=requester.id,
+                         host_id=request_in.host_id,
                          language=request_in.language, market=request_in.market, date=request_in.date.isoformat(),
                          show_id=request_in.show_id, note=request_in.note)
     session.add(row)
@@ -128,6 +134,7 @@ async def do_book(*, session: AsyncSession, host: HostProfile, booker: User, boo
     if request is not None:
         request.status, request.show_id = "booked", show.id
     await session.flush()
+    await notification_hooks.on_booking_offered(session, booking)
     return booking
 
 
@@ -158,6 +165,7 @@ async def do_answer(*, session: AsyncSession, booking: Booking, host: HostProfil
     else:
         booking.status = "declined"
     await session.flush()
+    await notification_hooks.on_booking_answered(session, booking)
     return booking
 
 
@@ -167,6 +175,7 @@ async def do_cancel(*, session: AsyncSession, booking: Booking) -> Booking:
         raise Conflict.field("status", "cancellable", f"a {booking.status} booking cannot be cancelled")
     booking.status = "cancelled"
     await session.flush()
+    await notification_hooks.on_booking_cancelled(session, booking)
     return booking
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,11 +19,11 @@ AGENCY = "Silk Road Talent"
 ADMIN = "zhao@demo.livestall.org"
 MODULES = ("Camera, light and sound", "Presenting a product in 90 seconds", "Answering questions live",
            "Returns, sizes and shipping")
-# email, markets, time zone, social handle, followers
+# email, markets, time zone, social handle, followers, the hour (local) their shows start
 HOSTS = [
-    ("lucia@demo.livestall.org", ["ES", "MX"], "Europe/Madrid", "@lucia.live", 48000),
-    ("camille@demo.livestall.org", ["FR", "BE"], "Europe/Paris", "@camille.direct", 31000),
-    ("james@demo.livestall.org", ["GB", "US"], "Europe/London", "@jamesonair", 22000),
+    ("lucia@demo.livestall.org", ["ES", "MX"], "Europe/Madrid", "@lucia.live", 48000, time(19, 0)),
+    ("camille@demo.livestall.org", ["FR", "BE"], "Europe/Paris", "@camille.direct", 31000, time(18, 30)),
+    ("james@demo.livestall.org", ["GB", "US"], "Europe/London", "@jamesonair", 22000, time(20, 0)),
 ]
 # applicants further back in the pipeline (no accounts yet): name, email, country, language, markets, time zone,
 # stage, modules completed, where the application came from
@@ -52,7 +53,7 @@ async def ensure_agency(session: AsyncSession, users: dict[str, User]) -> Agency
     session.add_all(modules)
     await session.flush()
     now = utcnow()
-    for email, markets, tz, handle, followers in HOSTS:
+    for email, markets, tz, handle, followers, hour in HOSTS:
         user = users[email]
         host = HostProfile(agency_id=agency.id, user_id=user.id, display_name=user.display_name, email=email,
                            country=user.country or "CN", languages=[user.language], markets=markets,
@@ -65,6 +66,7 @@ async def ensure_agency(session: AsyncSession, users: dict[str, User]) -> Agency
         session.add_all([ModuleCompletion(host_id=host.id, module_id=m.id, recorded_by_id=users[ADMIN].id,
                                           completed_at=now - timedelta(days=30)) for m in modules])
         for show in await session.scalars(select(Show).where(Show.host_id == user.id, Show.status == "scheduled")):
+            show.scheduled_at = evening_slot(show.scheduled_at, tz, hour)
             session.add(Booking(agency_id=agency.id, host_id=host.id, show_id=show.id, starts_at=show.scheduled_at,
                                 ends_at=show.scheduled_at + timedelta(hours=2), fee_minor=150000,
                                 fee_currency="CNY", commission_bp=300, status="accepted",
@@ -72,6 +74,15 @@ async def ensure_agency(session: AsyncSession, users: dict[str, User]) -> Agency
     await _add_applicants(session, agency, modules, users[ADMIN])
     await session.flush()
     return agency
+
+
+def evening_slot(moment: datetime, tz: str, hour: time) -> datetime:
+    """The first `hour` in the host's own time zone at or after `moment`: a demo show at a time people watch."""
+    local = moment.astimezone(ZoneInfo(tz))
+    slot = datetime.combine(local.date(), hour, tzinfo=ZoneInfo(tz))
+    if slot < local:
+        slot = datetime.combine(local.date() + timedelta(days=1), hour, tzinfo=ZoneInfo(tz))
+    return slot.astimezone(moment.tzinfo)
 
 
 async def _add_applicants(session: AsyncSession, agency: Agency, modules: list[TrainingModule], admin: User) -> None:

@@ -11,12 +11,14 @@ from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livestall.agency.models import Booking, HostProfile
+from livestall.agency.attendance import AttendanceRead, get_attendance
+from livestall.agency.models import SHORT_SHOW_RULES, Agency, Booking, HostProfile
+from livestall.agency.payables import charge_brand
 from livestall.catalog.models import Shop
 from livestall.errors import Conflict, Invalid
 from livestall.ledger.flows import commission_of
 from livestall.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer
-from livestall.ledger.service import get_account, post_transfer, shop_key, transfer_exists
+from livestall.ledger.service import get_account, post_transfer, transfer_exists
 from livestall.money import Money, convert
 from livestall.orders.models import Order
 from livestall.shows.models import Show
@@ -35,8 +37,13 @@ class StatementLine(BaseModel):
     gmv: dict
     commission_bp: int
     commission: dict
-    earned: list[dict]  # fee and commission, one amount per currency
+    earned: list[dict]  # fee (after the short-show rule) and commission, one amount per currency
     paid: bool
+    attendance: AttendanceRead | None = None
+    booked_minutes: int = 0
+    fee_due: dict | None = None  # the fee the payout pays: the booked fee, or less under the pro rata rule
+    rule: str | None = None  # the short-show rule applied (or to apply) to this line; None for a full show
+    payout_state: str = "open"  # open, held (for the agency's review), paid or cancelled
 
 
 class Statement(BaseModel):
@@ -81,18 +88,43 @@ def earned_by_currency(fee: Money, commission: Money) -> dict[str, int]:
     return {c: a for c, a in out.items() if a}
 
 
-async def _line(session: AsyncSession, booking: Booking) -> tuple[StatementLine, dict[str, int]]:
+def fee_due(booking: Booking, attendance: AttendanceRead | None, rule: str) -> tuple[int, str | None]:
+    """The fee a payout pays and the rule behind it: the booked fee unless a short show is paid pro rata."""
+    if booking.payout_fee_minor is not None:  # paid already: what was paid stands, whatever the rule is now
+        return booking.payout_fee_minor, booking.payout_rule
+    if booking.payout_state == "cancelled":
+        return 0, booking.payout_rule
+    if attendance is None or not (attendance.short or attendance.no_show):
+        return booking.fee_minor, None
+    if rule == "prorata":
+        booked = max(1, int((booking.ends_at - booking.starts_at).total_seconds() // 60))
+        return booking.fee_minor * min(attendance.streamed_minutes, booked) // booked, rule
+    return booking.fee_minor, rule
+
+
+async def _line(session: AsyncSession, booking: Booking, attendance: AttendanceRead | None = None,
+                rule: str = "full") -> tuple[StatementLine, dict[str, int]]:
     show = await session.get(Show, booking.show_id)
     gmv = await show_gmv(session, show)
+    due, applied = fee_due(booking, attendance, rule)
     fee = Money(booking.fee_minor, booking.fee_currency)
     commission = Money(commission_of(gmv.amount_minor, booking.commission_bp), gmv.currency)
-    earned = earned_by_currency(fee, commission)
-    paid = bool(earned) and all([await transfer_exists(session, _reference(booking.id, c, "host")) for c in earned])
+    earned = {} if booking.payout_state == "cancelled" else earned_by_currency(Money(due, fee.currency), commission)
+    paid = booking.payout_state == "paid" or (bool(earned) and all(
+        [await transfer_exists(session, _reference(booking.id, c, "host")) for c in earned]))
     line = StatementLine(booking_id=booking.id, show_id=show.id, show_title=show.title, starts_at=booking.starts_at,
                          fee=fee.as_dict(), gmv=gmv.as_dict(), commission_bp=booking.commission_bp,
                          commission=commission.as_dict(), paid=paid,
-                         earned=[Money(a, c).as_dict() for c, a in sorted(earned.items())])
+                         earned=[Money(a, c).as_dict() for c, a in sorted(earned.items())],
+                         attendance=attendance, fee_due=Money(due, fee.currency).as_dict(), rule=applied,
+                         booked_minutes=int((booking.ends_at - booking.starts_at).total_seconds() // 60),
+                         payout_state="paid" if paid else booking.payout_state)
     return line, earned
+
+
+async def _rule_of(session: AsyncSession, agency_id: int) -> str:
+    agency = await session.get(Agency, agency_id)
+    return agency.short_show_rule if agency else "full"
 
 
 def period_bounds(period: str) -> tuple[datetime, datetime]:
@@ -121,8 +153,10 @@ async def get_statement(*, session: AsyncSession, host: HostProfile, period: str
     """The host's statement for a month: each held show's fee and commission, totals, and what was paid."""
     start, end = period_bounds(period)
     lines, totals = [], defaultdict(int)
-    for booking in await _earning_bookings(session, host.id, start, end):
-        line, earned = await _line(session, booking)
+    held = await _earning_bookings(session, host.id, start, end)
+    rule = await _rule_of(session, host.agency_id)
+    for booking, attendance in zip(held, await get_attendance(session=session, bookings=held), strict=True):
+        line, earned = await _line(session, booking, attendance, rule)
         lines.append(line)
         for currency, amount in earned.items():
             totals[currency] += amount
@@ -153,25 +187,76 @@ async def _paid_to_host(session: AsyncSession, host_id: int, booking_ids: list[i
     return dict(out)
 
 
-async def do_pay_booking(*, session: AsyncSession, booking: Booking, paid_by_id: int) -> StatementLine:
-    """Pay a held show: the brand's revenue to the agency, then the agency to the host, per currency."""
-    # The booking's row lock first: a second payout of the same booking waits here, then finds it paid.
+async def _locked(session: AsyncSession, booking: Booking) -> Show:
+    """The booking's row locked (a second payout of it waits here, then sees the first), and its held show."""
     await session.execute(update(BOOKINGS).where(BOOKINGS.c.id == booking.id).values(status=BOOKINGS.c.status))
     await session.refresh(booking)
     show = await session.get(Show, booking.show_id)
     if booking.status != "accepted" or show is None or show.status != "ended":
         raise Conflict.field("booking_id", "show_held", "only an accepted booking of an ended show is paid")
-    line, earned = await _line(session, booking)
+    if booking.payout_state == "cancelled":
+        raise Conflict.field("booking_id", "payout_open", f"the payout of booking {booking.id} was cancelled")
+    return show
+
+
+async def do_pay_booking(*, session: AsyncSession, booking: Booking, paid_by_id: int,
+                         release: bool = False) -> StatementLine:
+    """Pay a held show under the agency's short-show rule: the brand to the agency, then the agency to the host.
+
+    A short show under the "hold" rule is held for the agency's review instead (nothing moves);
+    `release` pays a held one in full.
+    """
+    show = await _locked(session, booking)
+    [attendance] = await get_attendance(session=session, bookings=[booking])
+    rule = await _rule_of(session, booking.agency_id)
+    line, earned = await _line(session, booking, attendance, rule)
     if line.paid:
         raise Conflict.field("booking_id", "not_paid", f"booking {booking.id} is already paid")
+    if release:
+        if booking.payout_state != "held":
+            raise Conflict.field("booking_id", "is_held", f"the payout of booking {booking.id} is not held")
+        line, earned = await _line(session, booking, attendance, "full")
+        line.rule = "released"
+    elif booking.payout_state == "held":
+        raise Conflict.field("booking_id", "held_payout",
+                             f"the payout of booking {booking.id} is held for review: release or cancel it")
+    elif line.rule == "hold":
+        booking.payout_state, booking.payout_rule = "held", "hold"
+        await session.flush()
+        line.payout_state = "held"
+        return line
     for currency, amount in sorted(earned.items()):
-        brand = await get_account(session, "shop_revenue", shop_key(show.shop_id), currency)
         agency = await get_account(session, "agency_payout", agency_key(booking.agency_id), currency)
         host = await get_account(session, "host_payout", host_key(booking.host_id), currency)
         memo = f"show {show.id}: fee and commission"
-        await post_transfer(session, kind="agency_fee", reference=_reference(booking.id, currency, "brand"),
-                            legs=[(brand, -amount), (agency, amount)], memo=memo, created_by_id=paid_by_id)
+        # the brand pays from the revenue it has; what it lacks it owes the agency (agency/payables.py)
+        await charge_brand(session, shop_id=show.shop_id, agency_id=booking.agency_id, agency=agency, amount=amount,
+                           reference=_reference(booking.id, currency, "brand"), memo=memo, created_by_id=paid_by_id)
         await post_transfer(session, kind="host_payout", reference=_reference(booking.id, currency, "host"),
                             legs=[(agency, -amount), (host, amount)], memo=memo, created_by_id=paid_by_id)
-    line.paid = True
+    booking.payout_state, booking.payout_rule = "paid", line.rule
+    booking.payout_fee_minor = line.fee_due["amount_minor"]
+    await session.flush()
+    line.paid, line.payout_state = True, "paid"
     return line
+
+
+async def do_cancel_held(*, session: AsyncSession, booking: Booking) -> StatementLine:
+    """The agency cancels a held payout: nothing is paid for the show, and the line says so."""
+    await _locked(session, booking)
+    if booking.payout_state != "held":
+        raise Conflict.field("booking_id", "is_held", f"the payout of booking {booking.id} is not held")
+    booking.payout_state = "cancelled"
+    await session.flush()
+    [attendance] = await get_attendance(session=session, bookings=[booking])
+    line, _ = await _line(session, booking, attendance, await _rule_of(session, booking.agency_id))
+    return line
+
+
+async def do_set_short_show_rule(*, session: AsyncSession, agency: Agency, rule: str) -> Agency:
+    """The agency's rule for paying a short show: in full, pro rata to the minutes streamed, or held for review."""
+    if rule not in SHORT_SHOW_RULES:
+        raise Invalid.field("short_show_rule", "known_rule", f"must be one of {', '.join(SHORT_SHOW_RULES)}")
+    agency.short_show_rule = rule
+    await session.flush()
+    return agency

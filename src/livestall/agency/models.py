@@ -12,6 +12,10 @@ from livestall.db import Base, UTCDateTime, utcnow
 STAGES = ("applied", "screening", "training", "active", "paused", "left")
 BOOKING_STATUSES = ("proposed", "accepted", "declined", "cancelled")
 REQUEST_STATUSES = ("open", "booked", "withdrawn")
+# What a payout does with a show that fell short of its booked time (or never went on air).
+SHORT_SHOW_RULES = ("full", "prorata", "hold")
+# "open" until paid; a short show under the "hold" rule waits as "held" until released or cancelled.
+PAYOUT_STATES = ("open", "held", "paid", "cancelled")
 
 
 class Agency(Base):
@@ -23,6 +27,7 @@ class Agency(Base):
     name: Mapped[str] = mapped_column(String(120))
     city: Mapped[str] = mapped_column(String(80), default="")
     country: Mapped[str] = mapped_column(String(2))
+    short_show_rule: Mapped[str] = mapped_column(String(10), default="hold", server_default="hold")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -105,6 +110,7 @@ class BookingRequest(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    host_id: Mapped[int | None] = mapped_column(ForeignKey("host_profiles.id", ondelete="SET NULL"))  # asked for
     language: Mapped[str] = mapped_column(String(2))
     market: Mapped[str] = mapped_column(String(2))
     date: Mapped[str] = mapped_column(String(10))  # ISO date, in the market's sense of the day
@@ -132,4 +138,7 @@ class Booking(Base):
     status: Mapped[str] = mapped_column(String(10), default="proposed", index=True)
     booked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payout_state: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+    payout_rule: Mapped[str | None] = mapped_column(String(10))  # the short-show rule the payout applied
+    payout_fee_minor: Mapped[int | None] = mapped_column(Integer)  # the fee as paid, after that rule
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

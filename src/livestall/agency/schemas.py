@@ -63,7 +63,17 @@ class AgencyRead(BaseModel):
     name: str
     city: str
     country: str
+    short_show_rule: str = "hold"
     created_at: datetime
+
+
+class PayoutRuleUpdate(StrictInput):
+    short_show_rule: Literal["full", "prorata", "hold"] = Field(
+        description="a short show (or no-show) is paid in full, pro rata to the minutes streamed, or held for review")
+
+
+class SettleCreate(StrictInput):
+    currency: CurrencyCode
 
 
 class HostFields(StrictInput):
@@ -166,6 +176,7 @@ class RequestCreate(StrictInput):
     market: CountryCode
     date: date
     show_id: int | None = None
+    host_id: int | None = Field(None, description="the agency's host the brand asks for, from its roster")
     note: str = Field("", max_length=2000)
 
 
@@ -179,6 +190,7 @@ class RequestRead(BaseModel):
     market: str
     date: str
     show_id: int | None
+    host_id: int | None = None
     note: str
     status: str
     created_at: datetime

@@ -107,3 +107,14 @@ class VoucherRedemption(Base):
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # order cancelled or refunded
+
+
+class ShowVoucher(Base):
+    """The voucher a host pinned in a live show, one per show at a time: viewers see it and can use its code."""
+
+    __tablename__ = "show_vouchers"
+
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True)
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("vouchers.id", ondelete="CASCADE"), index=True)
+    pinned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    pinned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

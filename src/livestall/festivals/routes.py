@@ -1,21 +1,25 @@
-"""HTTP routes for festivals: the operator's setup, festival prices and vouchers."""
+"""HTTP routes for festivals: setup, festival prices, vouchers, their quotes and the voucher pinned in a show."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from livestall.accounts.deps import CurrentUser
 from livestall.accounts.service import check_operator
 from livestall.catalog.models import Shop
-from livestall.db import SessionDep
+from livestall.db import SessionDep, utcnow
 from livestall.errors import Invalid
-from livestall.festivals import service, vouchers
+from livestall.festivals import service, show_vouchers, vouchers
 from livestall.festivals.schemas import (
-    FestivalCreate, FestivalPage, FestivalRead, FestivalShopPage, FestivalShopRead, FestivalUpdate, PriceCreate,
-    PriceRead, ShopsAdd, VoucherCreate, VoucherRead,
+    FestivalCreate, FestivalPage, FestivalRead, FestivalShopPage, FestivalShopRead, FestivalUpdate, PinnedVoucherRead,
+    PinVoucherIn, PriceCreate, PriceRead, ShopsAdd, ShowVoucherRead, VoucherCreate, VoucherQuoteIn, VoucherQuoteRead,
+    VoucherRead,
 )
+from livestall.money import Money
+from livestall.runtime import Runtime, RuntimeDep
+from livestall.shows.service import check_moderator, get_show
 
 router = APIRouter(prefix="/api/v1", tags=["festivals"])
 
@@ -126,3 +130,59 @@ async def create_voucher(festival_id: int, voucher_in: VoucherCreate, user: Curr
     vouchers.check_can_issue(user, shop)
     return await vouchers.do_create_voucher(session=session, festival=festival, creator=user, shop=shop,
                                             voucher_in=voucher_in)
+
+
+@router.post("/vouchers/quote", response_model=VoucherQuoteRead)
+async def quote_voucher(quote_in: VoucherQuoteIn, user: CurrentUser, session: SessionDep):
+    """A buyer, before paying: what a voucher takes off an order of this shop and total, or the rule it breaks."""
+    voucher, discount = await vouchers.quote_voucher(
+        session=session, buyer=user, code=quote_in.code, shop_id=quote_in.shop_id, currency=quote_in.currency,
+        total_minor=quote_in.amount_minor, now=utcnow())
+
+    def money(amount: int) -> dict:
+        return Money(amount, quote_in.currency).as_dict()
+
+    return VoucherQuoteRead(code=voucher.code, total=money(quote_in.amount_minor), discount=money(discount),
+                            to_pay=money(quote_in.amount_minor - discount),
+                            funded_by=f"shop:{voucher.shop_id}" if voucher.shop_id else "platform")
+
+
+@router.get("/shows/{show_id}/voucher", response_model=ShowVoucherRead)
+async def get_show_voucher(show_id: int, runtime: RuntimeDep) -> Response:
+    """The voucher pinned in a show (null when none is, or its festival has ended)."""
+    # Every viewer joining the room asks: one build, serialized once, until an event of the show (a pin) or 1 s.
+    body = await runtime.reads.get(show_id, ("voucher", show_id), lambda: _show_voucher_json(runtime, show_id))
+    return Response(body, media_type="application/json")
+
+
+async def _show_voucher_json(runtime: Runtime, show_id: int) -> bytes:
+    async with runtime.sessionmaker() as session:
+        show = await get_show(session=session, show_id=show_id)
+        voucher = await show_vouchers.get_pinned_voucher(session=session, show_id=show.id)
+    return ShowVoucherRead(show_id=show.id, voucher=voucher).model_dump_json().encode()
+
+
+@router.get("/shows/{show_id}/vouchers", response_model=list[PinnedVoucherRead])
+async def list_pinnable_vouchers(show_id: int, user: CurrentUser, session: SessionDep):
+    """The host and moderators: the vouchers they may pin in the show."""
+    show = await get_show(session=session, show_id=show_id)
+    await check_moderator(session=session, show=show, user=user)
+    return await show_vouchers.list_pinnable(session=session, show=show)
+
+
+@router.put("/shows/{show_id}/voucher", response_model=ShowVoucherRead)
+async def pin_voucher(show_id: int, pin_in: PinVoucherIn, user: CurrentUser, session: SessionDep):
+    """The host and moderators: pin a voucher of the show's shop in the live show, for viewers to use."""
+    show = await get_show(session=session, show_id=show_id)
+    await check_moderator(session=session, show=show, user=user)
+    view = await show_vouchers.do_pin_voucher(session=session, show=show, user=user, code=pin_in.code)
+    return ShowVoucherRead(show_id=show.id, voucher=view)
+
+
+@router.delete("/shows/{show_id}/voucher", status_code=204)
+async def unpin_voucher(show_id: int, user: CurrentUser, session: SessionDep) -> Response:
+    """The host and moderators: take the show's voucher down."""
+    show = await get_show(session=session, show_id=show_id)
+    await check_moderator(session=session, show=show, user=user)
+    await show_vouchers.do_unpin_voucher(session=session, show=show)
+    return Response(status_code=204)

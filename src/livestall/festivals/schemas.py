@@ -9,7 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from livestall.catalog.schemas import MoneyRead
 from livestall.money import MAX_AMOUNT_MINOR
-from livestall.validation import CurrencyCode, StrictInput
+from livestall.validation import CurrencyCode, Id, StrictInput
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{2,31}$"
 MAX_SHOPS_PER_CALL = 1000
@@ -136,6 +136,41 @@ class RedemptionRead(BaseModel):
     discount: MoneyRead
     paid: MoneyRead
     funded_by: str = Field(description="platform, or shop:<id>")
+
+
+class VoucherQuoteIn(StrictInput):
+    code: str = Field(min_length=1, max_length=32)
+    shop_id: Id
+    amount_minor: StrictInt = Field(ge=1, le=MAX_AMOUNT_MINOR, description="The order's total before the voucher")
+    currency: CurrencyCode
+
+
+class VoucherQuoteRead(BaseModel):
+    code: str
+    total: MoneyRead
+    discount: MoneyRead
+    to_pay: MoneyRead = Field(description="What the buyer's wallet pays")
+    funded_by: str = Field(description="platform, or shop:<id>")
+
+
+class PinVoucherIn(StrictInput):
+    code: str = Field(min_length=1, max_length=32)
+
+
+class PinnedVoucherRead(BaseModel):
+    code: str
+    shop_id: int | None
+    festival: str
+    amount_off: MoneyRead | None
+    percent_off: int | None
+    min_spend: MoneyRead
+    ends_at: datetime
+    pinned_at: datetime
+
+
+class ShowVoucherRead(BaseModel):
+    show_id: int
+    voucher: PinnedVoucherRead | None
 
 
 class ShopStanding(BaseModel):

@@ -70,17 +70,30 @@ def discount_of(voucher: Voucher, total_minor: int) -> int:
     return total_minor * (voucher.percent_off or 0) // 100  # rounded down to the whole minor unit
 
 
-async def _check_usable(session: AsyncSession, voucher: Voucher, order, buyer: User, now: datetime) -> None:
+async def find_voucher(session: AsyncSession, code: str) -> Voucher:
+    """The voucher with this code (codes are not case-sensitive), or Invalid naming the code."""
+    voucher = await session.scalar(select(Voucher).where(Voucher.code == code.strip().upper()))
+    if voucher is None:
+        raise Invalid.field("code", "known_voucher", "no such voucher")
+    return voucher
+
+
+async def check_usable(session: AsyncSession, voucher: Voucher, *, shop_id: int, currency: str, total_minor: int,
+                       buyer: User, now: datetime) -> None:
+    """Raise the rule the voucher breaks for this buyer's order (its shop, currency and total), if any."""
     festival = await session.get(Festival, voucher.festival_id)
-    if status_of(festival, now) != "running":
-        raise Conflict.field("code", "festival_running", f"the festival is {status_of(festival, now)}")
-    if not await takes_part(session=session, festival_id=festival.id, shop_id=order.shop_id):
+    status = status_of(festival, now)
+    if status == "ended":
+        raise Conflict.field("code", "voucher_expired", f"the festival {festival.name} has ended")
+    if status != "running":
+        raise Conflict.field("code", "festival_running", f"the festival is {status}")
+    if not await takes_part(session=session, festival_id=festival.id, shop_id=shop_id):
         raise Invalid.field("code", "participating_shop", "the order's shop does not take part in this festival")
-    if voucher.shop_id is not None and voucher.shop_id != order.shop_id:
+    if voucher.shop_id is not None and voucher.shop_id != shop_id:
         raise Invalid.field("code", "voucher_shop", "this voucher is only for another shop's orders")
-    if voucher.currency != order.currency:
+    if voucher.currency != currency:
         raise Invalid.field("code", "voucher_currency", f"this voucher is for orders in {voucher.currency}")
-    if order.total_minor < voucher.min_spend_minor:
+    if total_minor < voucher.min_spend_minor:
         minimum = Money(voucher.min_spend_minor, voucher.currency).format()
         raise Invalid.field("code", "min_spend", f"needs an order of at least {minimum}")
     used = await session.scalar(select(func.count()).select_from(VoucherRedemption).where(
@@ -90,12 +103,21 @@ async def _check_usable(session: AsyncSession, voucher: Voucher, order, buyer: U
         raise Conflict.field("code", "per_user_limit", f"used {used} times already, the most allowed per buyer")
 
 
+async def quote_voucher(*, session: AsyncSession, buyer: User, code: str, shop_id: int, currency: str,
+                        total_minor: int, now: datetime) -> tuple[Voucher, int]:
+    """What the voucher would take off this order before it is paid: (voucher, discount), or the rule it breaks."""
+    voucher = await find_voucher(session, code)
+    await check_usable(session, voucher, shop_id=shop_id, currency=currency, total_minor=total_minor, buyer=buyer,
+                       now=now)
+    if voucher.max_uses is not None and voucher.uses >= voucher.max_uses:
+        raise Conflict.field("code", "total_cap", "this voucher has been used up")
+    return voucher, discount_of(voucher, total_minor)
+
+
 async def do_redeem_voucher(*, session: AsyncSession, order, buyer: User, code: str,
                             now: datetime) -> tuple[Account, VoucherRedemption]:
     """Take a use of the voucher and fund the order's total in the voucher clearing: (clearing, redemption)."""
-    voucher = await session.scalar(select(Voucher).where(Voucher.code == code.strip().upper()))
-    if voucher is None:
-        raise Invalid.field("code", "known_voucher", "no such voucher")
+    voucher = await find_voucher(session, code)
     if order.status != "reserved":
         raise Conflict.field("status", "not_paid", f"a {order.status} order cannot be paid")
     # The conditional increment takes the voucher's row lock first: uses and the per-buyer count are
@@ -105,7 +127,8 @@ async def do_redeem_voucher(*, session: AsyncSession, order, buyer: User, code: 
         .values(uses=VOUCHERS.c.uses + 1))
     if taken.rowcount != 1:
         raise Conflict.field("code", "total_cap", "this voucher has been used up")
-    await _check_usable(session, voucher, order, buyer, now)
+    await check_usable(session, voucher, shop_id=order.shop_id, currency=order.currency,
+                       total_minor=order.total_minor, buyer=buyer, now=now)
     discount = discount_of(voucher, order.total_minor)
     paid = order.total_minor - discount
     clearing = await flows.clearing_account(session, PROVIDER, order.currency)

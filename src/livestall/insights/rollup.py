@@ -15,6 +15,7 @@ from livestall.chat.models import ChatMessage, Question
 from livestall.db import utcnow
 from livestall.insights.figures import ViewerFigures, viewer_figures
 from livestall.insights.models import ShowMetrics, ViewerSession
+from livestall.insights.opening_sales import OPENING_PROVIDER, OpeningSales, opening_sales
 from livestall.money import Money, convert
 from livestall.orders.models import MONEY_IN, Order
 from livestall.shows.models import Show
@@ -22,6 +23,9 @@ from livestall.shows.models import Show
 BATCH = 500
 # An ended show's last joins and leaves may still be in a process's write buffer: wait this long to call it final.
 SETTLE = timedelta(seconds=30)
+
+# An opening's shipping order (at 0) delivers the opening already counted: no sale of its own.
+_not_an_opening = func.coalesce(Order.payment_provider, "") != OPENING_PROVIDER
 
 
 @dataclass
@@ -66,7 +70,9 @@ async def compute_figures(session: AsyncSession, shows: Sequence[Show], *, now: 
         select(Order.show_id, func.count().label("orders"), func.count(distinct(Order.buyer_id)).label("buyers"),
                func.coalesce(func.sum(Order.quantity), 0).label("units"),
                func.coalesce(func.sum(Order.total_minor), 0).label("gmv"))
-        .where(Order.show_id.in_(ids), Order.status.in_(MONEY_IN)).group_by(Order.show_id))}
+        .where(Order.show_id.in_(ids), Order.status.in_(MONEY_IN), _not_an_opening).group_by(Order.show_id))}
+    openings = await opening_sales(session, ids)
+    also_ordered = await _opening_buyers_who_ordered(session, openings)
     currencies = dict((await session.execute(
         select(Shop.id, Shop.currency).where(Shop.id.in_({s.shop_id for s in shows})))).all())
     out = []
@@ -76,10 +82,29 @@ async def compute_figures(session: AsyncSession, shows: Sequence[Show], *, now: 
                                  exclude={str(show.host_id)}, series=series)
         sale = sales.get(show.id)
         currency = currencies.get(show.shop_id, "CNY")
+        # Paid openings are sales too (a ticket: one sale, one unit, its price), in the shop's currency like orders.
+        opened = openings.get(show.id, OpeningSales())
+        buyers = (sale.buyers if sale else 0) + len(opened.buyers - also_ordered.get(show.id, set()))
         out.append(ShowFigures(show, currency, figures, chat.get(show.id, 0), show.likes, questions.get(show.id, 0),
-                               sale.orders if sale else 0, sale.buyers if sale else 0, int(sale.units) if sale else 0,
-                               Money(int(sale.gmv) if sale else 0, currency)))
+                               (sale.orders if sale else 0) + opened.tickets, buyers,
+                               (int(sale.units) if sale else 0) + opened.tickets,
+                               Money((int(sale.gmv) if sale else 0) + opened.revenue_minor, currency)))
     return out
+
+
+
+async def _opening_buyers_who_ordered(session: AsyncSession, openings: dict[int, OpeningSales]) -> dict[int, set[int]]:
+    """Of each show's opening buyers, those who also bought an order there (so that a buyer counts once)."""
+    show_ids = [show_id for show_id, sale in openings.items() if sale.buyers]
+    if not show_ids:
+        return {}
+    buyer_ids = set().union(*(openings[show_id].buyers for show_id in show_ids))
+    rows = await session.execute(select(Order.show_id, Order.buyer_id).distinct().where(
+        Order.show_id.in_(show_ids), Order.buyer_id.in_(buyer_ids), Order.status.in_(MONEY_IN), _not_an_opening))
+    found: dict[int, set[int]] = {}
+    for show_id, buyer_id in rows:
+        found.setdefault(show_id, set()).add(buyer_id)
+    return found
 
 
 def metrics_row(figures: ShowFigures, *, final: bool, now: datetime, report_currency: str,

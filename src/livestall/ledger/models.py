@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from livestall.db import Base, UTCDateTime, utcnow
 
-ACCOUNT_KINDS = ("buyer_wallet", "shop_revenue", "platform_commission", "host_payout", "agency_payout",
+ACCOUNT_KINDS = ("buyer_wallet", "shop_revenue", "platform_commission", "host_payout", "agency_payout", "brand_payable",
                  "provider_clearing", "refunds")
 # Accounts that hold a person's own money can never go below zero.
 NON_NEGATIVE = frozenset({"buyer_wallet"})

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select, update
 
 from livestall.accounts.models import User
 from livestall.db import utcnow
+from livestall.notifications import wording
 from livestall.notifications.models import (
     Notification,
     NotificationOutbox,
@@ -44,14 +45,17 @@ def email_configured(settings: Settings) -> bool:
 
 def text_of(notification: Notification, lang: str, translations: Translations) -> tuple[str, str]:
     """The title and body of a notification, in `lang`."""
-    tr = translations(lang)
+    return wording.text_of(notification.kind, notification.data or {}, lang, translations(lang))
+
+
+def link_of(notification: Notification) -> str:
+    """The page a notification opens, as a path: its order, booking or opening, else its show."""
     data = notification.data or {}
-    name = data.get("host_name") or data.get("shop_name") or ""
-    if notification.kind == "go_live":
-        title = tr.gettext("%(name)s is live now") % {"name": name}
-    else:
-        title = tr.gettext("Starting soon: %(title)s") % {"title": data.get("title", "")}
-    return title, data.get("title", "")
+    if data.get("path"):
+        return data["path"]
+    if notification.kind == "host_invite":
+        return "/studio#invitations"
+    return f"/shows/{notification.show_id}"
 
 
 def send_email(settings: Settings, to: str, subject: str, body: str) -> None:
@@ -90,9 +94,11 @@ async def _send_one(session, settings: Settings, item: NotificationOutbox, trans
         item.status = "failed"
         return
     title, body = text_of(notification, user.language, translations)
-    link = f"{settings.public_url}/shows/{notification.show_id}"
+    link = f"{settings.public_url}{link_of(notification)}"
     if item.channel == "email":
-        await asyncio.to_thread(send_email, settings, item.target, title, f"{body}\n\n{link}\n")
+        tracking = (notification.data or {}).get("tracking_url")
+        lines = [line for line in (body, tracking, link) if line]
+        await asyncio.to_thread(send_email, settings, item.target, title, "\n\n".join(lines) + "\n")
         item.status = "sent"
         return
     sub = await session.get(PushSubscription, int(item.target))

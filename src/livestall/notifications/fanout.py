@@ -26,12 +26,14 @@ from livestall.catalog.models import Shop
 from livestall.db import insert_ignoring_conflicts, utcnow
 from livestall.notifications.models import (
     DEFAULT_CHANNELS,
+    EMAIL_BY_DEFAULT,
     Notification,
     NotificationJob,
     NotificationOutbox,
     NotificationSetting,
     PushSubscription,
     ShowReminder,
+    default_channels,
 )
 
 N = Notification.__table__
@@ -79,11 +81,16 @@ def _audience(source: str, show_id: int):
     return followers_of(kind, int(target)), Follow.follower_id
 
 
-def _setting(channel: str, kind: str, uid):
-    """The user's setting of `channel` for `kind`, or the default when they never changed it."""
+def setting_of(channel: str, kind, uid):
+    """The user's setting of `channel` for `kind` (a name, or a column of names), else the kind's default."""
     column = S.c[channel]
-    return func.coalesce(select(column).where(S.c.user_id == uid, S.c.kind == kind).scalar_subquery(),
-                         true() if DEFAULT_CHANNELS[channel] else false())
+    if isinstance(kind, str):
+        default = true() if default_channels(kind)[channel] else false()
+    elif channel == "email":
+        default = kind.in_(EMAIL_BY_DEFAULT)
+    else:
+        default = true() if DEFAULT_CHANNELS[channel] else false()
+    return func.coalesce(select(column).where(S.c.user_id == uid, S.c.kind == kind).scalar_subquery(), default)
 
 
 async def run_chunk(*, session: AsyncSession, job: NotificationJob, chunk: int, push: bool, email: bool,
@@ -103,22 +110,23 @@ async def run_chunk(*, session: AsyncSession, job: NotificationJob, chunk: int, 
         return None
     in_range = audience.where(uid > job.cursor, uid <= upper).subquery()
     rows = select(in_range.c.uid, literal(job.kind), literal(job.show_id), literal(job.data, JSON),
-                  _setting("in_app", job.kind, in_range.c.uid), literal(now, N.c.created_at.type)
+                  setting_of("in_app", job.kind, in_range.c.uid), literal(now, N.c.created_at.type),
+                  literal(now, N.c.dispatched_at.type)
                   ).where(true())  # SQLite reads INSERT ... SELECT ... ON CONFLICT right only after a WHERE
     # Someone following both the host and the shop is in two audiences: the unique key keeps it to one.
     # ON CONFLICT DO NOTHING: an index lookup per row whatever the planner's statistics say (a NOT EXISTS
     # anti-join on a table that just grew was planned as a scan per row on PostgreSQL).
     written = await session.execute(insert_ignoring_conflicts(session, N, ["show_id", "kind", "user_id"]).from_select(
-        ["user_id", "kind", "show_id", "data", "in_app", "created_at"], rows))
+        ["user_id", "kind", "show_id", "data", "in_app", "created_at", "dispatched_at"], rows))
     mine = and_(N.c.show_id == job.show_id, N.c.kind == job.kind, N.c.user_id > job.cursor, N.c.user_id <= upper)
     if email:
-        await _outbox(session, now, mine, "email", select(N.c.id.label("nid"), User.email.label("target"))
-                      .join(User, User.id == N.c.user_id).where(mine, _setting("email", job.kind, N.c.user_id)))
+        await queue_outbox(session, now, "email", select(N.c.id.label("nid"), User.email.label("target"))
+                           .join(User, User.id == N.c.user_id).where(mine, setting_of("email", job.kind, N.c.user_id)))
     if push:
         subs = PushSubscription.__table__
-        await _outbox(session, now, mine, "push", select(N.c.id.label("nid"), cast(subs.c.id, String).label("target"))
-                      .join(subs, subs.c.user_id == N.c.user_id)
-                      .where(mine, _setting("push", job.kind, N.c.user_id)))
+        await queue_outbox(session, now, "push", select(N.c.id.label("nid"), cast(subs.c.id, String).label("target"))
+                           .join(subs, subs.c.user_id == N.c.user_id)
+                           .where(mine, setting_of("push", job.kind, N.c.user_id)))
     moved = await session.execute(update(J).where(J.c.id == job.id, J.c.cursor == job.cursor)
                                   .values(cursor=upper, sent=J.c.sent + written.rowcount))
     if moved.rowcount != 1:
@@ -126,7 +134,8 @@ async def run_chunk(*, session: AsyncSession, job: NotificationJob, chunk: int, 
     return written.rowcount
 
 
-async def _outbox(session: AsyncSession, now: datetime, mine, channel: str, targets) -> None:
+async def queue_outbox(session: AsyncSession, now: datetime, channel: str, targets) -> None:
+    """One outbox row per (notification id `nid`, `target`) of `targets`; one already queued stays as it was."""
     targets = targets.subquery()
     first, second = targets.c.nid, targets.c.target
     await session.execute(insert_ignoring_conflicts(session, O, ["notification_id", "channel", "target"]).from_select(

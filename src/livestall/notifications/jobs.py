@@ -1,4 +1,5 @@
-"""The notification worker of a process: reminders due, fan-out chunks, then push and email.
+"""The notification worker of a process: reminders due, fan-out chunks, personal notifications' channels, then
+push and email.
 
 Shows and the web sit above notifications, so bootstrap.py hands the worker what it needs of them:
 `starting_soon` (shows/reminders.py) and `translations` (web/i18n.py).
@@ -21,6 +22,7 @@ from livestall.notifications.channels import (
 )
 from livestall.notifications.channels import Translations
 from livestall.notifications.fanout import run_pending_jobs
+from livestall.notifications.personal import dispatch_personal
 
 log = logging.getLogger("livestall.notifications")
 StartingSoon = Callable[..., Awaitable[int]]  # (*, session, now, lead) -> how many shows were told
@@ -33,6 +35,7 @@ async def run_once(sessionmaker, settings, *, starting_soon: StartingSoon, trans
             await starting_soon(session=session, now=utcnow(), lead=timedelta(minutes=settings.reminder_lead_minutes))
     written = await run_pending_jobs(sessionmaker, chunk=settings.notification_chunk,
                                      push=push_configured(settings), email=email_configured(settings))
+    written += await dispatch_personal(sessionmaker, push=push_configured(settings), email=email_configured(settings))
     if push_configured(settings) or email_configured(settings):
         await send_outbox(sessionmaker, settings, translations)
     return written

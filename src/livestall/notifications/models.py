@@ -9,36 +9,69 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livestall.db import Base, UTCDateTime, utcnow
 
-KINDS = ("go_live", "reminder")
+# The kinds a user sets channels for, grouped as the settings page shows them. A show's kinds reach its
+# audience by fan-out; the others are personal: one user told about their order, booking or opening.
+KIND_GROUPS = {
+    "shows": ("go_live", "reminder"),
+    "orders": ("order_paid", "order_shipped", "order_delivered", "order_refunded", "order_sold"),
+    "bookings": ("booking_offered", "booking_accepted", "booking_declined", "booking_cancel"),
+    "openings": ("opening_turn", "opening_result", "opening_refunded"),
+}
+KINDS = tuple(kind for kinds in KIND_GROUPS.values() for kind in kinds)
 CHANNELS = ("in_app", "push", "email")
-# Without a row of settings a user gets the feed and push, and no email until they ask for it.
+# Without a row of settings a user gets the feed and push, and no email until they ask for it; except for news of
+# money and bookings, which people expect in their inbox as from any shop or agency.
 DEFAULT_CHANNELS = {"in_app": True, "push": True, "email": False}
+EMAIL_BY_DEFAULT = ("order_paid", "order_shipped", "order_refunded", "order_sold", "booking_offered",
+                    "booking_accepted", "booking_declined", "booking_cancel", "opening_refunded")
+
+
+def default_channels(kind: str) -> dict[str, bool]:
+    """A kind's channels for a user who never changed them."""
+    return {**DEFAULT_CHANNELS, "email": kind in EMAIL_BY_DEFAULT}
 
 
 class Notification(Base):
-    """One thing one user is told about one show; at most one per (user, kind, show)."""
+    """One thing one user is told: about a show (at most one per user, kind and show), or about their own order,
+    booking or opening ticket (at most one per user, kind and that thing)."""
 
     __tablename__ = "notifications"
-    # Show first: a fan-out chunk reads one show's notifications over a range of user ids.
-    __table_args__ = (UniqueConstraint("show_id", "kind", "user_id", name="uq_notifications_show_kind_user"),)
+    # Show first: a fan-out chunk reads one show's notifications over a range of user ids. A NULL never
+    # collides, so each constraint holds only for the notifications about its kind of thing.
+    __table_args__ = (
+        UniqueConstraint("show_id", "kind", "user_id", name="uq_notifications_show_kind_user"),
+        UniqueConstraint("order_id", "kind", "user_id", name="uq_notifications_order_kind_user"),
+        UniqueConstraint("booking_id", "kind", "user_id", name="uq_notifications_booking_kind_user"),
+        UniqueConstraint("ticket_id", "kind", "user_id", name="uq_notifications_ticket_kind_user"),
+        # The worker's queue of personal notifications whose push and email are still to be queued.
+        Index("ix_notifications_undispatched", "id", sqlite_where=text("dispatched_at IS NULL"),
+              postgresql_where=text("dispatched_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
-    data: Mapped[dict] = mapped_column(JSON, default=dict)  # title, host and shop names, for the feed
+    show_id: Mapped[int | None] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("opening_tickets.id", ondelete="CASCADE"))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)  # names, numbers and links, frozen for the feed
     in_app: Mapped[bool] = mapped_column(Boolean, default=True)  # shown in the feed (the user's setting then)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its push and email were queued (or found not wanted); NULL while the worker still owes it that.
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class NotificationSetting(Base):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from livestall.notifications.models import KINDS
 from livestall.validation import StrictInput
 
 
@@ -15,7 +16,10 @@ class NotificationRead(BaseModel):
 
     id: int
     kind: str
-    show_id: int
+    show_id: int | None  # a show's kinds
+    order_id: int | None  # order_*
+    booking_id: int | None  # booking_*
+    ticket_id: int | None  # opening_*
     data: dict
     created_at: datetime
     read_at: datetime | None
@@ -43,17 +47,12 @@ class Channels(StrictInput):
     email: bool = False
 
 
-class NotificationSettingsIn(StrictInput):
-    go_live: Channels | None = None
-    reminder: Channels | None = None
-
-
-class NotificationSettingsRead(BaseModel):
-    user_id: int
-    go_live: Channels
-    reminder: Channels
-    push_available: bool
-    email_available: bool
+# One field per kind (models.KINDS): a kind left out of a PUT keeps its channels.
+NotificationSettingsIn = create_model("NotificationSettingsIn", __base__=StrictInput,
+                                      **{kind: (Channels | None, None) for kind in KINDS})
+NotificationSettingsRead = create_model("NotificationSettingsRead", user_id=(int, ...),
+                                        **{kind: (Channels, ...) for kind in KINDS},
+                                        push_available=(bool, ...), email_available=(bool, ...))
 
 
 class PushKeys(StrictInput):

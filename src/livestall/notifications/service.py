@@ -12,11 +12,11 @@ from livestall.db import utcnow
 from livestall.errors import Forbidden
 from livestall.notifications.follows import get_target
 from livestall.notifications.models import (
-    DEFAULT_CHANNELS,
     KINDS,
     Notification,
     NotificationSetting,
     PushSubscription,
+    default_channels,
 )
 from livestall.notifications.schemas import (
     Channels,
@@ -66,7 +66,7 @@ async def get_settings(*, session: AsyncSession, user_id: int) -> dict[str, Chan
     rows = {r.kind: r for r in await session.scalars(select(NotificationSetting).where(
         NotificationSetting.user_id == user_id))}
     return {kind: Channels(in_app=rows[kind].in_app, push=rows[kind].push, email=rows[kind].email)
-            if kind in rows else Channels(**DEFAULT_CHANNELS) for kind in KINDS}
+            if kind in rows else Channels(**default_channels(kind)) for kind in KINDS}
 
 
 async def do_update_settings(*, session: AsyncSession, user_id: int, settings_in: NotificationSettingsIn

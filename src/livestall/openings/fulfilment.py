@@ -77,7 +77,9 @@ async def do_choose_fulfilment(*, session: AsyncSession, ticket: OpeningTicket, 
         previous = await session.get(Order, ticket.order_id)
         if previous.status not in REOPENS:
             raise Conflict.field("choice", "not_chosen", f"already chosen: {ticket.fulfilment} (order {previous.ref})")
-    shipping = choice.shipping.model_dump()
+    shipping = choice.shipping.model_dump() if choice.shipping else await lot_address(session, lot.id, buyer.id)
+    if shipping is None:
+        raise Invalid.field("shipping", "required", "give a shipping address: none is on record for this lot yet")
     if choice.choice == "ship":
         # Nothing more to pay: the ticket paid for the opening, and what was inside is the buyer's.
         order = _new_order(ticket, lot, buyer, await contents_product(session, lot), 0, shipping, "paid")
@@ -99,6 +101,14 @@ async def do_choose_fulfilment(*, session: AsyncSession, ticket: OpeningTicket, 
     audit(session, lot, "fulfilment", {"choice": choice.choice, "order_id": order.id, "order_ref": order.ref,
                                        "total_minor": order.total_minor}, actor_id=buyer.id, ticket_id=ticket.id)
     return ticket, order
+
+
+async def lot_address(session: AsyncSession, lot_id: int, buyer_id: int) -> dict | None:
+    """The address the buyer gave last for a ticket of this lot: one address per buyer per lot, asked once."""
+    return await session.scalar(select(OpeningTicket.shipping).where(
+        # A ticket gets its order and its address together, so a ticket with an order has one.
+        OpeningTicket.lot_id == lot_id, OpeningTicket.buyer_id == buyer_id, OpeningTicket.order_id.is_not(None))
+        .order_by(OpeningTicket.order_id.desc()).limit(1))
 
 
 async def orders_of(session: AsyncSession, tickets: list[OpeningTicket]) -> dict[int, dict]:

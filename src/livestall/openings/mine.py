@@ -25,10 +25,17 @@ async def list_my_tickets(*, session: AsyncSession, user_id: int) -> list[dict]:
     show_ids = {lot.follow_up_show_id for t, lot in rows if t.status == "carried_over" and lot.follow_up_show_id}
     shows = {s.id: {"id": s.id, "title": s.title, "scheduled_at": s.scheduled_at}
              for s in await session.scalars(select(Show).where(Show.id.in_(show_ids)))} if show_ids else {}
+    # One address per lot, asked once: the last one given for a ticket of the lot (ticket order ids grow).
+    addresses: dict[int, dict] = {}
+    for ticket, _lot in sorted(rows, key=lambda row: row[0].order_id or 0):
+        if ticket.order_id is not None and ticket.shipping:
+            addresses[ticket.lot_id] = ticket.shipping
     items = []
     for ticket, lot in rows:
         view = ticket_view(ticket, lot, order=orders.get(ticket.order_id))
         view["addon"] = addons.get(lot.addon_product_id)
         view["follow_up_show"] = shows.get(view["follow_up_show_id"])
+        view["lot_address"] = addresses.get(lot.id)
+        view["random_pick"] = lot.random_pick
         items.append(view)
     return items

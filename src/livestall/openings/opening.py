@@ -76,6 +76,7 @@ async def do_open(*, session: AsyncSession, lot: OpeningLot, ticket_id: int, hos
         "summary": line, "outcome": outcome, "stream_offset_s": outcome.get("stream_offset_s")},
         on_camera(ticket.opened_at)))
     await notification_hooks.on_opening_result(session, lot, ticket)
+    await notification_hooks.on_opening_turn(session, lot)
     await publish_queue(session, lot)
     await tell_places(session, lot, also=[ticket.buyer_id])
     return ticket
@@ -102,6 +103,7 @@ async def do_set_aside(*, session: AsyncSession, lot: OpeningLot, ticket_id: int
     ticket.status = "set_aside"
     audit(session, lot, "set_aside", {"position": ticket.position}, actor_id=host.id, ticket_id=ticket.id)
     await session.flush()
+    await notification_hooks.on_opening_turn(session, lot)
     await publish_queue(session, lot)
     await tell_places(session, lot, also=[ticket.buyer_id])
     return ticket
@@ -145,6 +147,7 @@ async def do_close(*, session: AsyncSession, lot: OpeningLot, host: User, close_
         if follow is None:
             await _refund(session, ticket, host.id)
             ticket.status = "refunded"
+            await notification_hooks.on_opening_refunded(session, lot, ticket)
         else:
             ticket.status = "carried_over"
         audit(session, lot, ticket.status, {"position": ticket.position,

@@ -41,7 +41,8 @@ class CorrectionIn(StrictInput):
 
 class FulfilmentIn(StrictInput):
     choice: Literal["ship", "jewellery"]
-    shipping: ShippingAddress
+    shipping: ShippingAddress | None = Field(
+        None, description="Asked once per lot: left out, the address given for the buyer's other tickets of the lot")
     currency: CurrencyCode | None = Field(None, description="What the buyer expects to pay the add-on in")
 
 

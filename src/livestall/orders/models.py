@@ -50,6 +50,7 @@ class Order(Base):
     reserved_until: Mapped[datetime] = mapped_column(UTCDateTime)
     payment_provider: Mapped[str | None] = mapped_column(String(16))
     tracking_number: Mapped[str | None] = mapped_column(String(64))
+    carrier: Mapped[str | None] = mapped_column(String(40))  # who carries the parcel, as the shop typed it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

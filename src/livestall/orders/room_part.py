@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.errors import input_problem
 from livestall.idempotency import check_idempotency_key
+from livestall.orders.addresses import get_default_shipping
 from livestall.orders.buying import BuyingDesk
 from livestall.orders.schemas import BuyIn
 from livestall.orders.shelf import get_shelf_view
@@ -55,8 +56,14 @@ class BuyPart:
     async def buy(self, ctx) -> dict[str, Any]:
         frame = ctx.frame
         key = check_idempotency_key(frame.get("key") if isinstance(frame.get("key"), str) else None, field="key")
+        body = {k: v for k, v in frame.items() if k not in ("v", "id", "type", "key")}
+        if "shipping" not in body:  # the buyer's default address; with an empty book the frame is refused
+            async with ctx.sessionmaker() as session:
+                default = await get_default_shipping(session=session, user_id=ctx.principal.id)
+            if default is not None:
+                body["shipping"] = default
         try:
-            buy_in = BuyIn.model_validate({k: v for k, v in frame.items() if k not in ("v", "id", "type", "key")})
+            buy_in = BuyIn.model_validate(body)
         except ValidationError as exc:
             raise input_problem(exc) from None
         bought = await self.buying.buy_now(ctx.principal.id, ctx.show_id, buy_in, key)

@@ -12,8 +12,9 @@ from livestall.catalog.models import Product, Shop
 from livestall.catalog.service import check_shop_member, get_shop
 from livestall.db import SessionDep
 from livestall.idempotency import KEY_HEADER, check_idempotency_key
-from livestall.orders import service
+from livestall.orders import parcels, service
 from livestall.orders.buying import pay_now
+from livestall.orders.shop_buy import do_buy_from_shop
 from livestall.orders.schemas import (
     BuyIn, OrderPage, OrderRead, OrderStatus, PayIn, ReceiptRead, ShipIn, order_read,
 )
@@ -37,6 +38,19 @@ async def buy_now(show_id: int, buy_in: BuyIn, request: Request, token: LoginTok
     buyer = await runtime.tokens.known(runtime.sessionmaker, token)
     bought = await runtime.buying.buy_now(buyer.user_id, show_id, buy_in, check_idempotency_key(idempotency_key))
     # Serialized once, here: the order was built from the writer's row and needs no second validation.
+    body = bought.order.model_dump_json(by_alias=True)
+    if bought.replayed:
+        return Response(body, status_code=200, media_type="application/json", headers={"Idempotent-Replayed": "true"})
+    return Response(body, status_code=201, media_type="application/json")
+
+
+@router.post("/orders", status_code=201, response_model=OrderRead)
+async def buy_from_shop(buy_in: BuyIn, request: Request, user: CurrentUser, session: SessionDep,
+                        idempotency_key: IdempotencyKey = None) -> Response:
+    """Buy a product outside a live show (the shop, its page, a replay) at its normal price: reserved until
+    paid (201); the same Idempotency-Key again returns the same order (200), never a second one."""
+    bought = await do_buy_from_shop(session=session, buyer=user, buy_in=buy_in,
+                                    key=check_idempotency_key(idempotency_key), settings=request.app.state.settings)
     body = bought.order.model_dump_json(by_alias=True)
     if bought.replayed:
         return Response(body, status_code=200, media_type="application/json", headers={"Idempotent-Replayed": "true"})
@@ -104,10 +118,11 @@ async def cancel_order(order_id: int, user: CurrentUser, session: SessionDep):
 
 @router.post("/orders/{order_id}/ship", response_model=OrderRead)
 async def ship_order(order_id: int, ship_in: ShipIn, user: CurrentUser, session: SessionDep):
-    """The shop: a paid order is on its way, with its tracking number."""
+    """The shop: a paid order is on its way, with its tracking number (and the carrier, if given)."""
     order = await service.get_order(session=session, order_id=order_id)
     await service.check_seller(session=session, order=order, user=user)
-    return order_read(await service.do_ship(session=session, order=order, tracking_number=ship_in.tracking_number))
+    await service.do_ship(session=session, order=order, tracking_number=ship_in.tracking_number)
+    return order_read(await parcels.do_record_carrier(session=session, order=order, carrier=ship_in.carrier))
 
 
 @router.post("/orders/{order_id}/deliver", response_model=OrderRead)

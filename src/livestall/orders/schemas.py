@@ -44,6 +44,7 @@ class PayIn(StrictInput):
 
 class ShipIn(StrictInput):
     tracking_number: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-]*$")
+    carrier: str = Field("", max_length=40, description="Who carries the parcel (optional), such as SF Express")
 
 
 class PaymentRead(BaseModel):
@@ -74,6 +75,7 @@ class OrderRead(BaseModel):
     delivered_at: datetime | None = None
     closed_at: datetime | None = None
     tracking_number: str | None = None
+    carrier: str | None = None
     payment_provider: str | None = None
     payment: PaymentRead | None = None
 

@@ -139,12 +139,14 @@ async def do_ship(*, session: AsyncSession, order: Order, tracking_number: str) 
     """The shop sent a paid order, with the carrier's tracking number."""
     await _move(session, order, ("paid",), "shipped", "paid_before_shipping", shipped_at=utcnow(),
                 tracking_number=tracking_number)
+    await notification_hooks.on_order_shipped(session, order)
     return order
 
 
 async def do_deliver(*, session: AsyncSession, order: Order) -> Order:
     """A shipped order arrived."""
     await _move(session, order, ("shipped",), "delivered", "shipped_before_delivery", delivered_at=utcnow())
+    await notification_hooks.on_order_delivered(session, order)
     return order
 
 

@@ -1,4 +1,4 @@
-"""Account pages: sign up, log in, log out, language, profile, my orders, my wallet, following."""
+"""Account pages: sign up, log in, log out, language, profile, my orders, my addresses, my wallet, following."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from livestall.errors import DomainError, Unauthorized
 from livestall.ledger import service as ledger
 from livestall.ledger.providers import provider_names
 from livestall.money import MINOR_UNITS
+from livestall.orders.addresses import AddressRead, list_addresses
 from livestall.orders.service import list_buyer_orders
 from livestall.security.throttle import THROTTLED
 from livestall.shows.reminders import list_reminded_shows
@@ -170,6 +171,15 @@ async def my_orders(page: PageDep, session: SessionDep, page_no: int = 1):
                                          .where(Product.id.in_({o.product_id for o in orders})))).all()) if orders else {}
     shops, _ = await service.get_names(session=session, shop_ids={o.shop_id for o in orders})
     return render(page, "account/orders.html", {"orders": orders, "total": total, "titles": titles, "shops": shops})
+
+
+@router.get("/account/addresses")
+async def my_addresses(page: PageDep, session: SessionDep):
+    """The user's address book: the default first, each to edit, delete or make the default; a form to add one."""
+    user = require_user(page)
+    book = [AddressRead.of(a) for a in await list_addresses(session=session, user=user)]
+    return render(page, "account/addresses.html", {"addresses": book,
+                                                    "addresses_json": [a.model_dump(mode="json") for a in book]})
 
 
 @router.get("/account/wallet")

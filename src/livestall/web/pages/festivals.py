@@ -8,9 +8,11 @@ from livestall.db import SessionDep
 from livestall.festivals import service
 from livestall.festivals.pricing import Window
 from livestall.insights import festivals as figures
+from livestall.web.pages import festival_setup
 from livestall.web.pages.common import PageDep, PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router.include_router(festival_setup.router)  # first: /festivals/new must not be read as a festival's id
 
 POLL_S = 5  # how often the page asks for the leaderboard again
 DEALS_SHOWN = 24
@@ -19,9 +21,10 @@ DEALS_SHOWN = 24
 @router.get("/festivals")
 async def festivals_page(page: PageDep, session: SessionDep):
     """Festivals running now and coming up, with their countdowns."""
-    items = await service.list_festivals(session=session)
+    operator = page.user is not None and page.user.has_role("operator")
+    items = await service.list_festivals(session=session, include_ended=operator)  # operators also edit past ones
     festivals = await service.read_festivals(session=session, festivals=items)
-    return render(page, "festivals/list.html", {"festivals": festivals})
+    return render(page, "festivals/list.html", {"festivals": festivals, "operator": operator})
 
 
 @router.get("/festivals/{festival_id}")

@@ -18,6 +18,7 @@ from livestall.catalog.schemas import ProductCreate, ProductUpdate, ShopCreate
 from livestall.db import SessionDep
 from livestall.errors import DomainError, FieldProblem, Invalid
 from livestall.money import MINOR_UNITS, parse_price
+from livestall.orders.parcels import list_shows_to_pack
 from livestall.orders.service import list_shop_orders
 from livestall.shows import hosting
 from livestall.shows import service as shows
@@ -102,6 +103,7 @@ async def _shop_context(page: Page, session, shop: Shop, values: dict, errors: d
     return {"shop": shop, "numbers": await service.get_shop_numbers(session=session, shop=shop),
             "products": products, "orders": orders, "orders_total": orders_total, "titles": titles,
             "buyers": buyers, "shows": live + upcoming,
+            "to_pack": await list_shows_to_pack(session=session, shop_id=shop.id),
             "invited": {show_id: invitees.get(i.user_id, "") for show_id, i in pending.items()},
             "values": {"language": page.lang, "market": shop.country, **values}, "errors": errors}
 

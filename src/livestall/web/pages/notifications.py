@@ -6,12 +6,12 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from livestall.db import SessionDep
-from livestall.notifications import service
-from livestall.notifications.channels import email_configured, push_configured
-from livestall.notifications.models import CHANNELS, KINDS
+from livestall.notifications import service, wording
+from livestall.notifications.channels import email_configured, link_of, push_configured
+from livestall.notifications.models import CHANNELS, KIND_GROUPS, KINDS
 from livestall.notifications.schemas import Channels, NotificationSettingsIn
 from livestall.shows.models import Show
-from livestall.web.i18n import N_
+from livestall.web.i18n import N_, translations
 from livestall.web.pages.common import (
     FormDep,
     PageDep,
@@ -24,7 +24,21 @@ from livestall.web.pages.common import (
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 KIND_LABELS = {"go_live": N_("A host or shop I follow goes live"),
-               "reminder": N_("A show I asked to be reminded of is about to start")}
+               "reminder": N_("A show I asked to be reminded of is about to start"),
+               "order_paid": N_("My order is paid"),
+               "order_shipped": N_("My order has shipped, with its tracking number"),
+               "order_delivered": N_("My order was delivered"),
+               "order_refunded": N_("My order was refunded"),
+               "order_sold": N_("Someone paid for an order in my shop"),
+               "booking_offered": N_("An agency offers me a booking"),
+               "booking_accepted": N_("A host accepted a booking"),
+               "booking_declined": N_("A host declined a booking"),
+               "booking_cancel": N_("A booking was cancelled"),
+               "opening_turn": N_("My opening is next on camera"),
+               "opening_result": N_("What was inside my opening"),
+               "opening_refunded": N_("My opening ticket was refunded")}
+GROUP_LABELS = {"shows": N_("Shows"), "orders": N_("Orders"), "bookings": N_("Bookings"),
+                "openings": N_("Openings")}
 CHANNEL_LABELS = {"in_app": N_("In the app"), "push": N_("Push on this device"), "email": N_("Email")}
 
 
@@ -33,11 +47,14 @@ async def feed_page(page: PageDep, session: SessionDep, page_no: int = 1):
     """The user's notifications, newest first, unread ones marked."""
     user = require_user(page)
     items, total = await service.list_feed(session=session, user=user, page=max(page_no, 1), per_page=30)
-    ids = {n.show_id for n in items}
+    ids = {n.show_id for n in items if n.show_id is not None}
     live = set(await session.scalars(select(Show.id).where(Show.id.in_(ids), Show.status == "live"))) if ids else set()
     unread = await service.count_unread(session=session, user=user)
+    tr = translations(page.lang)
+    lines = {n.id: {"sentence": wording.sentence(n.kind, n.data or {}, page.lang, tr),
+                    "detail": wording.detail(n.kind, n.data or {}, tr), "href": link_of(n)} for n in items}
     return render(page, "notifications/feed.html", {"items": items, "total": total, "unread": unread, "live": live,
-                                                    "page_no": page_no})
+                                                    "lines": lines, "page_no": page_no})
 
 
 @router.post("/notifications/read")
@@ -54,7 +71,8 @@ async def settings_page(page: PageDep, session: SessionDep, saved: int = 0):
     user = require_user(page)
     values = await service.get_settings(session=session, user_id=user.id)
     return render(page, "notifications/settings.html", {
-        "values": values, "kinds": KINDS, "channels": CHANNELS, "kind_labels": KIND_LABELS,
+        "values": values, "groups": KIND_GROUPS, "group_labels": GROUP_LABELS, "channels": CHANNELS,
+        "kind_labels": KIND_LABELS,
         "channel_labels": CHANNEL_LABELS, "saved": saved, "push_available": push_configured(page.settings),
         "email_available": email_configured(page.settings), "vapid_public_key": page.settings.vapid_public_key})
 

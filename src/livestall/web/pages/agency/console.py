@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fastapi import APIRouter
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from livestall.agency import bookings, service, training
+from livestall.agency import bookings, picker, service, training
 from livestall.agency.access import get_managed_host
 from livestall.agency.models import STAGES, Agency, HostProfile
 from livestall.agency.schemas import AgencyCreate, BookingCreate, HostCreate
 from livestall.agency.service import MOVES
 from livestall.db import SessionDep
-from livestall.errors import DomainError, Invalid
+from livestall.errors import DomainError, FieldProblem, Invalid
 from livestall.shows.models import Show
+from livestall.validation import date_problem
 from livestall.web.pages.agency.shared import (
-    HOST_FIELDS, LANGUAGE_CODES, RATE_FIELDS, admin_agency, form_errors, host_fields, rate_fields,
+    HOST_FIELDS, LANGUAGE_CODES, RATE_FIELDS, admin_agency, form_errors, host_fields, host_localizer, rate_fields,
 )
 from livestall.web.pages.common import FormDep, Page, PageDep, PageRoute, redirect, render, require_user
 from livestall.web.pages.manage import parse_int
@@ -120,15 +121,38 @@ def agency_currency(agency: Agency) -> str:
     return {"CN": "CNY", "US": "USD", "GB": "GBP", "JP": "JPY"}.get(agency.country, "CNY")
 
 
+def picker_query(host: HostProfile, brand: str = "", day: str = "", language: str = "", request: str = "") -> dict:
+    """The booking picker's search: brand name, day (YYYY-MM-DD, the viewer's) and language; bad parts dropped."""
+    try:
+        parsed = date.fromisoformat(day) if day else None
+    except ValueError:
+        parsed = None
+    if parsed is not None and date_problem(parsed):
+        parsed = None
+    return {"brand": brand.strip()[:120], "date": parsed, "language": language if language in host.languages else "",
+            "request": request if request.isdigit() else ""}
+
+
 async def host_context(page: Page, session, host: HostProfile, values: dict | None = None,
-                       errors: dict | None = None) -> dict:
+                       errors: dict | None = None, query: dict | None = None) -> dict:
     agency = await session.get(Agency, host.agency_id)
     rows = await bookings.list_bookings(session=session, host_ids=[host.id])
     requests = await bookings.list_requests(session=session, agency_id=agency.id, status="open")
+    query = query or picker_query(host)
+    asked = next((r for r in requests if str(r.id) == query["request"]), None)
+    choices = await picker.list_bookable_shows(
+        session=session, brand=query["brand"], day=query["date"], tz=page.l10n.tz,
+        languages=[query["language"]] if query["language"] else list(host.languages),
+        shop_id=asked.shop_id if asked else None)
+    if asked is not None and asked.show_id and not values:
+        values = {"show_id": str(asked.show_id), "request_id": str(asked.id)}
+    elif asked is not None and not values:
+        values = {"request_id": str(asked.id)}
     return {**_nav(agency, "hosts"), "host": host, "training": await training.get_training(session=session, host=host),
             "courses": await training.list_courses(session=session, agency_id=agency.id),
             "moves": [s for s in STAGES if s in MOVES[host.stage]], "bookings": rows,
-            "shows": await shows_by_id(session, {b.show_id for b in rows}),
+            "shows": await shows_by_id(session, {b.show_id for b in rows}), "query": query, "choices": choices,
+            "host_tz": host_localizer(page, host),
             "request_options": [(str(r.id), (f"#{r.id} · {page.l10n.language_name(r.language)} · "
                                              f"{page.l10n.country_name(r.market)} · {r.date}"))
                                 for r in requests if r.language in host.languages],
@@ -136,10 +160,12 @@ async def host_context(page: Page, session, host: HostProfile, values: dict | No
 
 
 @router.get("/agency/hosts/{host_id}")
-async def host_page(host_id: int, page: PageDep, session: SessionDep):
-    """One host, for their agency: profile, rate card, stage moves, training and bookings."""
+async def host_page(host_id: int, page: PageDep, session: SessionDep, brand: str = "", date: str = "",
+                    language: str = "", request: str = ""):
+    """One host, for their agency: profile, rate card, stage moves, training, bookings, and the show picker."""
     host = await get_managed_host(session=session, host_id=host_id, user=require_user(page))
-    return render(page, "agency/host.html", await host_context(page, session, host))
+    return render(page, "agency/host.html", await host_context(
+        page, session, host, query=picker_query(host, brand, date, language, request)))
 
 
 @router.post("/agency/hosts/{host_id}/stage")
@@ -189,8 +215,10 @@ async def book_host(host_id: int, page: PageDep, form: FormDep, session: Session
     try:
         problems = []
         numbers = {}
+        if not values["show_id"]:
+            problems.append(FieldProblem("show_id", "pick_show", "pick a show from the list"))
         for name in BOOK_FIELDS:
-            if values[name] or name == "show_id":  # an empty duration is the usual two hours
+            if values[name]:  # an empty duration is the usual two hours
                 try:
                     numbers[name] = parse_int(values[name], name)
                 except Invalid as exc:

@@ -65,15 +65,25 @@ async def calendar_context(page: Page, session, agency: Agency, monday: date, er
     requests = await bookings.list_requests(session=session, agency_id=agency.id, status="open")
     shop_names, _ = await get_names(session=session, shop_ids={r.shop_id for r in requests})
     return {"agency": agency, "tab": "bookings", "days": days, "monday": monday,
+            "this_week": datetime.now(tz).date().isoformat(),
             "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
-            "requests": requests, "shop_names": shop_names, "errors": errors or {}}
+            "requests": requests, "shop_names": shop_names, "hosts": hosts, "errors": errors or {}}
+
+
+async def next_booking_week(page: Page, session, agency: Agency) -> str:
+    """The day of the agency's next booking still to come (in the viewer's time zone), else today."""
+    upcoming = await bookings.list_bookings(session=session, agency_id=agency.id, starts_from=utcnow())
+    live = [b for b in upcoming if b.status in bookings.LIVE_STATUSES]
+    return live[0].starts_at.astimezone(page.l10n.tz).date().isoformat() if live else ""
 
 
 @router.get("/agency/{agency_id}/bookings")
 async def calendar(agency_id: int, page: PageDep, session: SessionDep, week: str = ""):
-    """A week of bookings, day by day in the viewer's time zone, with each host's own local time."""
+    """A week of bookings, day by day in the viewer's time zone, with each host's own local time; it opens on the
+    week of the next booking."""
     agency = await admin_agency(session, agency_id, require_user(page))
-    return render(page, "agency/bookings.html", await calendar_context(page, session, agency, week_start(page, week)))
+    monday = week_start(page, week or await next_booking_week(page, session, agency))
+    return render(page, "agency/bookings.html", await calendar_context(page, session, agency, monday))
 
 
 @router.post("/agency/bookings/{booking_id}/cancel")

@@ -42,6 +42,14 @@ RULE_MESSAGES = {
     "cancellable": N_("This booking can no longer be cancelled."),
     "iana_timezone": N_("Use a time zone such as Europe/Madrid."),
     "percent_format": N_("Enter a percentage such as 5 or 2.5."),
+    "pick_show": N_("Pick a show from the list."),
+    "held_payout": N_("This payout is held for review: release or cancel it."),
+    "payout_open": N_("This payout was cancelled."),
+    "is_held": N_("Only a held payout is released or cancelled."),
+    "known_rule": N_("Choose one of the rules offered."),
+    "amount_owed": N_("Nothing is owed to this agency."),
+    "revenue_available": N_("The shop's revenue holds nothing to settle with yet."),
+    "roster_host": N_("That host cannot be booked through this agency."),
 }
 FIELD_RULE_MESSAGES = {
     ("commission", "less_than_equal"): N_("A commission is at most 100 percent."),

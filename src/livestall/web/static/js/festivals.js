@@ -1,4 +1,5 @@
 // A festival's page: the countdown to its start (then to its end), and the GMV leaderboard, polled live.
+// On the operator's setup page: a refused form is brought into view.
 import { api, clock, formatMoney, formatNumber, lang, pageData } from "/static/js/app.js";
 
 const S = pageData.strings || {};
@@ -79,4 +80,11 @@ if (clockEl && label) {
   tick();
   setInterval(tick, 1000);
 }
-setTimeout(poll, pageData.poll_ms || 5000);
+if (pageData.festival_id) setTimeout(poll, pageData.poll_ms || 5000);
+
+const jump = document.querySelector("[data-jump]");
+const refused = jump && document.getElementById(jump.dataset.jump)?.querySelector(".field.invalid input");
+if (refused) {
+  refused.scrollIntoView({ block: "center" });
+  refused.focus({ preventScroll: true });
+}

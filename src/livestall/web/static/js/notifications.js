@@ -39,3 +39,32 @@ if (enable && "serviceWorker" in navigator && "PushManager" in window) {
 } else if (enable) {
   enable.hidden = true;
 }
+
+// A notification's link names the order or ticket it is about (#order-12, #ticket-7): on the page listing them,
+// bring that one into view and mark it, since those lists carry the ids as data attributes.
+function pointAtLinkedItem() {
+  const match = /^#(order|ticket)-(\d+)$/.exec(location.hash);
+  if (!match || document.getElementById(location.hash.slice(1))) return;
+  const item = document.querySelector(`[data-${match[1]}-id="${match[2]}"]`);
+  if (!item) return;
+  item.setAttribute("aria-current", "true");
+  item.dataset.pointed = "";
+  item.style.outline = "3px solid var(--accent)";
+  item.style.outlineOffset = "2px";
+  item.scrollIntoView({ block: "center" });
+}
+
+pointAtLinkedItem();
+window.addEventListener("hashchange", pointAtLinkedItem);
+
+// Opening a notification from the feed marks it read (keepalive: the request outlives the page it leaves).
+for (const link of document.querySelectorAll("[data-notification-link]")) {
+  link.addEventListener("click", () => {
+    const id = Number(link.closest("[data-notification]")?.dataset.notification);
+    const token = document.querySelector('meta[name="csrf-token"]')?.content;
+    if (!id || !token) return;
+    fetch("/api/v1/me/notifications/read", { method: "POST", credentials: "same-origin", keepalive: true,
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token }, body: JSON.stringify({ ids: [id] }) })
+      .catch(() => { /* offline: it stays unread */ });
+  });
+}

@@ -2,6 +2,7 @@
 // place in line (sent to this viewer alone in `opening.place` frames, and kept current from the line's
 // positions, which the room sends without names), outcomes live.
 import { api, formatMoney, goLogin, pageData as data, problemText } from "./app.js";
+import { verifyLot } from "./openings_verify.js";
 
 const root = document.querySelector("[data-openings]");
 const labels = JSON.parse(document.getElementById("openings-labels").textContent);
@@ -9,6 +10,7 @@ const say = (key, vars = {}) => (labels[key] || key).replace(/%\((\w+)\)s/g, (_,
 let lots = [];
 const mine = new Map(); // lot id -> my waiting tickets: [{position, place}]
 const queued = new Map(); // lot id -> waiting positions of everyone
+const checks = new Map(); // lot id -> its "Verify this draw" panel, kept across renders so an open one stays open
 
 function el(tag, cls, text) {
   const node = document.createElement(tag);
@@ -68,7 +70,10 @@ function renderLots() {
     const left = lot.status === "closed" ? say("closed") : lot.left > 0 ? say("left", { num: lot.left }) : say("sold_out");
     price.append(" ", el("span", "meta", left));
     item.append(price);
-    if (lot.seed_hash) item.append(el("p", "meta fairness", lot.seed ? say("seed", { seed: lot.seed }) : say("commit", { hash: lot.seed_hash })));
+    if (lot.seed_hash) {
+      item.append(el("p", "meta fairness", lot.seed ? say("seed", { seed: lot.seed }) : say("commit", { hash: lot.seed_hash })));
+      item.append(verifyPanel(lot));
+    }
     const status = el("p", "buy-result");
     status.setAttribute("role", "status");
     // Once the openings shown tell what the next one holds, nobody may buy it: say why instead.
@@ -85,6 +90,30 @@ function renderLots() {
   }));
   renderPlace();
 }
+
+// A random pick's "Verify this draw": fetches the audit record and recomputes it when opened (again after
+// the seed is revealed while it is open).
+function verifyPanel(lot) {
+  let panel = checks.get(lot.id);
+  if (!panel) {
+    panel = el("details", "openings-verify-toggle");
+    panel.dataset.verifyLot = String(lot.id);
+    const box = el("div", "openings-verify");
+    const page = el("a", "meta", say("verify_page"));
+    page.href = `/openings/${lot.id}/verify`;
+    panel.append(el("summary", "", say("verify")), box, page);
+    panel.addEventListener("toggle", () => {
+      if (panel.open) { panel.dataset.checked = String(lotSeed(lot.id)); verifyLot(box, lot.id, { shownHash: panel.dataset.hash }); }
+    });
+    checks.set(lot.id, panel);
+  }
+  // The fingerprint this page was given before any reveal: the check compares the record against it.
+  if (!panel.dataset.hash) panel.dataset.hash = lot.seed_hash;
+  if (panel.open && panel.dataset.checked !== String(lot.seed ?? null)) panel.dispatchEvent(new Event("toggle"));
+  return panel;
+}
+
+const lotSeed = (id) => lots.find((l) => l.id === id)?.seed ?? null;
 
 function addResult(result) {
   const line = el("li", "", `${result.buyer_name} · ${labels[result.kind] || result.kind} · ${what(result.outcome || {}) || result.summary}`);

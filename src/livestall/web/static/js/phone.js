@@ -217,7 +217,7 @@ function setUp() {
     buy.option = chosenOptions.get(item.product_id) ?? (item.options?.length ? item.options[0] : null);
     drawBuy();
     openSheet("buy");
-    const [address, wallet] = await Promise.all([shelf().lastAddress(), walletBalances()]);
+    const [address, wallet] = await Promise.all([shelf().defaultAddress(), walletBalances()]);
     buy.address = buy.address || address;
     buy.wallet = wallet;
     drawBuy();
@@ -304,6 +304,8 @@ function setUp() {
     const submit = buySheet.querySelector("[data-buy-submit]");
     submit.disabled = buy.busy || left <= 0 || !shelf().isLive();
     submit.textContent = buy.busy ? t("buying") : left > 0 ? t("buy") : t("sold_out");
+    // The pay part (checkout.js) draws after the rest: the voucher's discount and what is missing.
+    document.dispatchEvent(new CustomEvent("livestall:buy-sheet", { detail: { item, quantity: buy.quantity, total, address: buy.address } }));
   }
 
   buySheet.addEventListener("click", (e) => {

@@ -1,8 +1,11 @@
 // The pinned products of a show: prices in the viewer's currency, stock, flash countdowns, one-tap buy.
 // const shelf = createShelf({ root, data, isLive: () => bool }); shelf.render(items); shelf.patch(id, fn);
 // Each drawing fires "livestall:shelf" ({items}) on the document; a buy tap fires the cancelable "livestall:buy"
-// ({item}) first, and shelf.purchase(item, {option, quantity, shipping}) buys with choices made elsewhere.
-import { api, clock, formatMoney, formatNumber, goLogin, problemText, serverNow, t } from "./app.js";
+// ({item}) first, and shelf.purchase(item, {option, quantity, shipping}) buys with choices made elsewhere, paid as
+// checkout.js says (the wallet, a card, a voucher). The host's pinned voucher shows above the cards, with "Use".
+import { api, clock, formatMoney, formatNumber, goLogin, lang, problemText, serverNow, t } from "./app.js";
+import { ADDRESS_FIELDS, addresses, defaultAddress, saveAddress } from "./addressbook.js";
+import { createCheckout } from "./checkout.js";
 
 export function createShelf({ root, data, isLive, isEnded = () => false }) {
   const shelfEl = root;
@@ -15,6 +18,8 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
   const chosenOptions = new Map(); // product id -> the option picked
   const buying = new Set(); // product ids being bought now
   const drawnLive = new Set(); // product ids drawn with their flash sale on
+  const checkout = createCheckout({ data, liveFlash: (item) => liveFlash(item) });
+  let pinnedVoucher = null; // the voucher the host pinned in the show
 
   // The item's flash sale if it is on by the server's clock: a sale whose start the viewer's video has not
   // shown yet (its `flash.started` waits for the picture) can be bought at once, and says so.
@@ -54,7 +59,8 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
   }
 
   function renderShelf() {
-    shelfEl.hidden = shelf.length === 0;
+    shelfEl.hidden = shelf.length === 0 && !pinnedVoucher;
+    drawVoucher();
     // Drawing again must not take the keyboard focus away from a card's button or option.
     const active = document.activeElement;
     const focusedCard = shelfList.contains(active) ? active.closest("[data-product-id]") : null;
@@ -155,26 +161,47 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
     return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  async function lastAddress() {
-    try {
-      const saved = JSON.parse(localStorage.getItem("livestall.shipping") || "null");
-      if (saved) return saved;
-    } catch { /* unreadable: ask again */ }
-    const res = await api("GET", "/api/v1/me/orders?per_page=1");
-    return res.ok && res.data.items.length ? res.data.items[0].shipping : null;
-  }
+  // -- addresses: the buyer's address book (addressbook.js) -----------------------------------------------
 
-  function askAddress() {
+  // The address sheet: what is typed there goes into the address book before it is used; the book's refusal is
+  // shown by its field and the sheet stays open.
+  async function askAddress() {
+    const { clearErrors, showErrors } = await import("./shipping.js");
     const dialog = document.querySelector("[data-address-dialog]");
     const form = dialog.querySelector("[data-address-form]");
+    const general = dialog.querySelector("[data-address-error]");
+    clearErrors(form);
+    general.hidden = true;
+    // The book's addresses, one tap each to put in the form: sent as they are, they are not added again.
+    const choices = dialog.querySelector("[data-address-choices]");
+    choices.replaceChildren(...addresses().map((address) => {
+      const choice = document.createElement("button");
+      Object.assign(choice, { type: "button", className: "chip" });
+      choice.textContent = [address.name, address.line1, address.city].join(", ");
+      choice.addEventListener("click", () => {
+        for (const name of ADDRESS_FIELDS) if (form.elements[name]) form.elements[name].value = address[name] || "";
+        for (const other of choices.children) other.setAttribute("aria-pressed", String(other === choice));
+      });
+      choice.setAttribute("aria-pressed", "false");
+      return choice;
+    }));
+    choices.hidden = addresses().length === 0;
     return new Promise((resolve) => {
-      dialog.addEventListener("close", () => {
+      async function closed() {
         if (dialog.returnValue !== "ok") return resolve(null);
-        const address = Object.fromEntries(new FormData(form));
-        address.country = (address.country || "").toUpperCase();
-        if (!address.phone) delete address.phone;
-        resolve(address);
-      }, { once: true });
+        const typed = Object.fromEntries(ADDRESS_FIELDS.map((name) => [name, form.elements[name]?.value.trim() || ""]));
+        const kept = await saveAddress(typed);
+        if (kept.ok) return resolve(kept.address);
+        if (kept.status === 401) {
+          goLogin();
+          return resolve(null);
+        }
+        dialog.returnValue = "";
+        dialog.addEventListener("close", closed, { once: true });
+        dialog.showModal();
+        showErrors(form, kept.data, general);
+      }
+      dialog.addEventListener("close", closed, { once: true });
       dialog.showModal();
     });
   }
@@ -221,7 +248,7 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
     const card = shelfList.querySelector(`[data-product-id="${item.product_id}"]`);
     const option = card.querySelector("[data-option]");
     const chosen = option.hidden ? null : option.value;
-    let shipping = await lastAddress();
+    let shipping = await defaultAddress();
     if (!shipping) shipping = await askAddress();
     if (!shipping) return;
     await purchase(item, { option: chosen, shipping });
@@ -230,12 +257,19 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
   // One purchase, over the room socket or HTTP; resolves to {ok, text, order?, badAddress?}, and the card shows the
   // text too.
   async function purchase(item, { option = null, quantity = 1, shipping }) {
+    const pay = checkout.payment();
+    if (pay.error) { // the voucher was refused before the tap: nothing is ordered until it is fixed or removed
+      setBuyResult(item.product_id, pay.error, true);
+      return { ok: false, text: pay.error };
+    }
     buying.add(item.product_id);
     buyResults.delete(item.product_id);
     renderShelf();
-    const body = { product_id: item.product_id, quantity, shipping, pay_with: "wallet" };
+    // With a voucher the order is reserved first, then paid from the wallet less the discount.
+    const body = { product_id: item.product_id, quantity, shipping, ...(pay.code ? {} : { pay_with: pay.method }) };
     if (option !== null) body.option = option;
     const res = await placeOrder(body);
+    const voucherPaid = res.ok && pay.code ? await payWithVoucher(res.data, pay.code) : null;
     buying.delete(item.product_id);
     if (res.status === 401) {
       goLogin();
@@ -243,19 +277,77 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
     }
     if (!res.ok) {
       const badAddress = Boolean(res.data?.errors?.some((e) => e.field.startsWith("shipping")));
-      if (badAddress) localStorage.removeItem("livestall.shipping");
       const text = problemText(res.data);
       setBuyResult(item.product_id, text, true);
       return { ok: false, text, badAddress };
     }
-    localStorage.setItem("livestall.shipping", JSON.stringify(shipping));
     const order = res.data;
+    if (order.payment?.checkout_url && order.status === "reserved") {
+      setBuyResult(item.product_id, t("checkout_opening"));
+      location.assign(order.payment.checkout_url); // a card: paid on Stripe's page, back to the order after
+      return { ok: true, text: t("checkout_opening"), order };
+    }
     let text = order.status === "paid" ? t("bought", { ref: order.ref }) : t("reserved", { ref: order.ref });
-    // Kept unpaid (a short wallet, say): why, in the page's language.
-    if (order.status === "reserved" && order.payment?.error) text = `${problemText(order.payment.error)} ${text}`;
+    // Kept unpaid (a short wallet, a voucher refused): why, in the page's language.
+    const refused = voucherPaid?.ok === false ? voucherPaid.data : order.payment?.error;
+    if (order.status === "reserved" && refused) text = `${problemText(refused)} ${text}`;
+    if (voucherPaid?.ok) {
+      const { discount } = voucherPaid.data;
+      text = `${t("bought", { ref: order.ref })} ${t("voucher_saved", { amount: formatMoney(discount.amount_minor, discount.currency) })}`;
+    }
+    checkout.paid(Boolean(voucherPaid?.ok));
     setBuyResult(item.product_id, text);
     return { ok: true, text, order };
   }
+
+  // Pay the reserved order with the voucher; the order stands reserved if it is refused.
+  async function payWithVoucher(order, code) {
+    const res = await api("POST", `/api/v1/orders/${order.id}/pay-with-voucher`, { code });
+    if (res.ok) order.status = res.data.order_status;
+    return res;
+  }
+
+  // -- the pinned voucher --------------------------------------------------------------------------
+
+  function voucherOff(voucher) {
+    if (voucher.amount_off) return formatMoney(voucher.amount_off.amount_minor, voucher.amount_off.currency);
+    return new Intl.NumberFormat(lang, { style: "percent" }).format(voucher.percent_off / 100);
+  }
+
+  function drawVoucher() {
+    const card = shelfEl.querySelector("[data-shelf-voucher]");
+    if (!card) return;
+    card.hidden = !pinnedVoucher || isEnded();
+    if (!pinnedVoucher) return;
+    const v = pinnedVoucher;
+    card.querySelector("[data-pinned-voucher-code]").textContent = v.code;
+    card.querySelector("[data-pinned-voucher-off]").textContent = t("voucher_off", { amount: voucherOff(v) });
+    const terms = v.min_spend.amount_minor > 0
+      ? t("voucher_min_spend", { amount: formatMoney(v.min_spend.amount_minor, v.min_spend.currency) }) : "";
+    card.querySelector("[data-pinned-voucher-terms]").textContent = terms;
+    const use = card.querySelector("[data-voucher-use]");
+    const used = checkout.code === v.code;
+    use.setAttribute("aria-pressed", String(used));
+    use.textContent = used ? t("voucher_in_use") : t("voucher_use");
+  }
+
+  async function refreshVoucher() {
+    const res = await api("GET", `/api/v1/shows/${data.show_id}/voucher`);
+    if (res.ok) {
+      pinnedVoucher = res.data.voucher;
+      renderShelf();
+    }
+  }
+
+  shelfEl.querySelector("[data-voucher-use]")?.addEventListener("click", () => {
+    if (!pinnedVoucher) return;
+    if (!loggedIn) {
+      goLogin();
+      return;
+    }
+    checkout.use(checkout.code === pinnedVoucher.code ? "" : pinnedVoucher.code); // a second tap takes it off
+    drawVoucher();
+  });
 
   // What the room says about the shelf: pins, sales, stock and flash sales.
   function onEvent(type, event) {
@@ -264,7 +356,10 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
       if (isFlash(item)) item.flash_sale.units_left = left;
       else item.stock = left;
     };
-    if (type === "pin.changed") {
+    if (type === "voucher.pinned" || type === "voucher.unpinned") {
+      pinnedVoucher = type === "voucher.pinned" ? event : null;
+      renderShelf();
+    } else if (type === "pin.changed") {
       shelf = event.items;
       renderShelf();
     } else if (type === "sale.made" || type === "stock.changed") patchItem(event.product_id, setLeft(event.units_left));
@@ -273,6 +368,10 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
   }
 
   setInterval(tickFlash, 1000);
+  if (!embedded) {
+    // Each snapshot (the room joined, or joined again after missing a pin) brings the voucher pinned now.
+    document.addEventListener("livestall:room", ({ detail }) => { if (detail.type === "snapshot") refreshVoucher(); });
+  }
   return {
     event: onEvent,
     render(items) { shelf = items; renderShelf(); },
@@ -284,7 +383,7 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
     liveFlash,
     unitsLeft,
     flashText,
-    lastAddress,
+    defaultAddress,
     askAddress,
     purchase,
   };

@@ -177,8 +177,11 @@ function finished(productId, sale, status_, sold) {
 
 async function endNow(button) {
   const productId = Number(button.closest("[data-flash-card]").dataset.flashCard);
-  const sale = shelf.get(productId)?.flash_sale;
+  const item = shelf.get(productId);
+  const sale = item?.flash_sale;
   if (!sale) return;
+  // Ending takes the sale price away from every buyer at once, and cannot be undone: ask first.
+  if (!window.confirm(t("flash_confirm_end", { title: item.title }))) return;
   button.disabled = true;
   const res = await api("POST", `/api/v1/flash-sales/${sale.id}/end`);
   if (!res.ok) {
