@@ -8,7 +8,9 @@ import re
 import pytest
 
 from livestall.events.catalog import PRIVATE_FRAMES, ROOM_EVENTS
-from tests.helpers import make_product, make_shop, make_show, register
+from tests.festivals.support import make_festival
+from tests.helpers import make_product, make_shop, make_show, register, unique
+from tests.helpers_db import make_operator
 from tests.openings.support import buy_ticket, buyer_with, make_lot, open_ticket
 from tests.orders.support import buy, flash_sale, soon
 from tests.room_client import RoomClient
@@ -97,6 +99,16 @@ def test_every_event_of_a_show_fits_its_declaration(api, app_server):
         paid = _ok(buy(api, li, show_id, hat["id"], pay_with="wallet"), 201)
         assert paid["status"] == "paid", paid
         _ok(api.post(f"/api/v1/orders/{paid['id']}/cancel", headers=li.headers))
+
+        # a voucher of the shop pinned for the room, then taken down
+        festival = make_festival(api, make_operator(api, db), [shop["id"]])
+        code = _ok(api.post(f"/api/v1/festivals/{festival['id']}/vouchers", headers=seller.headers,
+                            json={"code": unique("ROOM").replace("-", ""), "shop_id": shop["id"], "percent_off": 10}),
+                   201)["code"]
+        _ok(api.put(f"/api/v1/shows/{show_id}/voucher", headers=seller.headers, json={"code": code}))
+        viewer.wait_event("voucher.pinned")
+        assert api.delete(f"/api/v1/shows/{show_id}/voucher", headers=seller.headers).status_code == 204
+        viewer.wait_event("voucher.unpinned")
 
         # an opening: a lot, its line (and each buyer's place, privately), an outcome, the close
         lot = make_lot(api, seller, show_id, quantity=3)

@@ -65,11 +65,19 @@ def shown(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{where}"))
 
 
+_GIVEN_PORTS: set[int] = set()
+
+
 def free_port() -> int:
-    """A loopback TCP port nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port nothing listens on right now, and not handed out before by this process: the kernel
+    may offer a port again as soon as it is released, before whoever was given it has bound it."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _GIVEN_PORTS:
+            _GIVEN_PORTS.add(port)
+            return port
 
 
 def wait_until(ready: Callable[[], bool], what: str, timeout: float, child: Child | None = None) -> None:

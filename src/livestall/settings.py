@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     stripe_webhook_secret: str = ""
     stripe_api_base: str = "https://api.stripe.com"
     stripe_webhook_tolerance_s: int = Field(300, ge=1)
+    # Where a shipped order's "track the parcel" link goes: {number} is the tracking number. The default
+    # tracker knows the carriers of most countries, so a shop need not name its carrier.
+    parcel_tracking_url: str = "https://t.17track.net/en#nums={number}"
 
     # Video: RTMP ingest (nginx-rtmp), browser ingest (ffmpeg), HLS, replays.
     rtmp_enabled: bool = True  # start nginx-rtmp with the app when it is installed

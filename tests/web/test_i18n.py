@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -114,3 +115,8 @@ def test_money_and_dates_follow_the_language():
     from zoneinfo import ZoneInfo
 
     assert Localizer("zh", ZoneInfo("Asia/Shanghai")).time(moment) == "04:00"
+
+
+def test_a_time_zone_is_named_as_people_say_it():
+    assert Localizer("en", ZoneInfo("UTC")).zone_name() == "UTC"  # not Babel's "Unknown Region (UTC Time)"
+    assert Localizer("es", ZoneInfo("Europe/Madrid")).zone_name() == "CET"

@@ -246,13 +246,18 @@ def test_the_operator_creates_a_festival_from_the_pages_and_sees_it_listed(world
         page.locator("[data-new-festival]").click()
         page.wait_for_url("**/festivals/new")
         name = unique("Double 12")
-        page.get_by_label("Name").fill(name)
+        page.get_by_label("Name", exact=True).fill(name)
         page.get_by_label("Starts").fill(local(-120))
         page.get_by_label("Ends").fill(local(-600))  # before the start: refused, by the field
-        page.get_by_label("Shops taking part").fill(str(world["shop"]["shop"]["id"]))
+        # The shop is found by its name, not typed by its number.
+        shop = world["shop"]["shop"]
+        page.get_by_label("Find a shop by name or city").fill(shop["name"])
+        page.locator("[data-shop-found] button", has_text=shop["name"]).click()
+        assert page.locator("[data-shop-chosen] .chip").inner_text().startswith(f"{shop['name']} #{shop['id']}")
+        assert page.get_by_label("Shops taking part").input_value() == str(shop["id"])
         page.get_by_role("button", name="Create the festival").click()
         assert page.locator("#ends_at-error").inner_text() == "The end must be after the start."
-        assert page.get_by_label("Name").input_value() == name  # what was typed stays
+        assert page.get_by_label("Name", exact=True).input_value() == name  # what was typed stays
         page.get_by_label("Ends").fill(local(86_400))
         page.get_by_role("button", name="Create the festival").click()
         page.wait_for_url("**/edit?created=1")

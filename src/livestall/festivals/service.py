@@ -75,11 +75,15 @@ async def get_festival(*, session: AsyncSession, festival_id: int) -> Festival:
 
 
 async def list_festivals(*, session: AsyncSession, include_ended: bool = False, limit: int = 50) -> list[Festival]:
-    """Running and upcoming festivals (and ended ones when asked), soonest first."""
-    query = select(Festival)
-    if not include_ended:
-        query = query.where(Festival.ends_at > utcnow())
-    return list(await session.scalars(query.order_by(Festival.starts_at, Festival.id).limit(limit)))
+    """Running and upcoming festivals, soonest first; when asked, then the ended ones, the latest first."""
+    now = utcnow()
+    current = list(await session.scalars(select(Festival).where(Festival.ends_at > now)
+                                         .order_by(Festival.starts_at, Festival.id).limit(limit)))
+    if not include_ended or len(current) >= limit:
+        return current
+    ended = await session.scalars(select(Festival).where(Festival.ends_at <= now)
+                                  .order_by(Festival.ends_at.desc(), Festival.id.desc()).limit(limit - len(current)))
+    return current + list(ended)
 
 
 async def list_festivals_between(*, session: AsyncSession, start: datetime, end: datetime,

@@ -12,6 +12,7 @@ from livestall.db import utcnow
 from livestall.notifications import fanout, lookups
 from livestall.notifications.models import Notification
 from livestall.notifications.personal import notify
+from livestall.settings import get_settings
 from livestall.webhooks import events as webhook_events
 
 
@@ -27,10 +28,6 @@ async def on_show_transition(session: AsyncSession, show) -> None:
 async def on_show_starting_soon(session: AsyncSession, show) -> None:
     """A scheduled show starts soon and viewers asked to be reminded: their fan-out is queued."""
     await fanout.enqueue_reminder(session, show)
-
-
-# A parcel's number opens on a tracker that knows the carriers of most countries, so no carrier is needed.
-TRACKING_LINK = "https://t.17track.net/en#nums={number}"
 
 
 async def _order_data(session: AsyncSession, order) -> dict:
@@ -59,7 +56,7 @@ async def on_order_shipped(session: AsyncSession, order) -> None:
     number = order.tracking_number or ""
     await _tell_buyer(session, "order_shipped", order, tracking_number=number,
                       carrier=getattr(order, "carrier", None) or "",  # the carrier the shop named, if any
-                      tracking_url=TRACKING_LINK.format(number=quote(number)) if number else "")
+                      tracking_url=get_settings().parcel_tracking_url.format(number=quote(number)) if number else "")
 
 
 async def on_order_delivered(session: AsyncSession, order) -> None:

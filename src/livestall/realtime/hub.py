@@ -60,7 +60,7 @@ class Hub:
         max_tick_s: float = 2.0,
         stretch: float = 1.5,
         crowd_stretch: float = 3.0,
-        crowd_joins_per_s: float = 100.0,
+        crowd_arrivals_per_s: float = 100.0,
         buffer_bytes: int = 256 * 1024,
         max_pending: int = 10_000,
         max_batch: int = 1_000,
@@ -70,8 +70,10 @@ class Hub:
         on_close: Callable[[int], None] | None = None,
     ) -> None:
         self.tick_s, self.max_tick_s, self.stretch = tick_s, max_tick_s, stretch
-        self.crowd_stretch, self.crowd_joins_per_s = crowd_stretch, crowd_joins_per_s
-        self.joins = 0  # sockets added since the last round: a crowd arriving widens the tick
+        self.crowd_stretch, self.crowd_arrivals_per_s = crowd_stretch, crowd_arrivals_per_s
+        # Sockets added and client frames received since the last round: a crowd arriving (a go-live
+        # notification) or tapping at once (a flash sale opening) widens the tick.
+        self.arrivals = 0
         self.buffer_bytes = buffer_bytes
         self.max_pending, self.max_batch, self.chunk = max_pending, max_batch, chunk
         self.coalesce = frozenset(coalesce)
@@ -90,7 +92,7 @@ class Hub:
             if self.on_open:
                 self.on_open(conn.show_id)
         room.conns[conn.id] = conn
-        self.joins += 1
+        self.arrivals += 1
 
     def remove(self, conn: Conn) -> None:
         """Take `conn` out of its room; the room goes when its last socket does."""
@@ -171,7 +173,7 @@ class Hub:
         last = loop.time()
         while True:
             started, cpu_started = loop.time(), time.thread_time()
-            joins_per_s, self.joins = self.joins / max(started - last, 1e-3), 0
+            arrivals_per_s, self.arrivals = self.arrivals / max(started - last, 1e-3), 0
             last = started
             try:
                 await self.flush()
@@ -185,16 +187,21 @@ class Hub:
             # for reads and HTTP. The stretch follows the CPU the round used, not its wall
             # time: on a busy machine a round takes long because we were descheduled, and
             # sleeping longer then would only add latency. While a crowd is arriving (a go-live
-            # notification just went out), fan-out takes at most 1/crowd_stretch of the loop: the
-            # handshakes and snapshots of those coming in get the rest, and those inside get
-            # bigger, fewer frames for those seconds.
-            period = self.period(cpu, joins_per_s)
+            # notification just went out) or tapping (a flash sale just opened), fan-out takes at
+            # most 1/crowd_stretch of the loop: the handshakes and snapshots of those coming in,
+            # and the answers to the taps, get the rest, and everyone gets bigger, fewer frames
+            # for those seconds.
+            period = self.period(cpu, arrivals_per_s)
             self.stats.update(last_round_s=took, last_round_cpu_s=cpu, period_s=period)
             await asyncio.sleep(max(0.0, period - took))
 
-    def period(self, round_cpu_s: float, joins_per_s: float) -> float:
+    def arrived(self) -> None:
+        """A client frame came in (a tap, a chat line): many at once widen the tick like a crowd joining."""
+        self.arrivals += 1
+
+    def period(self, round_cpu_s: float, arrivals_per_s: float) -> float:
         """The time from one round to the next, after a round that cost `round_cpu_s` of CPU."""
-        stretch = self.crowd_stretch if joins_per_s >= self.crowd_joins_per_s else self.stretch
+        stretch = self.crowd_stretch if arrivals_per_s >= self.crowd_arrivals_per_s else self.stretch
         return min(self.max_tick_s, max(self.tick_s, round_cpu_s * stretch))
 
     async def flush(self) -> None:

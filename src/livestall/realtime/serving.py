@@ -181,6 +181,7 @@ class ConnectionServer:
                 # Closing (kicked, flooding, stopping): keep reading, so that the peer's close
                 # frame is not stuck behind a full receive queue, but act on nothing.
                 continue
+            hub.arrived()
             budget = conn.bucket.take()
             problem: protocol.FrameError | None = None
             try:

@@ -139,8 +139,10 @@ class Localizer:
         return dates.format_timedelta(value, add_direction=add_direction, locale=self.locale)
 
     def zone_name(self) -> str:
-        return dates.get_timezone_name(self.tz, width="short", locale=self.locale) if self.tz != timezone.utc \
-            else "UTC"
+        # Babel names the zone "UTC" of the tz database "Unknown Region (UTC Time)": say UTC.
+        if self.tz == timezone.utc or getattr(self.tz, "key", "") in ("UTC", "Etc/UTC"):
+            return "UTC"
+        return dates.get_timezone_name(self.tz, width="short", locale=self.locale)
 
     def language_name(self, code: str) -> str:
         return LANGUAGE_NAMES.get(code, code)

@@ -60,6 +60,10 @@ RULE_MESSAGES = {
 
 # The strings the scripts show, sent to each page translated (see the js_messages block of base.html).
 JS_MESSAGES = {
+    # The operator's shop picker (festival forms).
+    "shop_search": N_("Find a shop by name or city"),
+    "shop_none": N_("No shop found"),
+    "shop_remove": N_("Remove %(name)s"),
     "live": N_("LIVE"),
     "replay": N_("REPLAY"),
     "connecting": N_("Connecting…"),
