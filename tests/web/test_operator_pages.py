@@ -239,7 +239,7 @@ def test_the_operator_sets_up_prices_and_vouchers_with_errors_by_field(world, ap
 # -- in Chromium --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("screen", SCREENS)
-def test_the_operator_creates_a_festival_from_the_pages_and_sees_it_listed(world, chromium, app_server, screen,
+def test_the_operator_creates_a_festival_from_the_pages_and_sees_it_listed(world, api, chromium, app_server, screen,
                                                                            screenshot):  # noqa: F811
     context, page = logged_in_page(chromium, app_server.url, world["operator"], "/festivals", **SCREENS[screen])
     try:
@@ -252,8 +252,8 @@ def test_the_operator_creates_a_festival_from_the_pages_and_sees_it_listed(world
         # The shop is found by its name, not typed by its number.
         shop = world["shop"]["shop"]
         page.get_by_label("Find a shop by name or city").fill(shop["name"])
-        page.locator("[data-shop-found] button", has_text=shop["name"]).click()
-        assert page.locator("[data-shop-chosen] .chip").inner_text().startswith(f"{shop['name']} #{shop['id']}")
+        page.locator("[data-pick-found] button", has_text=shop["name"]).click()
+        assert page.locator("[data-pick-chosen] .chip").inner_text().startswith(f"{shop['name']} #{shop['id']}")
         assert page.get_by_label("Shops taking part").input_value() == str(shop["id"])
         page.get_by_role("button", name="Create the festival").click()
         assert page.locator("#ends_at-error").inner_text() == "The end must be after the start."
@@ -262,6 +262,15 @@ def test_the_operator_creates_a_festival_from_the_pages_and_sees_it_listed(world
         page.get_by_role("button", name="Create the festival").click()
         page.wait_for_url("**/edit?created=1")
         assert page.locator(f"[data-festival-shops] [data-shop-id='{world['shop']['shop']['id']}']").count() == 1
+        # A festival price for a product found by its name.
+        product = make_product(api, world["seller"], shop["id"], title=unique("Silk scarf"), price_minor=9900)
+        prices = page.locator("#prices")
+        prices.get_by_label("Find a product by name").fill(product["title"])
+        prices.locator("[data-pick-found] button", has_text=product["title"]).click()
+        assert prices.get_by_label("Product number").input_value() == str(product["id"])
+        prices.get_by_label("Festival price (in the product's currency)").fill("79")
+        prices.get_by_role("button", name="Add the price").click()
+        page.locator("[data-festival-prices] li", has_text=product["title"]).wait_for()
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
         screenshot(page, f"festival-setup-{screen}", full_page=True)
         page.goto("/festivals")

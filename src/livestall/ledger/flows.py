@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.db import Bind
+from livestall.idempotency import check_same_request, fingerprint
 from livestall.ledger.service import ACCOUNTS, ENTRIES, TRANSFERS, Account, get_account, post_transfer, wallet_key
 
 
@@ -42,3 +47,22 @@ async def topup_of(bind: Bind, reference: str) -> tuple[int, int, str] | None:
         return None
     owner_key, amount, currency = row
     return int(owner_key.removeprefix("user:")), int(amount), currency
+
+
+async def do_operator_topup(session: AsyncSession, *, operator_id: int, user_id: int, amount_minor: int,
+                            currency: str, memo: str, key: str | None) -> bool:
+    """An operator puts money received outside the platform into a wallet; with a key, the same top-up sent
+    again adds nothing (True: it had been made before), and the key with another user, amount or currency is
+    refused (`same_request`)."""
+    reference = f"operator-topup:{operator_id}:{key or uuid.uuid4().hex}"[:120]
+    done = await topup_of(session, reference)
+    if done is None:
+        try:
+            async with session.begin_nested():  # a retry racing the first attempt finds its transfer below
+                await post_topup(session, user_id=user_id, amount_minor=amount_minor, currency=currency,
+                                 source="operator", reference=reference, memo=memo, created_by_id=operator_id)
+        except IntegrityError:
+            done = await topup_of(session, reference)
+    if done is not None:
+        check_same_request(fingerprint(*done), fingerprint(user_id, amount_minor, currency))
+    return done is not None

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field, StrictInt
-from sqlalchemy.exc import IntegrityError
 
 from livestall.accounts.deps import CurrentUser, require_role
 from livestall.accounts.models import User
 from livestall.catalog.schemas import MoneyRead
 from livestall.db import SessionDep, get_or_404
-from livestall.idempotency import KEY_HEADER, check_idempotency_key, check_same_request, fingerprint
+from livestall.idempotency import KEY_HEADER, check_idempotency_key
 from livestall.ledger import flows, service
 from livestall.ledger.providers import get_provider
 from livestall.money import MAX_AMOUNT_MINOR, Money
@@ -72,19 +70,10 @@ async def operator_topup(user_id: int, topup_in: TopUpIn, operator: Operator, se
     amount or currency is refused (422 `same_request`)."""
     key = check_idempotency_key(idempotency_key, required=False)
     await get_or_404(session, User, user_id)
-    reference = f"operator-topup:{operator.id}:{key or uuid.uuid4().hex}"[:120]
-    asked = fingerprint(user_id, topup_in.amount_minor, topup_in.currency)
-    done = await flows.topup_of(session, reference)
-    if done is None:
-        try:
-            async with session.begin_nested():  # a retry racing the first attempt finds its transfer below
-                await flows.post_topup(session, user_id=user_id, amount_minor=topup_in.amount_minor,
-                                       currency=topup_in.currency, source="operator", reference=reference,
-                                       memo=topup_in.note or "top-up by an operator", created_by_id=operator.id)
-        except IntegrityError:
-            done = await flows.topup_of(session, reference)
-    if done is not None:
-        check_same_request(fingerprint(*done), asked)
+    replayed = await flows.do_operator_topup(session, operator_id=operator.id, user_id=user_id,
+                                             amount_minor=topup_in.amount_minor, currency=topup_in.currency,
+                                             memo=topup_in.note or "top-up by an operator", key=key)
+    if replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
     return await _wallets(session, user_id)

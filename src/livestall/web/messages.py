@@ -60,10 +60,11 @@ RULE_MESSAGES = {
 
 # The strings the scripts show, sent to each page translated (see the js_messages block of base.html).
 JS_MESSAGES = {
-    # The operator's shop picker (festival forms).
+    # The operator's pickers of shops and products (festival forms).
     "shop_search": N_("Find a shop by name or city"),
-    "shop_none": N_("No shop found"),
-    "shop_remove": N_("Remove %(name)s"),
+    "product_search": N_("Find a product by name"),
+    "pick_none": N_("Nothing found"),
+    "pick_remove": N_("Remove %(name)s"),
     "live": N_("LIVE"),
     "replay": N_("REPLAY"),
     "connecting": N_("Connecting…"),

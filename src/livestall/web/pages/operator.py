@@ -8,14 +8,12 @@ import uuid
 from fastapi import APIRouter
 from pydantic import ValidationError
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from livestall.accounts.models import User
 from livestall.accounts.service import check_operator, get_user
 from livestall.catalog.models import Product
 from livestall.db import SessionDep
 from livestall.errors import DomainError, FieldProblem, Invalid
-from livestall.idempotency import check_same_request, fingerprint
 from livestall.ledger import flows
 from livestall.ledger import service as ledger
 from livestall.ledger.routes import TopUpIn
@@ -127,19 +125,10 @@ async def top_up(user_id: int, page: PageDep, form: FormDep, session: SessionDep
     try:
         topup_in = _topup_in(values)
         # The form's own key: sending the same form twice (a double tap, a reload) credits the wallet once.
-        key = values["key"] if 8 <= len(values["key"]) <= 64 and values["key"].isalnum() else uuid.uuid4().hex
-        reference = f"operator-topup:{operator.id}:{key}"
-        done = await flows.topup_of(session, reference)
-        if done is None:
-            try:
-                async with session.begin_nested():
-                    await flows.post_topup(session, user_id=person.id, amount_minor=topup_in.amount_minor,
-                                           currency=topup_in.currency, source="operator", reference=reference,
-                                           memo=topup_in.note, created_by_id=operator.id)
-            except IntegrityError:  # the same form racing itself: its twin's transfer stands
-                done = await flows.topup_of(session, reference)
-        if done is not None:
-            check_same_request(fingerprint(*done), fingerprint(person.id, topup_in.amount_minor, topup_in.currency))
+        key = values["key"] if 8 <= len(values["key"]) <= 64 and values["key"].isalnum() else None
+        await flows.do_operator_topup(session, operator_id=operator.id, user_id=person.id,
+                                      amount_minor=topup_in.amount_minor, currency=topup_in.currency,
+                                      memo=topup_in.note, key=key)
     except (ValidationError, DomainError) as exc:
         problems = [FieldProblem("_form" if p.field == "Idempotency-Key" else p.field, p.rule, p.message)
                     for p in problems_of(exc)]
