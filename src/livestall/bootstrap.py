@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from livestall.accounts.token_cache import TokenCache
-from livestall.db import make_engine, make_sessionmaker
+from livestall.db import make_engine, make_lookup_engine, make_sessionmaker
 from livestall.demo_live import demo_live
 from livestall.insights.jobs import insights
 from livestall.insights.recorder import SessionRecorder
@@ -27,12 +27,15 @@ from livestall.webhooks.sender import webhooks_service
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Runtime]:
     """Build and start everything one process runs; stop it all in reverse order on the way out."""
-    runtime = Runtime(settings=settings, tokens=TokenCache(), reads=ShowReads())
+    lookups = make_lookup_engine(settings.database_url)
+    runtime = Runtime(settings=settings, tokens=TokenCache(lookups), reads=ShowReads())
     runtime.engine = make_engine(settings.database_url)
     # Committed events go to the rooms through the runtime, which drops them until the rooms serve.
     maker = runtime.sessionmaker = make_sessionmaker(runtime.engine, publisher=runtime.publish)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(runtime.engine.dispose)
+        if lookups is not None:
+            stack.push_async_callback(lookups.dispose)
         # 1. Video: nginx-rtmp and ffmpeg, supervised; show links name its playlists.
         runtime.media = await stack.enter_async_context(media_service(settings, maker))
         # 2. Selling: the purchase writer publishes sales to the rooms (once they serve); the clock expires

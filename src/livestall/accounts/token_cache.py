@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -27,14 +28,19 @@ _LOOKUP = (select(User.id, User.email, User.display_name, User.language, User.co
            .where(LoginSession.token_hash == bindparam("h"), LoginSession.revoked_at.is_(None)))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Known:
     """Who a token belongs to, as far as the hot calls need: the id, the name shown, the currency, the profile."""
 
     user_id: int
     name: str
     currency: str
-    profile: bytes = b""  # the body of their GET /api/v1/me, serialized once
+    account: UserRead | None = None
+
+    @cached_property
+    def profile(self) -> bytes:
+        """The body of their GET /api/v1/me, serialized once, when first asked (buying never asks)."""
+        return self.account.model_dump_json().encode() if self.account is not None else b""
 
 
 async def look_up(engine: AsyncEngine, token: str) -> Known | None:
@@ -44,16 +50,18 @@ async def look_up(engine: AsyncEngine, token: str) -> Known | None:
     if not rows or rows[0].expires_at <= utcnow():
         return None
     first = rows[0]
-    profile = UserRead(id=first.id, email=first.email, display_name=first.display_name, language=first.language,
-                       country=first.country, currency=first.currency, created_at=first.created_at,
-                       roles=sorted(r.role for r in rows if r.role is not None))
-    return Known(first.id, first.display_name, first.currency, profile.model_dump_json().encode())
+    account = UserRead.model_construct(id=first.id, email=first.email, display_name=first.display_name,
+                                       language=first.language, country=first.country, currency=first.currency,
+                                       created_at=first.created_at,
+                                       roles=sorted(r.role for r in rows if r.role is not None))
+    return Known(first.id, first.display_name, first.currency, account)
 
 
 class TokenCache:
     """Token (by its hash: the raw token is never kept) -> Known, for at most `ttl_s`."""
 
-    def __init__(self, ttl_s: float = 5.0, max_entries: int = 100_000) -> None:
+    def __init__(self, engine: AsyncEngine | None = None, ttl_s: float = 5.0, max_entries: int = 100_000) -> None:
+        self.engine = engine  # where tokens are looked up (db.make_lookup_engine); None: the sessions' engine
         self.ttl_s, self.max_entries = ttl_s, max_entries
         self._known: dict[str, tuple[Known, float]] = {}
         self._ended: dict[int, float] = {}  # user id -> when a login or profile of theirs last changed (monotonic)
@@ -67,7 +75,7 @@ class TokenCache:
         now = time.monotonic()
         if entry is not None and entry[1] > now:
             return entry[0]
-        known = await look_up(sessionmaker.kw["bind"], token)
+        known = await look_up(self.engine or sessionmaker.kw["bind"], token)
         if known is None:
             self._known.pop(key, None)
             raise Unauthorized("log in first")
