@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.festivals.support import make_festival
 from tests.helpers import make_show
 from tests.helpers_db import make_operator
 from tests.openings.support import buy_ticket, buyer_with, make_lot, open_ticket
@@ -75,3 +76,26 @@ def test_a_carried_opening_counts_once_where_it_was_bought_and_drops_out_when_re
                     json={"unopened": "refund"}).status_code == 200  # Li's ticket is refunded in the follow-up
     figures = _figures(api, operator, show_id)
     assert figures["gmv"]["amount_minor"] == 500 and figures["orders"] == 1 and figures["buyers"] == 1
+
+
+def test_a_festival_counts_its_shops_openings_and_not_the_order_that_ships_one(api, app_server):
+    world = live_world(api)
+    host, shop, show_id = world["host"], world["shop"], world["show"]["id"]
+    operator = make_operator(api, app_server.database_url)
+    festival = make_festival(api, operator, [shop["id"]], name="Pearl week")
+    lot = make_lot(api, host, show_id, price_minor=700, quantity=3)
+    ann = buyer_with(api, app_server.database_url, name="Ann")
+    bo = buyer_with(api, app_server.database_url, name="Bo")
+    kept = buy_ticket(api, ann, lot["id"]).json()
+    buy_ticket(api, bo, lot["id"])
+    assert open_ticket(api, host, lot["id"], kept["id"], pearl_count=2).status_code == 200
+    shipped = api.post(f"/api/v1/me/openings/{kept['id']}/fulfilment", headers=ann.headers,
+                       json={"choice": "ship", "shipping": ADDRESS})
+    assert shipped.status_code == 200, shipped.text
+    assert api.post(f"/api/v1/openings/{lot['id']}/close", headers=host.headers,
+                    json={"unopened": "refund"}).status_code == 200  # Bo's unopened ticket: refunded, no sale
+    totals = api.get(f"/api/v1/festivals/{festival['id']}/totals", headers=operator.headers)
+    assert totals.status_code == 200, totals.text
+    figures = totals.json()
+    assert (figures["gmv"]["amount_minor"], figures["orders"], figures["units"]) == (700, 1, 1)
+    assert [(row["shop_id"], row["gmv"]["amount_minor"]) for row in figures["leaderboard"]] == [(shop["id"], 700)]

@@ -1,7 +1,9 @@
 """A festival's figures: GMV, orders and units of its participating shops inside its window, by shop.
 
 An order counts when it was placed inside the window and its money is in (paid, shipped or
-delivered: a cancelled or refunded order drops out). GMV is the orders' totals before vouchers.
+delivered: a cancelled or refunded order drops out). GMV is the orders' totals before vouchers. A paid
+opening bought in one of the shops' shows inside the window is a sale too (one unit at its ticket's price,
+out again if it ends refunded); the order that ships its contents is not a second one.
 Figures are kept for `TTL_S` per festival, so that a crowd polling the leaderboard runs the query
 about once per TTL per process. Insights reads festivals and orders; festivals never read orders.
 """
@@ -22,7 +24,10 @@ from livestall.festivals.models import Festival, FestivalShop
 from livestall.festivals.schemas import FestivalFigures, ShopStanding
 from livestall.festivals.service import count_shops, festival_read
 from livestall.money import Money, convert
+from livestall.insights.opening_sales import OPENING_PROVIDER, paid_openings
+from livestall.openings.models import OpeningTicket
 from livestall.orders.models import MONEY_IN, Order
+from livestall.shows.models import Show
 
 TTL_S = 2.0
 _cache: dict[tuple[int, int], tuple[float, FestivalFigures]] = {}
@@ -32,12 +37,13 @@ async def compute_figures(*, session: AsyncSession, festival: Festival, fx_per_u
                           top: int = 20, now: datetime | None = None) -> FestivalFigures:
     """The festival's totals and its top `top` shops by GMV, computed now."""
     now = now or utcnow()
-    rows = await session.execute(
+    rows = list(await session.execute(
         select(Order.shop_id, Order.currency, func.count(), func.sum(Order.quantity), func.sum(Order.total_minor))
         .join(FestivalShop, (FestivalShop.shop_id == Order.shop_id) & (FestivalShop.festival_id == festival.id))
         .where(Order.created_at >= festival.starts_at, Order.created_at < festival.ends_at,
-               Order.status.in_(MONEY_IN))
-        .group_by(Order.shop_id, Order.currency))
+               Order.status.in_(MONEY_IN), Order.payment_provider.is_distinct_from(OPENING_PROVIDER))
+        .group_by(Order.shop_id, Order.currency)))
+    rows += await _openings(session, festival)
     per_shop: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])  # gmv in festival currency, orders, units
     by_currency: dict[str, int] = defaultdict(int)
     for shop_id, currency, orders, units, gmv in rows:
@@ -62,6 +68,26 @@ async def compute_figures(*, session: AsyncSession, festival: Festival, fx_per_u
         gmv_by_currency=[Money(v, c).as_dict() for c, v in sorted(by_currency.items())],
         orders=sum(v[1] for v in per_shop.values()), units=sum(v[2] for v in per_shop.values()),
         shops=shop_count, leaderboard=board, computed_at=now)
+
+
+async def _openings(session: AsyncSession, festival: Festival) -> list[tuple[int, str, int, int, int]]:
+    """Paid openings bought in the festival's shops' shows inside its window, as (shop, currency, sales, units,
+    GMV) rows like the orders': each opening is one sale of one unit at its ticket's price."""
+    festival_shows = select(Show.id).join(FestivalShop, (FestivalShop.shop_id == Show.shop_id)
+                                          & (FestivalShop.festival_id == festival.id))
+    paid = await paid_openings(session, OpeningTicket.show_id.in_(festival_shows),
+                               OpeningTicket.created_at >= festival.starts_at,
+                               OpeningTicket.created_at < festival.ends_at)
+    if not paid:
+        return []
+    shop_of = dict((await session.execute(select(Show.id, Show.shop_id).where(
+        Show.id.in_({show_id for show_id, *_ in paid})))).all())
+    totals: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])  # sales, GMV
+    for show_id, _buyer, price, currency in paid:
+        total = totals[(shop_of[show_id], currency)]
+        total[0] += 1
+        total[1] += price
+    return [(shop_id, currency, sales, sales, gmv) for (shop_id, currency), (sales, gmv) in totals.items()]
 
 
 def _countdown(festival: Festival, now: datetime) -> dict[str, int]:

@@ -30,12 +30,24 @@ class OpeningSales:
 
 async def opening_sales(session: AsyncSession, show_ids: list[int]) -> dict[int, OpeningSales]:
     """The paid openings bought in these shows, by show; refunded ones (however far carried) left out."""
-    rows = await session.execute(select(T.id, T.show_id, T.buyer_id, T.price_minor, T.status).where(
-        T.show_id.in_(show_ids), T.carried_from_ticket_id.is_(None), T.status != "refunded"))
-    kept: dict[int, tuple[int, int, int]] = {}  # first ticket id -> (show, buyer, price)
+    sales: dict[int, OpeningSales] = defaultdict(OpeningSales)
+    for show_id, buyer_id, price, _currency in await paid_openings(session, T.show_id.in_(show_ids)):
+        sale = sales[show_id]
+        sale.tickets += 1
+        sale.revenue_minor += price
+        sale.buyers.add(buyer_id)
+    return dict(sales)
+
+
+async def paid_openings(session: AsyncSession, *where) -> list[tuple[int, int, int, str]]:
+    """(show, buyer, price, currency) of each paid opening bought as `where` says, left out when the ticket that
+    finally holds it (however far carried over) was refunded."""
+    rows = await session.execute(select(T.id, T.show_id, T.buyer_id, T.price_minor, T.currency, T.status).where(
+        *where, T.carried_from_ticket_id.is_(None), T.status != "refunded"))
+    kept: dict[int, tuple[int, int, int, str]] = {}  # first ticket id -> (show, buyer, price, currency)
     pending: dict[int, int] = {}  # a carried-over ticket -> the first ticket it continues
-    for ticket_id, show_id, buyer_id, price, status in rows:
-        kept[ticket_id] = (show_id, buyer_id, price)
+    for ticket_id, show_id, buyer_id, price, currency, status in rows:
+        kept[ticket_id] = (show_id, buyer_id, price, currency)
         if status == "carried_over":
             pending[ticket_id] = ticket_id
     while pending:  # follow each carried ticket to the one that holds it now
@@ -49,10 +61,4 @@ async def opening_sales(session: AsyncSession, show_ids: list[int]) -> dict[int,
             elif status == "carried_over":
                 following[child_id] = first
         pending = following
-    sales: dict[int, OpeningSales] = defaultdict(OpeningSales)
-    for show_id, buyer_id, price in kept.values():
-        sale = sales[show_id]
-        sale.tickets += 1
-        sale.revenue_minor += price
-        sale.buyers.add(buyer_id)
-    return dict(sales)
+    return list(kept.values())

@@ -22,7 +22,8 @@ DEALS_SHOWN = 24
 async def festivals_page(page: PageDep, session: SessionDep):
     """Festivals running now and coming up, with their countdowns."""
     operator = page.user is not None and page.user.has_role("operator")
-    items = await service.list_festivals(session=session, include_ended=operator)  # operators also edit past ones
+    # Operators also edit past ones, and see more of them: they look for the one to change, not what is on.
+    items = await service.list_festivals(session=session, include_ended=operator, limit=200 if operator else 50)
     festivals = await service.read_festivals(session=session, festivals=items)
     return render(page, "festivals/list.html", {"festivals": festivals, "operator": operator})
 
