@@ -56,7 +56,10 @@ class ModerationPart:
             message_id = frame.get("message_id")
             stored = await service.do_delete_message(session=session, show_id=show.id, message_id=message_id, by=by)
             if not stored and not self.writer.mark_deleted(message_id, by.id, utcnow()):
-                raise NotFound(f"no message {message_id} in this show")
+                # Its batch may have committed since the UPDATE above: a new statement sees the row.
+                if not await service.do_delete_message(session=session, show_id=show.id, message_id=message_id,
+                                                       by=by):
+                    raise NotFound(f"no message {message_id} in this show")
             publish_on_commit(session, Event(show.id, "chat.deleted", {"id": message_id}))
             return None
         if kind == "mod.mute":

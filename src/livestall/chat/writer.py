@@ -28,6 +28,9 @@ class MessageWriter(TimedFlusher):
         # The batch being inserted: still shown to joiners until its transaction has committed, or a
         # snapshot read in between would find the messages neither queued nor in the database.
         self.writing: dict[str, dict] = {}
+        # Deletions of messages of the batch being inserted: applied once that batch has committed, since the
+        # moderator's UPDATE could not see rows not yet committed.
+        self.deleted_while_writing: dict[str, tuple[int, datetime]] = {}
 
     def add(self, row: dict) -> None:
         """Queue one message row (never blocks)."""
@@ -36,11 +39,14 @@ class MessageWriter(TimedFlusher):
             self.wake()
 
     def mark_deleted(self, message_id: str, by_id: int, at: datetime) -> bool:
-        """Mark a queued message deleted before it is written; False if it is not queued."""
+        """Mark a queued (or being written) message deleted; False if it is neither."""
         row = self.pending.get(message_id)
-        if row is None:
+        if row is not None:
+            row["deleted_at"], row["deleted_by_id"] = at, by_id
+            return True
+        if message_id not in self.writing:
             return False
-        row["deleted_at"], row["deleted_by_id"] = at, by_id
+        self.deleted_while_writing[message_id] = (by_id, at)
         return True
 
     def queued(self, show_id: int) -> list[dict]:
@@ -61,6 +67,9 @@ class MessageWriter(TimedFlusher):
             await self._write_each(rows)
         finally:
             self.writing = {}
+        deleted, self.deleted_while_writing = self.deleted_while_writing, {}
+        for message_id, (by_id, at) in deleted.items():
+            await self.mark_deleted_stored(message_id, by_id, at)
 
     async def _write_each(self, rows: list[dict]) -> None:
         for row in rows:
