@@ -28,7 +28,7 @@ from livestall.openings.routes import router as openings_router
 from livestall.orders.address_routes import router as addresses_router
 from livestall.orders.flash_routes import router as flash_router
 from livestall.orders.payment_routes import router as payments_router
-from livestall.orders.routes import router as orders_router
+from livestall.orders.routes import hot_router as buy_now_router, router as orders_router
 from livestall.orders.shelf_routes import router as pins_router
 from livestall.security import AuthThrottleMiddleware, SecurityHeadersMiddleware
 from livestall.runtime import Runtime
@@ -47,7 +47,7 @@ from livestall.webhooks.routes import router as webhooks_router
 
 
 # In this order: a page router's paths must not be shadowed by an earlier one's.
-ROUTERS = (observability.router, accounts_router, catalog_router, shows_router, pins_router, chat_router,
+ROUTERS = (observability.router, accounts_router, buy_now_router, catalog_router, shows_router, pins_router, chat_router,
            media_router, media_ingest_router, stream_keys_router, orders_router, addresses_router, flash_router,
            ledger_router, payments_router, openings_router, replay_router, openings_pages_router, agency_router,
            agency_bookings_router, agency_fees_router, insights_router, notifications_router, webhooks_router,

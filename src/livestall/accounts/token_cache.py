@@ -7,11 +7,13 @@ and on the others through the rooms' broker, which carries the same news to clos
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from livestall.accounts.models import LoginSession, User, UserRole
@@ -20,12 +22,20 @@ from livestall.accounts.service import token_hash
 from livestall.db import utcnow
 from livestall.errors import Unauthorized
 
-# One round trip for the login, its user and their roles (a row per role): the lookup every hot call starts with.
-_LOOKUP = (select(User.id, User.email, User.display_name, User.language, User.country, User.currency,
-                  User.created_at, LoginSession.expires_at, UserRole.role)
-           .join(User, User.id == LoginSession.user_id)
-           .outerjoin(UserRole, UserRole.user_id == User.id)
-           .where(LoginSession.token_hash == bindparam("h"), LoginSession.revoked_at.is_(None)))
+# One round trip for the logins of many tokens, their users and their roles (a row per role). PostgreSQL takes the
+# hashes as one array parameter (one prepared statement whatever their number); SQLite as an expanded IN list.
+_COLUMNS = (LoginSession.token_hash, User.id, User.email, User.display_name, User.language, User.country,
+            User.currency, User.created_at, LoginSession.expires_at, UserRole.role)
+
+
+def _lookup(hashes_match):
+    return (select(*_COLUMNS).join(User, User.id == LoginSession.user_id)
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .where(hashes_match, LoginSession.revoked_at.is_(None)))
+
+
+_LOOKUP_ARRAY = _lookup(LoginSession.token_hash == any_(bindparam("hs", type_=ARRAY(String))))
+_LOOKUP_LIST = _lookup(LoginSession.token_hash.in_(bindparam("hs", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -43,18 +53,66 @@ class Known:
         return self.account.model_dump_json().encode() if self.account is not None else b""
 
 
-async def look_up(engine: AsyncEngine, token: str) -> Known | None:
-    """The live (unrevoked, unexpired) login `token` opens, read in one query without the ORM, or None."""
+async def look_up_many(engine: AsyncEngine, hashes: list[str]) -> dict[str, Known]:
+    """The live (unrevoked, unexpired) logins among token `hashes`, read in one query without the ORM."""
+    query = _LOOKUP_ARRAY if engine.dialect.name == "postgresql" else _LOOKUP_LIST
     async with engine.connect() as conn:
-        rows = (await conn.execute(_LOOKUP, {"h": token_hash(token)})).all()
-    if not rows or rows[0].expires_at <= utcnow():
-        return None
-    first = rows[0]
-    account = UserRead.model_construct(id=first.id, email=first.email, display_name=first.display_name,
-                                       language=first.language, country=first.country, currency=first.currency,
-                                       created_at=first.created_at,
-                                       roles=sorted(r.role for r in rows if r.role is not None))
-    return Known(first.id, first.display_name, first.currency, account)
+        rows = (await conn.execute(query, {"hs": hashes})).all()
+    now, by_hash = utcnow(), {}
+    for row in rows:
+        by_hash.setdefault(row.token_hash, []).append(row)
+    found = {}
+    for key, mine in by_hash.items():
+        first = mine[0]
+        if first.expires_at <= now:
+            continue
+        account = UserRead.model_construct(id=first.id, email=first.email, display_name=first.display_name,
+                                           language=first.language, country=first.country, currency=first.currency,
+                                           created_at=first.created_at,
+                                           roles=sorted(r.role for r in mine if r.role is not None))
+        found[key] = Known(first.id, first.display_name, first.currency, account)
+    return found
+
+
+MAX_MERGED = 500  # hashes per query: well under SQLite's limit on bound parameters
+
+
+class MergedLookups:
+    """Token misses merged like purchases: every hash asked while a query is in flight goes in the next one.
+
+    A crowd tapping at once costs one query per round trip, not one per tap; a lone miss waits for nothing.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, asyncio.Future] = {}
+        self._running: asyncio.Task | None = None
+
+    async def get(self, engine: AsyncEngine, key: str) -> Known | None:
+        """The login of token hash `key`, or None."""
+        future = self._waiting.get(key)
+        if future is None:
+            future = self._waiting[key] = asyncio.get_running_loop().create_future()
+        if self._running is None:
+            self._running = asyncio.create_task(self._run(engine))
+        return await asyncio.shield(future)  # shared by every caller of the same token: one leaving cancels nothing
+
+    async def _run(self, engine: AsyncEngine) -> None:
+        try:
+            while self._waiting:
+                keys = list(self._waiting)[:MAX_MERGED]
+                batch = {key: self._waiting.pop(key) for key in keys}
+                try:
+                    found = await look_up_many(engine, list(batch))
+                except Exception as exc:  # every caller of this batch hears it; the next batch tries afresh
+                    for future in batch.values():
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for key, future in batch.items():
+                    if not future.done():
+                        future.set_result(found.get(key))
+        finally:
+            self._running = None
 
 
 class TokenCache:
@@ -65,6 +123,7 @@ class TokenCache:
         self.ttl_s, self.max_entries = ttl_s, max_entries
         self._known: dict[str, tuple[Known, float]] = {}
         self._ended: dict[int, float] = {}  # user id -> when a login or profile of theirs last changed (monotonic)
+        self._lookups = MergedLookups()
 
     async def known(self, sessionmaker: async_sessionmaker[AsyncSession], token: str | None) -> Known:
         """Who `token` belongs to, or Unauthorized; the database is asked at most once per `ttl_s`."""
@@ -75,7 +134,7 @@ class TokenCache:
         now = time.monotonic()
         if entry is not None and entry[1] > now:
             return entry[0]
-        known = await look_up(self.engine or sessionmaker.kw["bind"], token)
+        known = await self._lookups.get(self.engine or sessionmaker.kw["bind"], key)
         if known is None:
             self._known.pop(key, None)
             raise Unauthorized("log in first")

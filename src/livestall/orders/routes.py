@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from livestall.accounts.deps import CurrentUser, LoginToken
+from livestall.accounts.deps import CurrentUser, request_token
 from livestall.catalog.models import Product, Shop
 from livestall.catalog.service import check_shop_member, get_shop
 from livestall.db import SessionDep
+from livestall.errors import json_input
 from livestall.idempotency import KEY_HEADER, check_idempotency_key
 from livestall.orders import parcels, service
 from livestall.orders.buying import pay_now
@@ -21,22 +22,35 @@ from livestall.orders.schemas import (
 from livestall.runtime import get_runtime
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
+# Buy now alone, included right after login (main.py): a rush's every tap is matched against few routes.
+hot_router = APIRouter(prefix="/api/v1", tags=["orders"])
 
 IdempotencyKey = Annotated[str | None, Header(alias=KEY_HEADER, description="A fresh random key per purchase")]
 Page = Annotated[int, Query(ge=1, le=10_000)]
 PerPage = Annotated[int, Query(ge=1, le=200)]
 
 
-@router.post("/shows/{show_id}/buy", status_code=201, response_model=OrderRead)
-async def buy_now(show_id: int, buy_in: BuyIn, request: Request, token: LoginToken,
-                  idempotency_key: IdempotencyKey = None) -> Response:
+# The body, the header and the login, as the schema shows them: the route reads them itself (below).
+_BUY_NOW_DOC = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BuyIn"}}}},
+    "parameters": [{"name": KEY_HEADER, "in": "header", "required": False, "schema": {"type": "string"},
+                    "description": "A fresh random key per purchase"}],
+    "security": [{"HTTPBearer": []}, {"APIKeyCookie": []}],
+}
+
+
+@hot_router.post("/shows/{show_id}/buy", status_code=201, response_model=OrderRead, openapi_extra=_BUY_NOW_DOC)
+async def buy_now(show_id: int, request: Request) -> Response:
     """Buy a product pinned in a live show: its units are reserved until paid (201); the same
     Idempotency-Key again returns the same order (200), never a second one."""
+    # A rush's every tap comes here: the body and the token are read directly, not through dependencies.
+    buy_in = json_input(BuyIn, await request.body(), request.headers.get("content-type"))
     runtime = get_runtime(request)
     # The buyer is known from the token cache (a login that ends is forgotten at once on every process), and
     # every step of buying uses a short session of its own: a rush must not hold the pool while it waits.
-    buyer = await runtime.tokens.known(runtime.sessionmaker, token)
-    bought = await runtime.buying.buy_now(buyer.user_id, show_id, buy_in, check_idempotency_key(idempotency_key))
+    buyer = await runtime.tokens.known(runtime.sessionmaker, request_token(request))
+    key = check_idempotency_key(request.headers.get(KEY_HEADER))
+    bought = await runtime.buying.buy_now(buyer.user_id, show_id, buy_in, key)
     # Serialized once, here: the order was built from the writer's row and needs no second validation.
     body = bought.order.model_dump_json(by_alias=True)
     if bought.replayed:
