@@ -13,6 +13,7 @@ import typer
 from livestall import migrate as migrations
 from livestall.cluster import MAX_APPS, default_apps, nginx_binary
 from livestall.cluster import main as run_cluster
+from livestall.giveaways import cli as giveaways_cli
 from livestall.ledger import cli as ledger_cli
 from livestall.orders import cli as orders_cli
 from livestall.settings import Settings, get_settings
@@ -21,6 +22,7 @@ app = typer.Typer(help="Livestall: live-stream shopping, self-hosted.", no_args_
 # `ledger check` proves orders against their money too: the ledger cannot name orders, so it joins here.
 ledger_cli.app.command()(orders_cli.check)
 app.add_typer(ledger_cli.app, name="ledger")
+app.add_typer(giveaways_cli.app, name="giveaways")
 
 
 @app.command(epilog=(

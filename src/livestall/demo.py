@@ -14,12 +14,16 @@ from livestall.accounts import service as accounts
 from livestall.accounts.models import User, UserRole
 from livestall.accounts.schemas import UserCreate
 from livestall.agency.demo import ensure_agency
+from livestall.auctions.demo import ensure_auction
+from livestall.catalog.demo_variants import ensure_cardigan_variants
 from livestall.catalog.models import Product, Shop, ShopMember
 from livestall.db import make_engine, make_sessionmaker, utcnow
 from livestall.festivals.demo import ensure_festival
+from livestall.giveaways.demo import ensure_giveaways
 from livestall.ledger.flows import post_topup
 from livestall.ledger.service import transfer_exists
 from livestall.orders.demo import ensure_addresses
+from livestall.orders.demo_shipping import ensure_demo_shipping
 from livestall.shows.models import HostInvitation, Show
 from livestall.settings import Settings
 
@@ -149,12 +153,16 @@ async def load_demo(settings: Settings) -> dict:
                     session.add(Product(shop_id=shop.id, sku=sku, title=title, category=category, price_minor=price,
                                         currency="CNY", stock=stock, status="active", description=text))
         await session.flush()
+        await ensure_cardigan_variants(session)
         await ensure_shows(session, users)
         await ensure_wallets(session, [users[email] for email, _, roles, *_ in PEOPLE if roles == ["viewer"]],
                              operator=users["operator@demo.livestall.org"])
         await ensure_addresses(session, users)
+        await ensure_demo_shipping(session)
         await ensure_agency(session, users)
         await ensure_festival(session, users)
+        await ensure_auction(session, users)
+        await ensure_giveaways(session, users)
         rows = [{"email": email, "roles": ",".join(users[email].roles), "who": who}
                 for email, _, _, _, _, _, who in PEOPLE]
     return {"password": DEMO_PASSWORD, "users": rows}

@@ -10,18 +10,25 @@ from fastapi.staticfiles import StaticFiles
 from livestall import __version__, bootstrap, errors, observability
 from livestall.accounts import passwords
 from livestall.accounts.routes import router as accounts_router
+from livestall.auctions.routes import router as auctions_router
 from livestall.agency.booking_routes import router as agency_bookings_router
 from livestall.agency.fee_routes import router as agency_fees_router
 from livestall.agency.routes import router as agency_router
+from livestall.catalog.embed_routes import router as embed_origins_router
+from livestall.catalog.csv_routes import router as catalog_csv_router
 from livestall.catalog.routes import router as catalog_router
 from livestall.chat.routes import router as chat_router
 from livestall.festivals.routes import router as festivals_router
+from livestall.giveaways.routes import router as giveaways_router
 from livestall.insights.festival_routes import router as festival_figures_router
 from livestall.insights.routes import router as insights_router
 from livestall.ledger.routes import router as ledger_router
 from livestall.media.ingest import router as media_ingest_router
 from livestall.media.key_routes import router as stream_keys_router
+from livestall.media.clip_routes import router as clip_router
+from livestall.media.restream_routes import router as restream_router
 from livestall.media.routes import router as media_router
+from livestall.media.webrtc_routes import router as webrtc_router
 from livestall.notifications.routes import router as notifications_router
 from livestall.openings.replay_routes import router as replay_router
 from livestall.openings.routes import router as openings_router
@@ -36,8 +43,10 @@ from livestall.settings import Settings, get_settings
 from livestall.shows.routes import router as shows_router
 from livestall.web.csrf import CSRFMiddleware
 from livestall.web.pages import router as web_router
+from livestall.web.pages.clips import router as clip_pages_router
 from livestall.web.pages.agency import router as agency_pages_router
 from livestall.web.pages.festivals import router as festivals_pages_router
+from livestall.web.pages.giveaways import router as giveaways_pages_router
 from livestall.web.pages.insights import router as insights_pages_router
 from livestall.web.pages.notifications import router as notifications_pages_router
 from livestall.web.pages.openings import router as openings_pages_router
@@ -47,12 +56,13 @@ from livestall.webhooks.routes import router as webhooks_router
 
 
 # In this order: a page router's paths must not be shadowed by an earlier one's.
-ROUTERS = (observability.router, accounts_router, buy_now_router, catalog_router, shows_router, pins_router, chat_router,
-           media_router, media_ingest_router, stream_keys_router, orders_router, addresses_router, flash_router,
-           ledger_router, payments_router, openings_router, replay_router, openings_pages_router, agency_router,
+ROUTERS = (observability.router, accounts_router, buy_now_router, catalog_router, catalog_csv_router, shows_router, pins_router, chat_router,
+           media_router, media_ingest_router, stream_keys_router, restream_router, clip_router, clip_pages_router, webrtc_router, orders_router, addresses_router, flash_router,
+           ledger_router, payments_router, auctions_router, openings_router, replay_router, openings_pages_router, agency_router,
            agency_bookings_router, agency_fees_router, insights_router, notifications_router, webhooks_router,
            festivals_router, festival_figures_router, web_router, agency_pages_router, insights_pages_router,
-           notifications_pages_router, festivals_pages_router, operator_pages_router)
+           notifications_pages_router, festivals_pages_router, operator_pages_router, embed_origins_router,
+           giveaways_router, giveaways_pages_router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

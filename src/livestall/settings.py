@@ -47,6 +47,10 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = Field(5 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(40_000_000, ge=1)
+    # Catalogue import (docs/selling.md, "Moving a catalogue") and stock alerts.
+    import_image_timeout_s: float = Field(10.0, gt=0, le=120)  # per photo fetched by URL
+    import_images_allow_private: bool = False  # development only: photo URLs on loopback or private addresses
+    low_stock_threshold: int = Field(3, ge=0, le=1_000_000)  # owners and staff are told at or below this
 
     default_currency: str = "CNY"
     fx_per_usd: dict[str, Decimal] = Field(default_factory=lambda: dict(DEFAULT_FX_PER_USD))
@@ -109,6 +113,21 @@ class Settings(BaseSettings):
     replay_retention_days: float = Field(30, ge=0)  # 0 = keep no replays
     ffmpeg_path: str = ""  # "" = Debian's ffmpeg, else the imageio-ffmpeg wheel's
     nginx_path: str = ""  # "" = nginx on PATH
+    # The sub-second stage: Janus WebRTC for the host, moderators and a front row (docs/video.md).
+    janus_enabled: bool = True  # start Janus with the app when it is installed
+    janus_path: str = ""  # "" = janus on PATH
+    janus_ws_port: int = Field(0, ge=0, le=65535)  # Janus WebSocket API; 0 = port + 2
+    janus_ws_host: str = ""  # interface of Janus's WebSocket API ("" = all; every request needs a signed token)
+    janus_public_ws_url: str = ""  # e.g. "wss://live.example.com/janus" behind nginx; "" = ws://<page host>:<port>
+    janus_event_loops: int = Field(2, ge=0, le=64)  # 0 = one thread per viewer; 2 measured 0.46% of a core each
+    janus_session_timeout_s: int = Field(15, ge=5, le=600)  # vanished viewers stop costing after this
+    janus_rtp_ports: str = "20000-40000"  # UDP range for WebRTC media (open it to viewers)
+    janus_nat_1_1: str = ""  # public IP for host candidates behind 1:1 NAT (cloud machines)
+    janus_ice_enforce_list: str = ""  # only these interfaces for ICE ("" = all but loopback)
+    webrtc_front_row: int = Field(50, ge=0)  # first logged-in viewers of a show on the sub-second stage
+    webrtc_show_cap: int = Field(100, ge=0)  # front row plus buyers, per show
+    webrtc_machine_cap: int = Field(200, ge=0)  # WebRTC viewers on this machine (about 0.9 of a core)
+    webrtc_token_ttl_s: int = Field(90, ge=20, le=3600)  # a viewer's Janus token; renewed while watching
     # The demo's live show streams a generated picture, sells and chats while the app runs (`make run` sets it);
     # it needs the demo world (`livestall demo`).
     demo_live: bool = False

@@ -20,19 +20,52 @@ SECRET = "whsec_test_livestall"
 
 
 class FakeStripe(BaseHTTPRequestHandler):
-    """Answers POST /v1/checkout/sessions like Stripe does, and remembers what it was sent."""
+    """Answers POST /v1/checkout/sessions and /v1/refunds like Stripe does (the same Idempotency-Key again gets
+    the same answer, nothing new made), remembers what it was sent, and sends refund webhooks signed as Stripe
+    signs them to `webhook_url`."""
 
     sessions: list[dict] = []
+    refunds: list[dict] = []
+    requests: list[dict] = []  # every POST, replays included
+    answered: dict[str, bytes] = {}  # Idempotency-Key -> the answer it got
+    webhook_url: str = ""
+    stand_in_base: str = ""
 
     def do_POST(self):  # noqa: N802
         length = int(self.headers["Content-Length"])
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        key = self.headers.get("Idempotency-Key")
+        FakeStripe.requests.append({"path": self.path, "form": form, "idempotency_key": key})
+        if key and key in FakeStripe.answered:
+            return self._answer(200, FakeStripe.answered[key])
+        if self.path == "/v1/checkout/sessions":
+            body = self._checkout(form, key)
+        elif self.path == "/v1/refunds":
+            body = self._refund(form, key)
+        else:
+            return self._answer(404, json.dumps({"error": {"type": "invalid_request_error",
+                                                           "message": f"Unrecognized request URL ({self.path})"}}).encode())
+        if key:
+            FakeStripe.answered[key] = body
+        self._answer(200, body)
+
+    def _checkout(self, form: dict, key: str | None) -> bytes:
         session_id = f"cs_test_{uuid.uuid4().hex}"
         FakeStripe.sessions.append({"path": self.path, "form": form, "auth": self.headers["Authorization"],
-                                    "id": session_id, "idempotency_key": self.headers["Idempotency-Key"]})
-        body = json.dumps({"id": session_id, "object": "checkout.session",
+                                    "id": session_id, "idempotency_key": key,
+                                    "payment_intent": f"pi_test_{uuid.uuid4().hex[:20]}"})
+        return json.dumps({"id": session_id, "object": "checkout.session",
                            "url": f"https://checkout.stripe.com/c/pay/{session_id}"}).encode()
-        self.send_response(200)
+
+    def _refund(self, form: dict, key: str | None) -> bytes:
+        refund = {"id": f"re_test_{uuid.uuid4().hex[:20]}", "object": "refund", "status": "pending",
+                  "amount": int(form["amount"]), "currency": "cny", "payment_intent": form["payment_intent"],
+                  "metadata": {k[len("metadata["):-1]: v for k, v in form.items() if k.startswith("metadata[")}}
+        FakeStripe.refunds.append({**refund, "idempotency_key": key, "auth": self.headers["Authorization"]})
+        return json.dumps(refund).encode()
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -40,6 +73,20 @@ class FakeStripe(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    @classmethod
+    def settle_refund(cls, refund_id: str, status: str = "succeeded", event_type: str = "refund.updated"
+                      ) -> httpx.Response:
+        """What Stripe does once the card is credited (or the refund failed): a signed event to the webhook."""
+        refund = next(r for r in cls.refunds if r["id"] == refund_id)
+        obj = {k: v for k, v in refund.items() if k not in ("idempotency_key", "auth")}
+        obj["status"] = status
+        if event_type == "charge.refunded":
+            obj = {"id": f"ch_test_{uuid.uuid4().hex[:20]}", "object": "charge", "refunded": True,
+                   "payment_intent": refund["payment_intent"], "refunds": {"object": "list", "data": [obj]}}
+        event = {"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": event_type, "data": {"object": obj}}
+        payload, headers = signed(event)
+        return httpx.post(cls.webhook_url, content=payload, headers=headers, timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +97,8 @@ def stripe_app(app_server, tmp_path_factory):
     server = AppProcess(database_url=app_server.database_url, data_dir=tmp_path_factory.mktemp("stripe"), env={
         "LIVESTALL_STRIPE_SECRET_KEY": "sk_test_livestall", "LIVESTALL_STRIPE_WEBHOOK_SECRET": SECRET,
         "LIVESTALL_STRIPE_API_BASE": f"http://127.0.0.1:{fake.server_port}"}).start()
+    FakeStripe.webhook_url = f"{server.url}/api/v1/payments/stripe/webhook"
+    FakeStripe.stand_in_base = f"http://127.0.0.1:{fake.server_port}"
     with httpx.Client(base_url=server.url, timeout=30) as client:
         yield client
     server.stop()
@@ -65,9 +114,11 @@ def signed(event: dict, *, secret: str = SECRET, at: int | None = None) -> tuple
 
 
 def completed(session_id: str, amount: int, currency: str = "cny") -> dict:
-    return {"id": f"evt_{uuid.uuid4().hex}", "type": "checkout.session.completed", "data": {"object": {
-        "id": session_id, "object": "checkout.session", "amount_total": amount, "currency": currency,
-        "payment_status": "paid"}}}
+    """Stripe's event for a paid Checkout Session, with the PaymentIntent the stand-in gave it."""
+    intent = next((s["payment_intent"] for s in FakeStripe.sessions if s["id"] == session_id), None)
+    return {"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": "checkout.session.completed",
+            "data": {"object": {"id": session_id, "object": "checkout.session", "amount_total": amount,
+                                "currency": currency, "payment_status": "paid", "payment_intent": intent}}}
 
 
 def deliver(client: httpx.Client, event: dict, **kw) -> httpx.Response:

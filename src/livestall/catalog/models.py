@@ -1,4 +1,4 @@
-"""Shops, shop members, products and product images."""
+"""Shops, shop members, products, their variants and product images."""
 
 from __future__ import annotations
 
@@ -66,12 +66,21 @@ class Product(Base):
     currency: Mapped[str] = mapped_column(String(3))
     stock: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
-    options: Mapped[list[str]] = mapped_column(JSON, default=list)  # e.g. sizes; a buyer picks one
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)  # legacy: superseded by variants
+    # Up to 3 axis names (e.g. ["Size", "Colour"]); each variant holds one value per axis, in this order.
+    option_axes: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     images: Mapped[list[ProductImage]] = relationship(
         back_populates="product", cascade="all, delete-orphan", lazy="selectin", order_by="ProductImage.id"
+    )
+    # With variants, `stock` is kept equal to the sum of theirs in every transaction that changes one.
+    variants: Mapped[list[ProductVariant]] = relationship(
+        back_populates="product",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="[ProductVariant.position, ProductVariant.id]",
     )
 
 
@@ -94,3 +103,37 @@ class ProductImage(Base):
     @property
     def url(self) -> str:
         return f"/media/uploads/{self.path}"
+
+
+class ProductVariant(Base):
+    """One combination of a product's options (e.g. Size M, Colour Grey) with its own stock and price."""
+
+    __tablename__ = "product_variants"
+    __table_args__ = (
+        UniqueConstraint("product_id", "sku", name="uq_product_variants_product_sku"),
+        CheckConstraint("stock >= 0", name="stock_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    option1: Mapped[str | None] = mapped_column(String(40))
+    option2: Mapped[str | None] = mapped_column(String(40))
+    option3: Mapped[str | None] = mapped_column(String(40))
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    price_minor: Mapped[int | None] = mapped_column(BigInteger)  # overrides the product's price when set
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("product_images.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+    @property
+    def values(self) -> list[str]:
+        """The option values that are set, in axis order."""
+        return [v for v in (self.option1, self.option2, self.option3) if v is not None]
+
+    @property
+    def label(self) -> str:
+        """What a buyer reads for this combination, e.g. "M / Grey"."""
+        return " / ".join(self.values)

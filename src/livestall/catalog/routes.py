@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, UploadFile
 
 from livestall.accounts.deps import CurrentUser, OptionalUser
-from livestall.catalog import images, service
+from livestall.catalog import images, service, variants
 from livestall.catalog.schemas import (
-    ImageRead, ProductCreate, ProductPage, ProductRead, ProductStatus, ProductUpdate, ShopCreate, ShopPage, ShopRead,
-    ShopUpdate, StaffAdd,
+    ImageRead, OptionAxesIn, ProductCreate, ProductPage, ProductRead, ProductStatus, ProductUpdate, ShopCreate,
+    ShopPage, ShopRead, ShopUpdate, StaffAdd, VariantCreate, VariantRead, VariantUpdate,
 )
 from livestall.db import SessionDep
 from livestall.validation import CurrencyCode
@@ -148,3 +148,46 @@ async def delete_image(product_id: int, image_id: int, request: Request, user: C
     _, product = await _editable_product(session, product_id, user)
     await images.do_remove_image(session=session, product=product, image_id=image_id,
                                  upload_dir=request.app.state.settings.upload_dir)
+
+
+@router.put("/products/{product_id}/option-axes", response_model=ProductRead)
+async def set_option_axes(product_id: int, axes_in: OptionAxesIn, request: Request, user: CurrentUser,
+                          session: SessionDep):
+    """Owners and staff: name the product's option axes (up to 3, e.g. Size and Colour)."""
+    _, product = await _editable_product(session, product_id, user)
+    product = await variants.do_set_axes(session=session, product=product, axes=axes_in.axes)
+    return _read(request, product, user, None)
+
+
+@router.get("/products/{product_id}/variants", response_model=list[VariantRead])
+async def list_variants(product_id: int, session: SessionDep, user: OptionalUser):
+    """A product's variants with their stock, in their order."""
+    product = await service.get_visible_product(session=session, product_id=product_id, user=user)
+    return [variants.variant_read(product, v) for v in product.variants]
+
+
+@router.post("/products/{product_id}/variants", status_code=201, response_model=VariantRead)
+async def add_variant(product_id: int, variant_in: VariantCreate, user: CurrentUser, session: SessionDep):
+    """Owners and staff: add a combination of option values with its stock (and price, image)."""
+    _, product = await _editable_product(session, product_id, user)
+    variant = await variants.do_add_variant(session=session, product=product, variant_in=variant_in)
+    return variants.variant_read(product, variant)
+
+
+@router.patch("/products/{product_id}/variants/{variant_id}", response_model=VariantRead)
+async def update_variant(product_id: int, variant_id: int, variant_in: VariantUpdate, user: CurrentUser,
+                         session: SessionDep):
+    """Owners and staff: change a variant's stock, price override, image, SKU or position."""
+    _, product = await _editable_product(session, product_id, user)
+    variant = await variants.get_variant(session=session, product=product, variant_id=variant_id)
+    variant = await variants.do_update_variant(session=session, product=product, variant=variant,
+                                               variant_in=variant_in)
+    return variants.variant_read(product, variant)
+
+
+@router.delete("/products/{product_id}/variants/{variant_id}", status_code=204)
+async def remove_variant(product_id: int, variant_id: int, user: CurrentUser, session: SessionDep):
+    """Owners and staff: remove a variant and its stock."""
+    _, product = await _editable_product(session, product_id, user)
+    variant = await variants.get_variant(session=session, product=product, variant_id=variant_id)
+    await variants.do_remove_variant(session=session, product=product, variant=variant)

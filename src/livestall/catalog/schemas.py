@@ -87,6 +87,48 @@ class ProductUpdate(StrictInput):
     options: ProductOptions | None = None
 
 
+MAX_AXES = 3
+AxisName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+OptionValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class OptionAxesIn(StrictInput):
+    axes: list[AxisName] = Field(max_length=MAX_AXES, description="Up to 3 axis names in order, e.g. Size, Colour")
+
+
+class VariantCreate(StrictInput):
+    options: dict[AxisName, OptionValue] = Field(description="The value on each of the product's axes")
+    sku: str | None = Field(None, pattern=SKU_PATTERN, description="Unique in the product; made up when omitted")
+    stock: StrictInt = Field(0, ge=0, le=MAX_STOCK)
+    price_minor: StrictInt | None = Field(None, ge=0, le=MAX_AMOUNT_MINOR,
+                                          description="Overrides the product's price when set")
+    image_id: StrictInt | None = Field(None, ge=1, description="One of the product's images")
+    position: StrictInt | None = Field(None, ge=0, le=10_000)
+
+
+class VariantUpdate(StrictInput):
+    sku: str | None = Field(None, pattern=SKU_PATTERN)
+    stock: StrictInt | None = Field(None, ge=0, le=MAX_STOCK)
+    price_minor: StrictInt | None = Field(None, ge=0, le=MAX_AMOUNT_MINOR,
+                                          description="Overrides the product's price; null goes back to it")
+    image_id: StrictInt | None = Field(None, ge=1, description="One of the product's images; null for none")
+    position: StrictInt | None = Field(None, ge=0, le=10_000)
+
+
+class VariantRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    product_id: int
+    sku: str
+    options: dict[str, str]
+    label: str
+    stock: int
+    price_minor: int | None
+    image_id: int | None
+    position: int
+
+
 class MoneyRead(BaseModel):
     amount_minor: int
     currency: str
@@ -116,6 +158,8 @@ class ProductRead(BaseModel):
     stock: int
     status: ProductStatus
     options: list[str] = []
+    option_axes: list[str] = []
+    variants: list[VariantRead] = []
     images: list[ImageRead]
     created_at: datetime
     updated_at: datetime

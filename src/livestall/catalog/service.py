@@ -11,6 +11,7 @@ from livestall.accounts.models import User
 from livestall.accounts.service import get_user_by_email
 from livestall.catalog.models import Product, Shop, ShopMember
 from livestall.catalog.schemas import ProductCreate, ProductRead, ProductUpdate, ShopCreate, ShopUpdate
+from livestall.catalog.variants import variant_read
 from livestall.db import get_or_404
 from livestall.errors import Conflict, Forbidden, Invalid, NotFound
 from livestall.money import Money, convert
@@ -108,7 +109,7 @@ async def do_create_product(*, session: AsyncSession, shop: Shop, product_in: Pr
     _check_currency(shop, product_in.currency)
     await _check_sku_free(session, shop.id, product_in.sku)
     product = Product(shop_id=shop.id, **product_in.model_dump(exclude={"currency"}), currency=shop.currency,
-                      images=[])
+                      images=[], variants=[], option_axes=[])
     session.add(product)
     await session.flush()
     return product
@@ -119,6 +120,8 @@ async def do_update_product(*, session: AsyncSession, shop: Shop, product: Produ
     """Change the given fields of a product."""
     changes = product_in.model_dump(exclude_unset=True)
     _check_currency(shop, changes.pop("currency", None))
+    if changes.get("stock") is not None and product.variants and changes["stock"] != product.stock:
+        raise Conflict.field("stock", "set_on_variants", "is the sum of the variants' stock: change theirs")
     if changes.get("sku"):
         await _check_sku_free(session, shop.id, changes["sku"], product.id)
     for name, value in changes.items():
@@ -159,6 +162,7 @@ def product_read(product: Product, display_currency: str | None, fx_per_usd: dic
         id=product.id, shop_id=product.shop_id, title=product.title, description=product.description,
         category=product.category, sku=product.sku, price=price.as_dict(),
         display_price=shown.as_dict() if shown else None, stock=product.stock, status=product.status,
-        options=product.options or [], images=product.images, created_at=product.created_at,
+        options=product.options or [], option_axes=product.option_axes or [],
+        variants=[variant_read(product, v) for v in product.variants], images=product.images, created_at=product.created_at,
         updated_at=product.updated_at,
     )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from livestall.events import openings, room, selling, vouchers, webhooks
+from livestall.events import auctions
+from livestall.events import giveaways
 from livestall.events.registry import Registry
 
-_MODULES = (room.DECLARED, selling.DECLARED, vouchers.DECLARED, openings.DECLARED, webhooks.DECLARED)
+_MODULES = (room.DECLARED, selling.DECLARED, vouchers.DECLARED, openings.DECLARED, webhooks.DECLARED,
+            auctions.DECLARED, giveaways.DECLARED)
 
 # What `Event(show_id, type, data)` may carry: the room's events, and those a room part routes to single viewers.
 ROOM_EVENTS = Registry("room event", ("room", "routed"), *_MODULES)

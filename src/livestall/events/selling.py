@@ -27,6 +27,7 @@ class FlashSaleView(Payload):
     id: int
     show_id: int
     product_id: int
+    variant_id: int | None  # the variant on sale; null: the whole product
     status: str
     starts_at: Timestamp
     ends_at: Timestamp
@@ -45,10 +46,24 @@ class FlashSaleView(Payload):
 class FlashClosed(Payload):
     id: int
     product_id: int
+    variant_id: int | None
     units: int
     units_unsold: int
     stock: int
     at: Timestamp
+
+
+class ShelfVariant(Payload):
+    """One variant of a pinned product: its values on the product's axes, price and stock."""
+
+    id: int
+    values: list[str]
+    label: str
+    price: MoneyView
+    display_prices: dict[str, DisplayPrice]
+    stock: int
+    image_url: str | None
+    flash_sale: FlashSaleView | None
 
 
 class ShelfItem(Payload):
@@ -65,6 +80,8 @@ class ShelfItem(Payload):
     stock: int
     pinned_at: Timestamp
     flash_sale: FlashSaleView | None
+    option_axes: list[str]
+    variants: list[ShelfVariant]  # empty: the product comes in one kind
 
 
 @DECLARED.room("pin.changed", when="the shelf changed (a pin, an unpin, a new order): the whole shelf, in order")
@@ -76,6 +93,7 @@ class PinChanged(Payload):
 class SaleMade(Payload):
     product_id: int
     flash_sale_id: int | None
+    variant_id: int | None = None  # set when the units (and units_left) are one variant's
     units: int
     orders: int
     units_left: int
@@ -85,6 +103,7 @@ class SaleMade(Payload):
 class SoldOut(Payload):
     product_id: int
     flash_sale_id: int | None
+    variant_id: int | None = None  # set when it is one variant that sold out
 
 
 @DECLARED.room("stock.changed", when="units went back on sale: an order was cancelled or its reservation expired")
@@ -92,3 +111,4 @@ class StockChanged(Payload):
     product_id: int
     flash_sale_id: int | None  # set when the units went back to a running flash sale
     units_left: int
+    variant_id: int | None = None  # set when the units (and units_left) are one variant's

@@ -78,8 +78,11 @@ class Voucher(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"), index=True)
+    # None for a personal voucher (a live coupon claimed, a giveaway prize): held by `holder_id` until `expires_at`.
+    festival_id: Mapped[int | None] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"), index=True)
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     amount_off_minor: Mapped[int | None] = mapped_column(BigInteger)
     percent_off: Mapped[int | None] = mapped_column(Integer)

@@ -65,6 +65,8 @@ async def do_pin_voucher(*, session: AsyncSession, show: Show, user: User, code:
     """Pin the voucher with this code in the show, in place of the one pinned before; the room is told."""
     _check_live(show)
     voucher = await find_voucher(session, code)
+    if voucher.festival_id is None:  # a buyer's own voucher is not for the whole room
+        raise Invalid.field("code", "festival_voucher", "only a festival voucher can be pinned")
     festival = await session.get(Festival, voucher.festival_id)
     if voucher.shop_id is not None and voucher.shop_id != show.shop_id:
         raise Invalid.field("code", "voucher_shop", "this voucher is only for another shop's orders")

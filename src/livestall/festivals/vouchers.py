@@ -78,17 +78,28 @@ async def find_voucher(session: AsyncSession, code: str) -> Voucher:
     return voucher
 
 
+def check_held(voucher: Voucher, buyer: User, now: datetime) -> None:
+    """A personal voucher (a live coupon claimed, a giveaway prize) is its holder's only, until it expires."""
+    if voucher.holder_id != buyer.id:
+        raise Invalid.field("code", "voucher_holder", "this voucher belongs to another buyer")
+    if voucher.expires_at is not None and now >= voucher.expires_at:
+        raise Conflict.field("code", "voucher_expired", "this voucher has expired")
+
+
 async def check_usable(session: AsyncSession, voucher: Voucher, *, shop_id: int, currency: str, total_minor: int,
                        buyer: User, now: datetime) -> None:
     """Raise the rule the voucher breaks for this buyer's order (its shop, currency and total), if any."""
-    festival = await session.get(Festival, voucher.festival_id)
-    status = status_of(festival, now)
-    if status == "ended":
-        raise Conflict.field("code", "voucher_expired", f"the festival {festival.name} has ended")
-    if status != "running":
-        raise Conflict.field("code", "festival_running", f"the festival is {status}")
-    if not await takes_part(session=session, festival_id=festival.id, shop_id=shop_id):
-        raise Invalid.field("code", "participating_shop", "the order's shop does not take part in this festival")
+    if voucher.festival_id is None:
+        check_held(voucher, buyer, now)
+    else:
+        festival = await session.get(Festival, voucher.festival_id)
+        status = status_of(festival, now)
+        if status == "ended":
+            raise Conflict.field("code", "voucher_expired", f"the festival {festival.name} has ended")
+        if status != "running":
+            raise Conflict.field("code", "festival_running", f"the festival is {status}")
+        if not await takes_part(session=session, festival_id=festival.id, shop_id=shop_id):
+            raise Invalid.field("code", "participating_shop", "the order's shop does not take part in this festival")
     if voucher.shop_id is not None and voucher.shop_id != shop_id:
         raise Invalid.field("code", "voucher_shop", "this voucher is only for another shop's orders")
     if voucher.currency != currency:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from livestall.catalog.embed_room import EmbedOriginsPart
+from livestall.auctions.room_part import AuctionsPart
 from livestall.chat.likes import LikesPart
 from livestall.chat.moderation import ModerationPart
 from livestall.chat.showinfo import ShowInfoCache
 from livestall.chat.talk import ChatPart, QuestionsPart
 from livestall.chat.writer import MessageWriter
+from livestall.giveaways.room_part import GiveawaysPart
 from livestall.insights.recorder import SessionRecorder
 from livestall.insights.room_part import ViewerRecordingPart
 from livestall.openings.room_part import OpeningsPart
@@ -30,7 +33,10 @@ def room_parts(*, sessionmaker: async_sessionmaker[AsyncSession], settings: Sett
         ShelfPart(settings.fx_per_usd),
         BuyPart(buying),
         OpeningsPart(),
+        AuctionsPart(sessionmaker, settings),
         ViewerRecordingPart(recorder),
+        GiveawaysPart(sessionmaker),
+        EmbedOriginsPart(sessionmaker),
     ]
 
 

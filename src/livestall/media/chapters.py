@@ -18,6 +18,10 @@ try:  # questions belong to the chat; replays still get their product chapters w
     from livestall.chat.models import Question
 except ImportError:  # pragma: no cover
     Question = None
+try:  # giveaways mark their moments too; a replay without them keeps its other chapters
+    from livestall.giveaways.chapters import giveaway_chapters
+except ImportError:  # pragma: no cover
+    giveaway_chapters = None
 
 
 async def list_chapters(*, session: AsyncSession, show_id: int,
@@ -39,5 +43,7 @@ async def list_chapters(*, session: AsyncSession, show_id: int,
             if at is not None:
                 chapters.append({"at_s": round(at, 1), "kind": "question", "title": text,
                                  "question_id": question_id})
+    if giveaway_chapters is not None:
+        chapters.extend(await giveaway_chapters(session=session, show_id=show_id, position_of=position_of))
     chapters.sort(key=lambda c: (c["at_s"], c["kind"]))
     return chapters

@@ -15,8 +15,11 @@ import httpx
 from livestall import metrics
 from livestall.media import commands, nginxconf, service
 from livestall.media.binaries import NginxRtmp, find_ffmpeg, find_nginx_rtmp
+from livestall.media.clip_cutter import ClipCutter
+from livestall.media.janus_bridge import SubSecondStage
 from livestall.media.paths import ladder_dir, nginx_dir, show_dir
 from livestall.media.recorder import LIVE, Recorder
+from livestall.media.restream_runner import RestreamRunner
 from livestall.media.snapshots import LiveSnapshots
 from livestall.media.supervisor import Supervised, kill_stale
 
@@ -40,6 +43,9 @@ class MediaManager:
         self.ladders: dict[int, Supervised] = {}
         self.transcodes = 0
         self.snapshots = LiveSnapshots(settings, self.ffmpeg)
+        self.restreams = RestreamRunner(settings, sessionmaker, self.ffmpeg)
+        self.clips = ClipCutter(settings, sessionmaker, self.ffmpeg)
+        self.stage = SubSecondStage(settings, self.ffmpeg)  # the WebRTC tier (Janus), when installed
         self._jobs: asyncio.Task | None = None
         self._last_expiry = 0.0
 
@@ -57,12 +63,14 @@ class MediaManager:
                         "(apt-get install nginx libnginx-mod-rtmp, then restart livestall)")
         else:
             await self._start_nginx(self.rtmp)
+        await self.stage.start(rtmp=self.nginx is not None)
         async with self.sessionmaker() as session:
             stale = await service.do_close_stale_sessions(session=session)
             await session.commit()
         if stale:
             log.info("publishes cut by the last shutdown are now reconnecting", extra={"show_ids": stale})
         self._jobs = asyncio.create_task(self._run_jobs(), name="media jobs")
+        self.clips.start()
         metrics.track(metrics.LIVE_STREAMS, lambda: len(self.ingests))
         metrics.track(metrics.TRANSCODES, lambda: self.transcodes)
 
@@ -86,6 +94,8 @@ class MediaManager:
             except asyncio.CancelledError:
                 pass
         await self.snapshots.stop()
+        await self.restreams.stop()
+        await self.clips.stop()
         for ingest in list(self.ingests.values()):
             if not isinstance(ingest, str):
                 await ingest.close(1001, "the server is shutting down")
@@ -93,6 +103,7 @@ class MediaManager:
             await self.stop_ladder(show_id)
         if self.nginx is not None:
             await self.nginx.stop()
+        await self.stage.stop()
         for recorder in self.recorders.values():
             recorder.poll()
 
@@ -122,6 +133,8 @@ class MediaManager:
         """A publish was accepted: record it, and start the ladder for RTMP input when asked to."""
         metrics.PUBLISHES.labels(source).inc()
         self.recorder(show_id).mark_break()
+        if source == "rtmp":
+            self.stage.stream_started(show_id, f"rtmp://127.0.0.1:{self.settings.rtmp_port}/live/{show_id}")
         if source == "rtmp" and self.settings.media_ladder and self.ffmpeg:
             if self.reserve_transcode():
                 out = ladder_dir(self.settings, show_id)
@@ -133,10 +146,13 @@ class MediaManager:
             else:
                 log.warning("transcode cap reached: show %s is served as sent, without a ladder", show_id,
                             extra={"show_id": show_id, "cap": self.settings.media_max_transcodes})
+        await self.restreams.publish_started(show_id, source)
 
     async def publish_stopped(self, show_id: int, *, show_over: bool = False) -> None:
-        """The publisher left: stop its ladder; the recorder keeps what it has."""
+        """The publisher left: stop its ladder and restreams; the recorder keeps what it has."""
         await self.stop_ladder(show_id)
+        await self.restreams.publish_stopped(show_id)
+        await self.stage.stream_stopped(show_id)
         if show_id in self.recorders:
             self.recorders[show_id].poll()
         if show_over:  # the last fragments came after the show ended: no live playlist any more
@@ -182,6 +198,7 @@ class MediaManager:
         for recorder in list(self.recorders.values()):
             recorder.poll()
         self.snapshots.kick(list(self.ingests))
+        await self.stage.tick()
         async with self.sessionmaker() as session:
             ended = await service.do_end_abandoned(session=session, grace_s=self.settings.media_grace_s)
             await session.commit()
@@ -208,6 +225,7 @@ class MediaManager:
             return  # recorded on another ingest machine, which finishes it
         await self.drop_publisher(show_id)
         await self.stop_ladder(show_id)
+        await self.restreams.publish_stopped(show_id)
         shutil.rmtree(ladder_dir(self.settings, show_id), ignore_errors=True)
         recorder = self.recorders.pop(show_id, None) or Recorder(directory)
         recorder.poll()

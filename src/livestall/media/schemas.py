@@ -10,11 +10,13 @@ from pydantic import BaseModel, Field
 
 class Chapter(BaseModel):
     at_s: float = Field(description="Seconds into the replay")
-    kind: Literal["product", "question", "opening"]
+    kind: Literal["product", "question", "opening", "giveaway", "auction"]
     title: str
     product_id: int | None = None
     question_id: int | None = None
     ticket_id: int | None = None
+    giveaway_id: int | None = None
+    auction_id: int | None = None
 
 
 class ReplayRead(BaseModel):

@@ -24,7 +24,7 @@ from livestall.db import Base, UTCDateTime, utcnow
 # audience by fan-out; the others are personal: one user told about their order, booking or opening.
 KIND_GROUPS = {
     "shows": ("go_live", "reminder"),
-    "orders": ("order_paid", "order_shipped", "order_delivered", "order_refunded", "order_sold"),
+    "orders": ("order_paid", "order_shipped", "order_delivered", "order_refunded", "order_sold", "low_stock"),
     "bookings": ("booking_offered", "booking_accepted", "booking_declined", "booking_cancel"),
     "openings": ("opening_turn", "opening_result", "opening_refunded"),
 }
@@ -34,7 +34,7 @@ CHANNELS = ("in_app", "push", "email")
 # money and bookings, which people expect in their inbox as from any shop or agency.
 DEFAULT_CHANNELS = {"in_app": True, "push": True, "email": False}
 EMAIL_BY_DEFAULT = ("order_paid", "order_shipped", "order_refunded", "order_sold", "booking_offered",
-                    "booking_accepted", "booking_declined", "booking_cancel", "opening_refunded")
+                    "booking_accepted", "booking_declined", "booking_cancel", "opening_refunded", "low_stock")
 
 
 def default_channels(kind: str) -> dict[str, bool]:

@@ -38,6 +38,7 @@ def sentence(kind: str, data: dict, lang: str, tr: NullTranslations) -> str:
         "order_delivered": lambda: _("Your order %(ref)s was delivered"),
         "order_refunded": lambda: _("Your order %(ref)s was refunded: %(amount)s back in your wallet"),
         "order_sold": lambda: _("New order paid: %(product)s × %(quantity)s, %(amount)s"),
+        "low_stock": lambda: _("Low stock: %(item)s, %(units_left)s left"),
         "booking_offered": lambda: _("%(agency)s offers you a booking: %(title)s"),
         "booking_accepted": lambda: _("%(host)s accepted the booking for %(title)s"),
         "booking_declined": lambda: _("%(host)s declined the booking for %(title)s"),
@@ -60,6 +61,8 @@ def detail(kind: str, data: dict, tr: NullTranslations) -> str:
     if kind == "order_shipped" and data.get("tracking_number"):
         number = _("Tracking number: %(number)s") % {"number": data["tracking_number"]}
         return f"{data['carrier']} · {number}" if data.get("carrier") else number
+    if kind == "low_stock":
+        return _("SKU %(sku)s · you are told at %(threshold)s left or fewer") % data
     if kind.startswith("order_"):
         return " · ".join(part for part in (data.get("product", ""), data.get("shop_name", "")) if part)
     return data.get("title", "")

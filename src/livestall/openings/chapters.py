@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
+from livestall.auctions.chapters import auction_chapters
 from livestall.media.chapters import list_chapters
 from livestall.openings.models import OpeningLot, OpeningTicket
 from livestall.openings.opening import summary
@@ -32,8 +33,9 @@ async def opening_chapters(*, session: AsyncSession, show_id: int,
 
 async def list_replay_chapters(*, session: AsyncSession, show_id: int,
                                position_of: Callable[[datetime], float | None]) -> list[dict]:
-    """Every chapter of a show's replay in order: products and answered questions (media's), and openings."""
+    """Every chapter of a show's replay in order: products and answered questions (media's), openings, auctions."""
     chapters = await list_chapters(session=session, show_id=show_id, position_of=position_of)
     chapters.extend(await opening_chapters(session=session, show_id=show_id, position_of=position_of))
+    chapters.extend(await auction_chapters(session=session, show_id=show_id, position_of=position_of))
     chapters.sort(key=lambda c: (c["at_s"], c["kind"]))
     return chapters

@@ -118,11 +118,13 @@ class PurchaseBatcher:
         offer = attempt.offer
         data = {"product_id": offer.product_id, "flash_sale_id": offer.flash_sale_id, "units": settled.units_sold,
                 "orders": settled.orders, "units_left": settled.units_left}
+        which = {"product_id": offer.product_id, "flash_sale_id": offer.flash_sale_id}
+        if offer.variant_id is not None:  # the units left are the variant's (or its flash sale's)
+            data["variant_id"] = which["variant_id"] = offer.variant_id
         try:
             self.publish(Event(offer.show_id, "sale.made", data))
             if settled.units_left == 0:
-                self.publish(Event(offer.show_id, "product.sold_out",
-                                   {"product_id": offer.product_id, "flash_sale_id": offer.flash_sale_id}))
+                self.publish(Event(offer.show_id, "product.sold_out", which))
         except Exception:  # a room that cannot hear must not undo a committed sale
             log.exception("publishing a sale failed")
 

@@ -68,7 +68,7 @@ class BuyingDesk:
             check_same_request(outcome.existing_hash, digest)
             return await self._replay(buyer_id, key, digest)
         if outcome.result != WON:
-            raise buy.refusal(outcome, offer)
+            raise buy.refusal(outcome, attempt.offer)
         if buy_in.pay_with is None:
             return Bought(order_read(outcome.order))
         return Bought(await self._pay(buyer_id, outcome.order["id"], buy_in.pay_with))

@@ -31,7 +31,8 @@ async def create_flash_sale(show_id: int, sale_in: FlashSaleCreate, request: Req
         session=session, show=show, creator=user, product_id=sale_in.product_id,
         starts_at=sale_in.starts_at or utcnow(), duration_s=sale_in.duration_s,
         sale_price_minor=sale_in.sale_price_minor, currency=sale_in.currency, units=sale_in.units,
-        per_buyer_limit=sale_in.per_buyer_limit, countdown_s=sale_in.countdown_s, fx_per_usd=fx)
+        per_buyer_limit=sale_in.per_buyer_limit, countdown_s=sale_in.countdown_s, fx_per_usd=fx,
+        variant_id=sale_in.variant_id)
     _forget(request, show.id)
     return service.flash_view(flash, fx)
 

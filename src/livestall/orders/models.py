@@ -40,6 +40,7 @@ class Order(Base):
     flash_sale_id: Mapped[int | None] = mapped_column(ForeignKey("flash_sales.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     option: Mapped[str | None] = mapped_column(String(40))
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("product_variants.id", ondelete="SET NULL"))
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
     total_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
@@ -75,6 +76,8 @@ class FlashSale(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    # One variant's units on sale, or the whole product's when null.
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("product_variants.id", ondelete="SET NULL"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,13 +8,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import raiseload
 
 from livestall.catalog.models import Product
 from livestall.db import get_or_404
 from livestall.errors import Conflict, Invalid
 from livestall.festivals.pricing import effective_unit_price
 from livestall.orders.models import FlashSale
-from livestall.orders.settle import Offer
+from livestall.orders.settle import Offer, VariantChoice
 from livestall.orders.stock import OPEN_FLASH
 from livestall.shows.models import Show, ShowPin
 
@@ -27,25 +28,49 @@ async def get_offer(*, session: AsyncSession, show_id: int, product_id: int, now
         raise Conflict.field("show_id", "show_live", f"the show is {show.status}, not live")
     pinned = await session.scalar(select(ShowPin.id).where(
         ShowPin.show_id == show_id, ShowPin.product_id == product_id, ShowPin.unpinned_at.is_(None)).limit(1))
-    product = await session.get(Product, product_id) if pinned else None
+    # Its variants come with it (selectin); its photos are not the offer's business: one read fewer per offer.
+    product = await session.get(Product, product_id, options=[raiseload(Product.images)]) if pinned else None
     if product is None:
         raise Invalid.field("product_id", "pinned_in_show", "is not pinned in this show right now")
     if product.status != "active":
         raise Invalid.field("product_id", "active_product", "is not on sale")
-    flash = await session.scalar(
+    flashes = list(await session.scalars(
         select(FlashSale).where(FlashSale.show_id == show_id, FlashSale.product_id == product_id,
                                 FlashSale.status.in_(OPEN_FLASH), FlashSale.ends_at > now)
-        .order_by(FlashSale.starts_at).limit(1))
+        .order_by(FlashSale.starts_at)))
     options = tuple(product.options or ())
-    if flash is not None and flash.starts_at <= now:
-        offer = Offer(show_id, show.shop_id, product_id, flash.id, flash.sale_price_minor, flash.currency,
-                      flash.per_buyer_limit, options, product.title)
-        return offer, flash.ends_at
     price = await effective_unit_price(session, product, now)  # a festival price inside its window
-    offer = Offer(show_id, show.shop_id, product_id, None, price.amount_minor, product.currency, None, options,
-                  product.title)
-    until = flash.starts_at if flash is not None else datetime.max.replace(tzinfo=now.tzinfo)
-    return offer, min(until, price.until or until)
+    forever = datetime.max.replace(tzinfo=now.tzinfo)
+    # The offer changes when a flash sale starts or ends, or a festival window opens or closes.
+    until = min([f.starts_at if f.starts_at > now else f.ends_at for f in flashes] + [price.until or forever])
+    running = {f.variant_id: f for f in reversed(flashes) if f.starts_at <= now}  # the earliest wins
+    if product.variants:
+        offer = Offer(show_id, show.shop_id, product_id, None, price.amount_minor, product.currency, None, options,
+                      product.title, axes=tuple(product.option_axes or ()),
+                      variants=tuple(variant_choices(product, price.amount_minor, price.festival_id, running)))
+        return offer, until
+    flash = running.get(None)
+    if flash is not None:
+        return Offer(show_id, show.shop_id, product_id, flash.id, flash.sale_price_minor, flash.currency,
+                     flash.per_buyer_limit, options, product.title), until
+    return Offer(show_id, show.shop_id, product_id, None, price.amount_minor, product.currency, None, options,
+                 product.title), until
+
+
+def variant_choices(product: Product, unit_price_minor: int, festival_id: int | None,
+                    running: dict[int | None, FlashSale]) -> list[VariantChoice]:
+    """The product's variants as buyers pick them: a running flash sale of the variant sets its price, else a
+    festival price (on the product), else the variant's own price or the product's."""
+    choices = []
+    for variant in product.variants:
+        flash = running.get(variant.id)
+        if flash is not None:
+            choices.append(VariantChoice(variant.id, tuple(variant.values), variant.label, flash.sale_price_minor,
+                                         flash.id, flash.per_buyer_limit))
+            continue
+        own = variant.price_minor if festival_id is None and variant.price_minor is not None else unit_price_minor
+        choices.append(VariantChoice(variant.id, tuple(variant.values), variant.label, own))
+    return choices
 
 
 class OfferCache:

@@ -1,4 +1,5 @@
-"""HTTP routes where orders meet the money: paying with a voucher, the Stripe webhook and the books check."""
+"""HTTP routes where orders meet the money: paying with a voucher, the Stripe webhook (payments and refunds),
+the books check, and combined shipping's routes (orders/shipping_routes.py)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ from livestall.db import SessionDep
 from livestall.errors import NotFound
 from livestall.festivals.models import Voucher
 from livestall.festivals.schemas import RedemptionRead, VoucherPayIn
+from livestall.ledger.providers.card_refunds import apply_refund_update, list_card_refunds, refund_states
 from livestall.ledger.providers.stripe import SIGNATURE_HEADER, handle_webhook
 from livestall.money import Money
 from livestall.orders import payments, service
 from livestall.orders.books import check_books
+from livestall.orders.shipping_routes import router as shipping_router
 
 router = APIRouter(prefix="/api/v1", tags=["wallet and payments"])
 Operator = Annotated[User, require_role("operator")]
+router.include_router(shipping_router)
 
 
 @router.post("/orders/{order_id}/pay-with-voucher", response_model=RedemptionRead)
@@ -46,14 +50,28 @@ async def pay_with_voucher(order_id: int, pay_in: VoucherPayIn, request: Request
 @router.post("/payments/stripe/webhook")
 async def stripe_webhook(request: Request, session: SessionDep,
                          signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None) -> dict:
-    """Stripe: a signed event; each event is applied at most once, retries are answered 200."""
+    """Stripe: a signed event (a checkout paid, a refund settled); each is applied at most once, retries are answered 200."""
     settings = request.app.state.settings
     if not settings.stripe_webhook_secret:
         raise NotFound("Stripe is not configured here")
     outcome = await handle_webhook(
         session=session, payload=await request.body(), signature=signature, settings=settings,
-        on_order_paid=partial(payments.complete_order_checkout, commission_bps=settings.commission_bps))
+        on_order_paid=partial(payments.complete_order_checkout, commission_bps=settings.commission_bps),
+        on_refund=apply_refund_update)
     return {"received": True, "outcome": outcome}
+
+
+@router.get("/orders/{order_id}/card-refund")
+async def card_refund(order_id: int, user: CurrentUser, session: SessionDep) -> dict:
+    """The buyer, the shop and operators: where the order's money going back to the card is ("pending" until
+    the provider confirms, then "refunded"; "failed"; or "none" when nothing goes back to a card)."""
+    order = await service.get_order(session=session, order_id=order_id)
+    await service.check_can_see(session=session, order=order, user=user)
+    rows = await list_card_refunds(session, order.id)
+    states = await refund_states(session, [order.id])
+    return {"order_id": order.id, "state": states.get(order.id, "none"),
+            "refunds": [{"reference": r.reference, "status": r.status,
+                         "amount": Money(r.amount_minor, r.currency).as_dict()} for r in rows]}
 
 
 @router.get("/ledger/check")

@@ -1,4 +1,7 @@
-"""Paying an order: from the wallet, by a Stripe checkout or with a voucher, and Stripe's word that it was paid."""
+"""Paying an order: from the wallet, by a Stripe checkout or with a voucher, and Stripe's word that it was paid.
+
+The first paid order of a parcel also pays the parcel's shipping fee (orders/combined.py), from the same
+wallet or within the same checkout."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from livestall.ledger.models import PaymentCheckout
 from livestall.ledger.providers import PaymentResult, get_provider
 from livestall.ledger.providers.stripe import StripeProvider
 from livestall.money import Money
+from livestall.orders import combined
 from livestall.orders.models import Order
 from livestall.orders.service import do_mark_paid
 from livestall.orders.transfers import post_unmatched_payment
@@ -24,8 +28,10 @@ from livestall.settings import Settings
 
 async def pay_from_wallet(*, session: AsyncSession, order: Order, buyer: User, commission_bps: int) -> PaymentResult:
     """Move the order's total from the buyer's wallet to the shop and the platform, and mark it paid."""
+    await combined.fee_due(session, order)  # refuses a country the shop does not ship to, before money moves
     source = await wallet_account(session, buyer.id, order.currency)
     await do_mark_paid(session=session, order=order, provider="wallet", source=source, commission_bps=commission_bps)
+    await combined.do_join_parcel(session, order, source=source)
     return PaymentResult("paid", "wallet")
 
 
@@ -35,9 +41,11 @@ async def pay_by_checkout(*, session: AsyncSession, order: Order, buyer: User, s
         raise Conflict.field("status", "not_paid", f"a {order.status} order cannot be paid")
     if order.reserved_until <= utcnow():
         raise Conflict.field("status", "reservation_open", "the reservation expired; buy again")
+    fee = await combined.fee_due(session, order)
     return await stripe.checkout(
-        session=session, purpose="order", title=f"Order {order.ref}", amount=Money(order.total_minor, order.currency),
-        reference=f"order-{order.id}", metadata={"order_id": str(order.id)}, return_path=f"/orders/{order.id}",
+        session=session, purpose="order", title=f"Order {order.ref}",
+        amount=Money(order.total_minor + fee, order.currency), reference=f"order-{order.id}",
+        metadata={"order_id": str(order.id), "shipping_minor": str(fee)}, return_path=f"/orders/{order.id}",
         user_id=buyer.id, order_id=order.id)
 
 
@@ -61,6 +69,13 @@ async def complete_order_checkout(session: AsyncSession, checkout: PaymentChecko
             async with session.begin_nested():
                 await do_mark_paid(session=session, order=order, provider="stripe", source=clearing,
                                    commission_bps=commission_bps)
+            for_shipping = checkout.amount_minor - order.total_minor
+            fee = await combined.do_join_parcel(session, order, source=clearing, most=for_shipping)
+            if for_shipping > fee:  # the parcel's fee was paid meanwhile by another order: owed back
+                await post_unmatched_payment(session, provider="stripe", amount_minor=for_shipping - fee,
+                                             currency=checkout.currency,
+                                             reference=f"stripe:{checkout.external_id}:shipping",
+                                             memo=f"shipping paid twice with order {order.ref}")
             return "paid"
         except Conflict:
             pass
@@ -76,9 +91,11 @@ async def do_pay_with_voucher(*, session: AsyncSession, order: Order, buyer: Use
                               now: datetime | None = None) -> VoucherRedemption:
     """Pay a reserved order from the buyer's wallet, less the voucher's discount, which its issuer funds."""
     now = now or utcnow()
+    await combined.fee_due(session, order)
     clearing, redemption = await do_redeem_voucher(session=session, order=order, buyer=buyer, code=code, now=now)
     await do_mark_paid(session=session, order=order, provider=VOUCHER, source=clearing,
                        commission_bps=commission_bps, now=now)
+    await combined.do_join_parcel(session, order, source=await wallet_account(session, buyer.id, order.currency))
     session.add(redemption)
     await session.flush()
     return redemption

@@ -37,11 +37,28 @@ def _set_units_left(state: dict[str, Any], data: dict[str, Any], left: int) -> N
         if item["product_id"] != data["product_id"]:
             continue
         flash = item.get("flash_sale")
+        if data.get("variant_id") is not None:
+            item = _with_variant_units(item, data["variant_id"], flash_sale_id, left)
         if flash_sale_id is not None:
             if flash is not None and flash["id"] == flash_sale_id:
-                state["shelf"][index] = {**item, "flash_sale": {**flash, "units_left": left}}
-        else:
-            state["shelf"][index] = {**item, "stock": left}
+                item = {**item, "flash_sale": {**flash, "units_left": left}}
+        elif data.get("variant_id") is None:
+            item = {**item, "stock": left}
+        state["shelf"][index] = item
+
+
+def _with_variant_units(item: dict[str, Any], variant_id: int, flash_sale_id: int | None, left: int) -> dict[str, Any]:
+    """The item with one variant's units left (its stock, or its flash sale's), the product's total the sum."""
+    variants = []
+    for variant in item.get("variants") or []:
+        if variant["id"] == variant_id:
+            flash = variant.get("flash_sale")
+            if flash_sale_id is None:
+                variant = {**variant, "stock": left}
+            elif flash is not None and flash["id"] == flash_sale_id:
+                variant = {**variant, "flash_sale": {**flash, "units_left": left}}
+        variants.append(variant)
+    return {**item, "variants": variants, "stock": sum(v["stock"] for v in variants)}
 
 
 class BuyPart:

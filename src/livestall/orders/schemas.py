@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StrictInt
+from pydantic import AwareDatetime, BaseModel, Field, StrictInt, StringConstraints
 
 from livestall.catalog.schemas import MoneyRead
 from livestall.money import MAX_AMOUNT_MINOR, Money
@@ -32,6 +32,10 @@ class BuyIn(StrictInput):
     product_id: Id
     quantity: StrictInt = Field(1, ge=1, le=MAX_QUANTITY)
     option: str | None = Field(None, min_length=1, max_length=40, description="One of the product's options")
+    variant_id: Id | None = Field(None, description="The variant to buy, for a product with variants")
+    options: dict[Annotated[str, StringConstraints(min_length=1, max_length=40)],
+                  Annotated[str, StringConstraints(min_length=1, max_length=40)]] | None = Field(
+        None, max_length=3, description="Or the variant by its value on each axis, e.g. {\"Size\": \"M\"}")
     shipping: ShippingAddress
     currency: CurrencyCode | None = Field(None, description="The currency the buyer expects to pay in")
     pay_with: ProviderName | None = Field(None, description="Pay at once: from the wallet, or start a Stripe checkout")
@@ -63,8 +67,9 @@ class OrderRead(BaseModel):
     show_id: int | None
     product_id: int
     flash_sale_id: int | None
+    variant_id: int | None = None
     quantity: int
-    option: str | None
+    option: str | None = Field(description="The option or variant bought, as the buyer read it (e.g. M / Grey)")
     unit_price: MoneyRead
     total: MoneyRead
     shipping: dict
@@ -117,6 +122,7 @@ class ReceiptRead(BaseModel):
 
 class FlashSaleCreate(StrictInput):
     product_id: Id
+    variant_id: Id | None = Field(None, description="The variant on sale; required for a product with variants")
     starts_at: AwareDatetime | None = Field(None, description="When the sale opens; now when omitted")
     duration_s: StrictInt = Field(ge=60, le=1200, description="1 to 20 minutes")
     sale_price_minor: StrictInt = Field(ge=0, le=MAX_AMOUNT_MINOR)
@@ -130,6 +136,7 @@ class FlashSaleRead(BaseModel):
     id: int
     show_id: int
     product_id: int
+    variant_id: int | None = None
     status: str
     starts_at: datetime
     ends_at: datetime

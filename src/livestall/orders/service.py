@@ -16,6 +16,7 @@ from livestall.events import Event, publish_on_commit
 from livestall.festivals.funding import give_back_voucher
 from livestall.ledger.service import Account
 from livestall.notifications import hooks as notification_hooks
+from livestall.orders import combined
 from livestall.orders.models import Order
 from livestall.orders.stock import give_back
 from livestall.orders.transfers import post_order_payment, post_order_refund
@@ -111,17 +112,20 @@ async def do_mark_paid(*, session: AsyncSession, order: Order, provider: str, so
 
 
 async def _release(session: AsyncSession, order: Order, now: datetime) -> None:
-    to_flash, left = await give_back(session, order.product_id, order.flash_sale_id, order.quantity, now)
+    to_flash, left = await give_back(session, order.product_id, order.flash_sale_id, order.quantity, now,
+                                     order.variant_id)
     if order.show_id is not None:
+        variant = {"variant_id": order.variant_id} if order.variant_id is not None else {}
         publish_on_commit(session, Event(order.show_id, "stock.changed", {
             "product_id": order.product_id, "flash_sale_id": order.flash_sale_id if to_flash else None,
-            "units_left": left}))
+            "units_left": left, **variant}))
 
 
 async def _give_money_back(session: AsyncSession, order: Order, by: User) -> None:
     """A paid order's money goes back: the refund, a voucher's share of it, and the news of it."""
     await post_order_refund(session, order, created_by_id=by.id)
     await give_back_voucher(session, order)
+    await combined.after_money_back(session, order)  # to the card, and the parcel's fee when nothing is left
     await notification_hooks.on_order_refunded(session, order)
 
 

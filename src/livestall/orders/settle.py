@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from livestall.db import Bind, dialect_name, insert_ignoring_conflicts
+from livestall.notifications import low_stock
 from livestall.orders import bulk
 from livestall.orders.models import HOLDING, Order
 from livestall.orders.stock import give_back, take_units
@@ -21,8 +22,22 @@ SQLITE_CHUNK = 1000  # values per IN list: SQLite caps a statement's parameters
 
 
 @dataclass(frozen=True, slots=True)
+class VariantChoice:
+    """One variant of an offer's product as a buyer may pick it: its values, and what a unit costs now
+    (its running flash sale's price, else a festival price, else its own price override or the product's)."""
+
+    id: int
+    values: tuple[str, ...]
+    label: str
+    unit_price_minor: int
+    flash_sale_id: int | None = None
+    per_buyer_limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Offer:
-    """What a show sells right now: one product, at a price, from the product's stock or a flash sale."""
+    """What a show sells right now: one product (or one variant of it), at a price, from its stock or a
+    flash sale. An offer of a product with variants lists them; the buyer's pick makes the variant's offer."""
 
     show_id: int
     shop_id: int
@@ -33,11 +48,19 @@ class Offer:
     per_buyer_limit: int | None = None
     options: tuple[str, ...] = ()
     title: str = ""
+    variant_id: int | None = None
+    axes: tuple[str, ...] = ()
+    variants: tuple[VariantChoice, ...] = ()
 
     @property
-    def key(self) -> tuple[int, int, int | None]:
+    def key(self) -> tuple[int, int, int | None, int | None]:
         """Attempts with the same key race for the same stock row and are merged."""
-        return (self.show_id, self.product_id, self.flash_sale_id)
+        return (self.show_id, self.product_id, self.flash_sale_id, self.variant_id)
+
+    def of_variant(self, choice: VariantChoice) -> Offer:
+        """This offer narrowed to one of its variants."""
+        return replace(self, variant_id=choice.id, unit_price_minor=choice.unit_price_minor,
+                       flash_sale_id=choice.flash_sale_id, per_buyer_limit=choice.per_buyer_limit)
 
 
 @dataclass(slots=True)
@@ -149,7 +172,8 @@ async def settle_batch(bind: Bind, attempts: list[Attempt], *, now: datetime, re
 
     wanted = sum(attempts[i].quantity for i in candidates)
     short = units_left_before is not None and units_left_before < wanted
-    taken, left = (await take_units(bind, offer.product_id, offer.flash_sale_id, wanted, now, expect_short=short)
+    taken, left = (await take_units(bind, offer.product_id, offer.flash_sale_id, wanted, now, expect_short=short,
+                                    variant_id=offer.variant_id)
                    if wanted else (0, 0))
     remaining = taken
     rows: list[dict] = []
@@ -175,7 +199,7 @@ async def settle_batch(bind: Bind, attempts: list[Attempt], *, now: datetime, re
         for i, _ in lost:
             duplicates[i] = raced.get((attempts[i].buyer_id, attempts[i].idempotency_key), (None, None))
     if remaining:
-        _, left = await give_back(bind, offer.product_id, offer.flash_sale_id, remaining, now)
+        _, left = await give_back(bind, offer.product_id, offer.flash_sale_id, remaining, now, offer.variant_id)
 
     shared = {SOLD_OUT: Outcome(SOLD_OUT, left), LIMIT_REACHED: Outcome(LIMIT_REACHED, left)}
     outcomes = [shared[answer] for answer in answers]
@@ -187,6 +211,7 @@ async def settle_batch(bind: Bind, attempts: list[Attempt], *, now: datetime, re
             row["id"] = ids[row["ref"]]
             outcomes[i] = Outcome(WON, left, order=row)
             settled.order_ids.append(row["id"])
+    await low_stock.after_sale(bind, offer, settled.units_sold, left)  # in this transaction: told once per crossing
     return settled
 
 
@@ -195,7 +220,8 @@ def _order_row(attempt: Attempt, now: datetime, until: datetime) -> dict:
     offer = attempt.offer
     return {
         "ref": new_ref(), "buyer_id": attempt.buyer_id, "shop_id": offer.shop_id, "show_id": offer.show_id,
-        "product_id": offer.product_id, "flash_sale_id": offer.flash_sale_id, "quantity": attempt.quantity,
+        "product_id": offer.product_id, "flash_sale_id": offer.flash_sale_id, "variant_id": offer.variant_id,
+        "quantity": attempt.quantity,
         "option": attempt.option, "unit_price_minor": offer.unit_price_minor,
         "total_minor": offer.unit_price_minor * attempt.quantity, "currency": offer.currency,
         "status": "reserved", "shipping": attempt.shipping, "idempotency_key": attempt.idempotency_key,

@@ -39,34 +39,82 @@ async def list_shelf(*, session: AsyncSession, show_id: int) -> list[tuple[ShowP
     return [(pin, product, flashes.get(product.id)) for pin, product in rows]
 
 
+async def variant_flashes(session: AsyncSession, show_id: int, product_ids: list[int]) -> dict[int, FlashSale]:
+    """The current or next flash sale of each variant of these products in the show, by variant id."""
+    if not product_ids:
+        return {}
+    found = await session.scalars(select(FlashSale).where(
+        FlashSale.show_id == show_id, FlashSale.product_id.in_(product_ids), FlashSale.variant_id.is_not(None),
+        FlashSale.status.in_(OPEN_FLASH), FlashSale.ends_at > utcnow()).order_by(FlashSale.starts_at.desc()))
+    return {f.variant_id: f for f in found}  # the soonest one wins: ordered latest first
+
+
 async def unit_prices(session: AsyncSession, shelf: list[tuple[ShowPin, Product, FlashSale | None]]) -> dict[int, int]:
     """What a unit of each product costs now: its festival price inside a festival's window, else its list price."""
     now = utcnow()
     return {product.id: (await effective_unit_price(session, product, now)).amount_minor for _, product, _ in shelf}
 
 
+async def festival_priced(session: AsyncSession, shelf: list[tuple[ShowPin, Product, FlashSale | None]]) -> set[int]:
+    """The products with variants that sell at a festival price now (their variants' own prices then wait)."""
+    now = utcnow()
+    return {product.id for _, product, _ in shelf
+            if product.variants and (await effective_unit_price(session, product, now)).festival_id is not None}
+
+
+def variants_view(product: Product, unit_price_minor: int, festival: bool, flashes: dict[int, FlashSale],
+                  fx_per_usd: dict[str, Decimal], now: datetime) -> list[dict]:
+    """A pinned product's variants as the shelf lists them (what a unit costs as the buy path prices it)."""
+    images = {image.id: image.url for image in product.images}
+    items = []
+    for variant in product.variants:
+        own = variant.price_minor if not festival and variant.price_minor is not None else unit_price_minor
+        price = Money(own, product.currency)
+        flash = flashes.get(variant.id)
+        items.append({
+            "id": variant.id, "values": variant.values, "label": variant.label, "price": price.as_dict(),
+            "display_prices": display_prices(price, fx_per_usd), "stock": variant.stock,
+            "image_url": images.get(variant.image_id), "flash_sale": flash_view(flash, fx_per_usd, now) if flash else None,
+        })
+    return items
+
+
 def shelf_view(shelf: list[tuple[ShowPin, Product, FlashSale | None]], fx_per_usd: dict[str, Decimal],
-               prices: dict[int, int]) -> list[dict]:
-    """The shelf as one room frame: prices (and list prices) in the shop's currency and in every display currency."""
+               prices: dict[int, int], flashes: dict[int, FlashSale] | None = None,
+               festival: set[int] | frozenset[int] = frozenset()) -> list[dict]:
+    """The shelf as one room frame: prices (and list prices) in the shop's currency and in every display currency,
+    and each product's variants (`flashes`: the variants' flash sales, `festival`: products at a festival price)."""
     now = utcnow()
     items = []
     for pin, product, flash in shelf:
         price = Money(prices.get(product.id, product.price_minor), product.currency)
         items.append({
             "product_id": product.id, "position": pin.position, "title": product.title,
-            "image_url": product.images[0].url if product.images else None, "options": product.options or [],
+            "image_url": product.images[0].url if product.images else None,
+            "options": [] if product.variants else product.options or [],  # a variant is picked on its axes
             "price": price.as_dict(), "list_price": Money(product.price_minor, product.currency).as_dict(),
             "display_prices": display_prices(price, fx_per_usd), "stock": product.stock,
             "pinned_at": pin.pinned_at.isoformat(),
             "flash_sale": flash_view(flash, fx_per_usd, now) if flash is not None else None,
+            "option_axes": list(product.option_axes or []),
+            "variants": variants_view(product, price.amount_minor, product.id in festival, flashes or {}, fx_per_usd,
+                                      now),
         })
     return items
+
+
+async def priced_shelf_view(session: AsyncSession, show_id: int, shelf: list[tuple[ShowPin, Product, FlashSale | None]],
+                            fx_per_usd: dict[str, Decimal]) -> list[dict]:
+    """`shelf_view` with the prices, festival prices and variants' flash sales read for it."""
+    with_variants = [product.id for _, product, _ in shelf if product.variants]
+    return shelf_view(shelf, fx_per_usd, await unit_prices(session, shelf),
+                      await variant_flashes(session, show_id, with_variants), await festival_priced(session, shelf))
 
 
 async def get_shelf_view(*, session: AsyncSession, show_id: int, fx_per_usd: dict[str, Decimal]) -> list[dict]:
     """What a viewer joining the room sees on the shelf."""
     shelf = await list_shelf(session=session, show_id=show_id)
-    return shelf_view(shelf, fx_per_usd, await unit_prices(session, shelf))
+    return await priced_shelf_view(session, show_id, shelf, fx_per_usd)
 
 
 async def _announce(session: AsyncSession, show: Show, fx_per_usd: dict[str, Decimal], now: datetime) -> list[dict]:
@@ -121,7 +169,7 @@ async def do_pin(*, session: AsyncSession, show: Show, user_id: int, product_id:
     _check_live(show)
     shelf = await list_shelf(session=session, show_id=show.id)
     if any(product.id == product_id for _, product, _ in shelf):
-        return shelf_view(shelf, fx_per_usd, await unit_prices(session, shelf))
+        return await priced_shelf_view(session, show.id, shelf, fx_per_usd)
     try:
         await _check_products(session, show, [product_id])
     except Invalid as exc:

@@ -15,6 +15,7 @@ from livestall.festivals.pricing import effective_unit_price
 from livestall.idempotency import check_same_request, fingerprint
 from livestall.orders import buy, service
 from livestall.orders.buying import Bought, pay_now
+from livestall.orders.offers import variant_choices
 from livestall.orders.schemas import BuyIn, PaymentRead, order_read
 from livestall.orders.settle import DUPLICATE, WON, Offer, settle_batch
 from livestall.settings import Settings
@@ -22,7 +23,7 @@ from livestall.settings import Settings
 
 def request_hash(buy_in: BuyIn) -> str:
     """What the key was used for (kept apart from a show's buy: no show in it)."""
-    return fingerprint("shop", buy_in.model_dump(mode="json"))
+    return fingerprint("shop", buy.request_body(buy_in))
 
 
 async def get_shop_offer(*, session: AsyncSession, product_id: int) -> Offer:
@@ -32,7 +33,8 @@ async def get_shop_offer(*, session: AsyncSession, product_id: int) -> Offer:
         raise Invalid.field("product_id", "active_product", "is not on sale")
     price = await effective_unit_price(session, product, utcnow())
     return Offer(None, product.shop_id, product.id, None, price.amount_minor, product.currency, None,
-                 tuple(product.options or ()), product.title)
+                 tuple(product.options or ()), product.title, axes=tuple(product.option_axes or ()),
+                 variants=tuple(variant_choices(product, price.amount_minor, price.festival_id, {})))
 
 
 async def _replayed(session: AsyncSession, buyer: User, key: str, digest: str) -> Bought | None:
@@ -60,7 +62,7 @@ async def do_buy_from_shop(*, session: AsyncSession, buyer: User, buy_in: BuyIn,
         check_same_request(outcome.existing_hash, digest)
         return await _replayed(session, buyer, key, digest)
     if outcome.result != WON:
-        raise buy.refusal(outcome, offer)
+        raise buy.refusal(outcome, attempt.offer)
     order = await service.get_order(session=session, order_id=outcome.order["id"])
     if buy_in.pay_with is None:
         return Bought(order_read(order))

@@ -46,6 +46,7 @@ class RealtimeGateway(ConnectionServer):
         self.node_id = node_id or f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.frame_types: set[str] = set()
         self.origins = config.allowed_origins(self.settings)
+        self.origin_policy = None  # set by a room part that knows which websites each show allows
         self.proxies = config.TrustedProxies()
         self.cap = AddressCap(self.limits.anonymous_per_address, self.node_id)
         self.hub = Hub(tick_s=self.settings.realtime_tick_ms / 1000,

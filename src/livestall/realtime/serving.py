@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
@@ -15,7 +16,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 
 from livestall import metrics
-from livestall.errors import DomainError, TooManyRequests
+from livestall.errors import DomainError, FieldProblem, Forbidden, TooManyRequests
 from livestall.realtime import admission, audience, config, protocol
 from livestall.realtime.connection import CLOSE_FLOODING, CLOSE_UNAUTHORIZED, ConnectRequest, RoomConnection
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("livestall.realtime")
 
 OPEN = State.OPEN
+ORIGIN_REFUSED = "origin_not_allowed"  # the close reason of a room opened from a website not allowed
 
 
 class ConnectionServer:
@@ -40,6 +42,8 @@ class ConnectionServer:
     presence: PresenceTracker | None
     frame_types: set[str]
     origins: set[str] | None
+    # (show id, page origin) -> allowed: a domain's per-show list of websites (the shop's embed origins)
+    origin_policy: Callable[[int, str], Awaitable[bool]] | None
     proxies: config.TrustedProxies
     cap: AddressCap
     _users: dict[str, set[RoomConnection]]
@@ -87,8 +91,8 @@ class ConnectionServer:
         path = urlsplit(request.path).path
         if not config.ROOM_PATH.match(path):
             return ws.respond(HTTPStatus.NOT_FOUND, "no such room\n")
-        if not config.origin_ok(request.headers.get("Origin"), self.origins):
-            return ws.respond(HTTPStatus.FORBIDDEN, "origin not allowed\n")
+        if not config.origin_ok(request.headers.get("Origin"), self.origins) and self.origin_policy is None:
+            return ws.respond(HTTPStatus.FORBIDDEN, "origin not allowed\n")  # else asked per show in _serve
         if not self._accepting:
             return ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "shutting down\n")
         return None
@@ -114,6 +118,10 @@ class ConnectionServer:
         request = self._connect_request(ws)
         show_id = request.show_id
         started = time.monotonic()
+        if not config.origin_ok(request.origin, self.origins) and not await self._origin_allowed(show_id, request):
+            await self._refuse(ws, Forbidden("this website may not open this show's room", [FieldProblem(
+                "origin", ORIGIN_REFUSED, f"{request.origin} is not among the shop's allowed websites")]))
+            return
         try:
             audience.browser_id(request.browser_id)
             principal = await self.handler.authenticate(request)
@@ -158,6 +166,14 @@ class ConnectionServer:
                     await self.handler.on_leave(show_id, principal, conn)
                 except Exception:
                     log.exception("on_leave failed", extra={"show_id": show_id})
+
+    async def _origin_allowed(self, show_id: int, request: ConnectRequest) -> bool:
+        """Whether the show's own list admits a page origin the app does not allow everywhere."""
+        try:
+            return self.origin_policy is not None and await self.origin_policy(show_id, request.origin or "")
+        except Exception:
+            log.exception("origin check failed", extra={"show_id": show_id})
+            return False
 
     async def _refuse(self, ws: ServerConnection, exc: BaseException) -> None:
         reason = getattr(exc, "slug", "internal")

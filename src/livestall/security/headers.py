@@ -11,6 +11,12 @@ PERMISSIONS_POLICY = "camera=(self), microphone=(self), geolocation=(), payment=
 FALLBACK_CSP = "frame-ancestors 'none'"
 
 
+def with_frame_ancestors(policy: str, sources: str) -> str:
+    """`policy` with its frame-ancestors directive set to `sources` (a page framed only by the sites it names)."""
+    kept = [d.strip() for d in policy.split(";") if d.strip() and not d.strip().startswith("frame-ancestors")]
+    return "; ".join([*kept, f"frame-ancestors {sources}"])
+
+
 class SecurityHeadersMiddleware:
     """Adds nosniff, Referrer-Policy, Permissions-Policy, frame-ancestors and (over https) HSTS."""
 

@@ -1,17 +1,19 @@
-"""Stripe: a Checkout Session per payment, and a signed webhook that says when the money arrived.
+"""Stripe, through the official `stripe` library: a Checkout Session per payment, refunds back to the card,
+and signed webhooks that say when the money arrived or went back.
 
-A paid top-up fills the wallet here; a paid order's checkout goes to the caller's `on_order_paid` (orders).
-"""
+Every call uses the library's async methods on its httpx client, so the event loop never waits on Stripe.
+A paid top-up fills the wallet here; a paid order's checkout goes to the caller's `on_order_paid` (orders);
+a refund's outcome is applied by ledger/providers/card_refunds.py."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import hmac
 import json
 import time
 from collections.abc import Awaitable, Callable
 
-import httpx
+import stripe as stripe_lib
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +23,7 @@ from livestall.errors import DomainError, Invalid
 from livestall.ledger import flows
 from livestall.ledger.models import PaymentCheckout, PaymentEvent
 from livestall.ledger.providers.base import PaymentResult
+from livestall.ledger.providers.card_models import CardPayment
 from livestall.money import Money
 from livestall.settings import Settings
 
@@ -28,14 +31,19 @@ CHECKOUTS = PaymentCheckout.__table__
 EVENTS = PaymentEvent.__table__
 
 SIGNATURE_HEADER = "Stripe-Signature"
+REFUND_EVENTS = ("charge.refunded", "refund.updated", "refund.failed", "charge.refund.updated")
 # Applies a paid order checkout (its completion already recorded) and says what came of it in a word.
 OrderCheckoutPaid = Callable[[AsyncSession, PaymentCheckout], Awaitable[str]]
+# Applies what Stripe says of a refund (its object) and says what came of it in a word.
+RefundSettled = Callable[[AsyncSession, dict], Awaitable[str]]
 
 
 class ProviderError(DomainError):
-    """The payment provider could not be reached or refused the request (502)."""
+    """The payment provider could not be reached or refused the request (502); `retryable` when asking again
+    later may succeed (unreachable, overloaded), not when the request itself was refused."""
 
     status, title, slug = 502, "Payment provider error", "provider-error"
+    retryable = True
 
 
 class WebhookRejected(DomainError):
@@ -44,29 +52,57 @@ class WebhookRejected(DomainError):
     status, title, slug = 400, "Webhook rejected", "webhook-rejected"
 
 
-def verify_signature(payload: bytes, header: str | None, secret: str, tolerance_s: int,
-                     now: float | None = None) -> None:
-    """Stripe's scheme: HMAC-SHA256 of 't.payload' under the endpoint secret, within `tolerance_s` of now."""
+def verify_event(payload: bytes, header: str | None, secret: str, tolerance_s: int) -> dict:
+    """The event Stripe signed (HMAC-SHA256 of 't.payload' under the endpoint secret, within `tolerance_s`),
+    checked by the library; WebhookRejected naming the header and the rule otherwise."""
     if not header:
         raise WebhookRejected.field(SIGNATURE_HEADER, "required", "is missing")
-    parts: dict[str, list[str]] = {}
-    for item in header.split(","):
-        name, _, value = item.strip().partition("=")
-        parts.setdefault(name, []).append(value)
     try:
-        timestamp = int(parts.get("t", [""])[0])
+        stripe_lib.Webhook.construct_event(payload, header, secret, tolerance=tolerance_s)
+    except stripe_lib.SignatureVerificationError as exc:
+        message = str(exc.user_message or exc)
+        # The library checks the signature before the time, so a forger learns nothing from the answer.
+        if "tolerance" in message:
+            raise WebhookRejected.field(SIGNATURE_HEADER, "timestamp_tolerance",
+                                        "is too old: a replayed delivery") from None
+        if "extract timestamp" in message:
+            raise WebhookRejected.field(SIGNATURE_HEADER, "timestamp", "has no timestamp") from None
+        raise WebhookRejected.field(SIGNATURE_HEADER, "valid_signature", "does not match the payload") from None
     except ValueError:
-        raise WebhookRejected.field(SIGNATURE_HEADER, "timestamp", "has no timestamp") from None
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
-        raise WebhookRejected.field(SIGNATURE_HEADER, "valid_signature", "does not match the payload")
-    # Checked after the signature so that a forger learns nothing; an old, valid one is a replay.
-    if abs((now if now is not None else time.time()) - timestamp) > tolerance_s:
-        raise WebhookRejected.field(SIGNATURE_HEADER, "timestamp_tolerance", "is too old: a replayed delivery")
+        raise Invalid.field("body", "stripe_event", "is not a Stripe event") from None
+    try:
+        return json.loads(payload)
+    except ValueError:
+        raise Invalid.field("body", "stripe_event", "is not a Stripe event") from None
+
+
+# One client per key and address, remade on another event loop: its httpx pool belongs to the loop that made it.
+_clients: dict[tuple[str, str], tuple[asyncio.AbstractEventLoop, stripe_lib.StripeClient]] = {}
+
+
+def stripe_client(settings: Settings) -> stripe_lib.StripeClient:
+    """The library's client for this installation's key, pointed at `stripe_api_base`, on async httpx."""
+    key = (settings.stripe_secret_key, settings.stripe_api_base)
+    loop = asyncio.get_running_loop()
+    made = _clients.get(key)
+    if made is None or made[0] is not loop:
+        client = stripe_lib.StripeClient(settings.stripe_secret_key,
+                                         base_addresses={"api": settings.stripe_api_base.rstrip("/")},
+                                         http_client=stripe_lib.HTTPXClient(timeout=20), max_network_retries=2)
+        made = _clients[key] = (loop, client)
+    return made[1]
+
+
+def _refused(what: str, exc: stripe_lib.StripeError) -> ProviderError:
+    if isinstance(exc, stripe_lib.APIConnectionError):
+        return ProviderError(f"Stripe could not be reached for the {what}")
+    error = ProviderError(f"Stripe refused the {what} ({exc.http_status}): {exc.user_message or ''}".strip())
+    error.retryable = exc.http_status is None or exc.http_status >= 500 or exc.http_status == 429
+    return error
 
 
 class StripeProvider:
-    """Creates Checkout Sessions with the secret key; payments complete through the webhook."""
+    """Creates Checkout Sessions and refunds with the secret key; both complete through the webhook."""
 
     name = "stripe"
 
@@ -76,27 +112,33 @@ class StripeProvider:
     async def _create_session(self, *, title: str, amount: Money, purpose: str, reference: str,
                               metadata: dict[str, str], return_path: str) -> dict:
         base = self.settings.public_url.rstrip("/")
-        form = {
+        params = {
             "mode": "payment", "client_reference_id": reference,
-            "line_items[0][quantity]": "1",
-            "line_items[0][price_data][currency]": amount.currency.lower(),
-            "line_items[0][price_data][unit_amount]": str(amount.amount_minor),
-            "line_items[0][price_data][product_data][name]": title[:250],
+            "line_items": [{"quantity": 1, "price_data": {
+                "currency": amount.currency.lower(), "unit_amount": amount.amount_minor,
+                "product_data": {"name": title[:250]}}}],
             "success_url": f"{base}{return_path}?checkout=done",
             "cancel_url": f"{base}{return_path}?checkout=cancelled",
-            "metadata[purpose]": purpose, **{f"metadata[{k}]": v for k, v in metadata.items()},
+            "metadata": {"purpose": purpose, **metadata},
         }
         try:
-            async with httpx.AsyncClient(base_url=self.settings.stripe_api_base, timeout=20) as client:
-                response = await client.post("/v1/checkout/sessions", data=form, headers={
-                    "Authorization": f"Bearer {self.settings.stripe_secret_key}",
-                    "Idempotency-Key": f"livestall-{reference}"})
-        except httpx.HTTPError as exc:
-            raise ProviderError(f"Stripe could not be reached: {exc.__class__.__name__}") from None
-        if response.status_code >= 400:
-            message = response.json().get("error", {}).get("message", "") if response.content else ""
-            raise ProviderError(f"Stripe refused the checkout ({response.status_code}): {message}")
-        return response.json()
+            created = await stripe_client(self.settings).v1.checkout.sessions.create_async(
+                params, {"idempotency_key": f"livestall-{reference}"})
+        except stripe_lib.StripeError as exc:
+            raise _refused("checkout", exc) from None
+        return {"id": created.id, "url": getattr(created, "url", None)}
+
+    async def refund(self, *, payment_ref: str, amount: Money, reference: str, metadata: dict[str, str]) -> dict:
+        """Send money back to the card behind `payment_ref`; `reference` is the idempotency key, so the same
+        refund asked twice is made once. Stripe's refund id and status."""
+        params = {"payment_intent": payment_ref, "amount": amount.amount_minor,
+                  "metadata": {"reference": reference, **metadata}}
+        try:
+            created = await stripe_client(self.settings).v1.refunds.create_async(
+                params, {"idempotency_key": reference})
+        except stripe_lib.StripeError as exc:
+            raise _refused("refund", exc) from None
+        return {"id": created.id, "status": getattr(created, "status", None) or "pending"}
 
     async def checkout(self, *, session: AsyncSession, purpose: str, title: str, amount: Money, reference: str,
                        metadata: dict[str, str], return_path: str, user_id: int,
@@ -126,13 +168,12 @@ class StripeProvider:
 
 
 async def handle_webhook(*, session: AsyncSession, payload: bytes, signature: str | None, settings: Settings,
-                         on_order_paid: OrderCheckoutPaid) -> str:
+                         on_order_paid: OrderCheckoutPaid, on_refund: RefundSettled) -> str:
     """Verify and apply one Stripe event, at most once; the outcome in a word."""
-    verify_signature(payload, signature, settings.stripe_webhook_secret, settings.stripe_webhook_tolerance_s)
+    event = verify_event(payload, signature, settings.stripe_webhook_secret, settings.stripe_webhook_tolerance_s)
     try:
-        event = json.loads(payload)
         event_id, event_type, obj = event["id"], event["type"], event["data"]["object"]
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         raise Invalid.field("body", "stripe_event", "is not a Stripe event") from None
     # Claim the event first: of two deliveries racing, one applies it and the other is a duplicate.
     claimed = await session.execute(
@@ -146,7 +187,11 @@ async def handle_webhook(*, session: AsyncSession, payload: bytes, signature: st
     if event_type in ("checkout.session.completed", "checkout.session.async_payment_succeeded") \
             and obj.get("payment_status") == "paid":
         outcome = await _checkout_paid(session, obj, on_order_paid)
-    await session.execute(update(EVENTS).where(EVENTS.c.id == claimed_id).values(outcome=outcome))
+    elif event_type in REFUND_EVENTS:
+        refunds = obj.get("refunds", {}).get("data", []) if obj.get("object") == "charge" else [obj]
+        outcomes = [await on_refund(session, refund) for refund in refunds if isinstance(refund, dict)]
+        outcome = ",".join(dict.fromkeys(outcomes)) or "ignored"
+    await session.execute(update(EVENTS).where(EVENTS.c.id == claimed_id).values(outcome=outcome[:40]))
     return outcome
 
 
@@ -165,6 +210,9 @@ async def _checkout_paid(session: AsyncSession, obj: dict, on_order_paid: OrderC
                                       .values(status="completed", completed_at=utcnow()))
     if completed.rowcount != 1:
         return "duplicate"
+    if obj.get("payment_intent"):  # what a refund of this payment is made against
+        session.add(CardPayment(checkout_id=checkout.id, payment_ref=str(obj["payment_intent"])[:255]))
+        await session.flush()
     if checkout.purpose == "topup":
         await flows.post_topup(session, user_id=checkout.user_id, amount_minor=checkout.amount_minor,
                                currency=checkout.currency, source="stripe", reference=f"stripe:{checkout.external_id}",

@@ -19,6 +19,7 @@ from livestall.accounts.deps import OptionalUser
 from livestall.accounts.models import User
 from livestall.errors import (DomainError, FieldProblem, Invalid, Unauthorized, _from_pydantic, body_problem,
                               request_problem)
+from livestall.media.janus import public_ws_url as janus_ws_url
 from livestall.realtime.config import ws_base_url
 from livestall.web import csrf, i18n
 from livestall.web.messages import error_message, js_messages
@@ -99,7 +100,8 @@ def _security_headers(page: Page, embeddable: bool) -> dict[str, str]:
     room = ws_base_url(settings)
     policy = "; ".join([
         "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
-        "media-src 'self' blob: mediastream:", "worker-src 'self' blob:", f"connect-src 'self' {room}",
+        "media-src 'self' blob: mediastream:", "worker-src 'self' blob:",
+        f"connect-src 'self' {room} {janus_ws_url(settings)}",
         "object-src 'none'", "base-uri 'none'", "form-action 'self'",
         "frame-ancestors *" if embeddable else "frame-ancestors 'none'",
     ])

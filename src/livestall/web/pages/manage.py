@@ -53,6 +53,12 @@ def price_text(product: Product) -> str:
     return f"{Decimal(product.price_minor).scaleb(-MINOR_UNITS[product.currency]):f}"
 
 
+def variant_prices(product: Product) -> dict[int, str]:
+    """The variants' own prices as typed in their forms, by variant id (none: the product's price)."""
+    return {v.id: f"{Decimal(v.price_minor).scaleb(-MINOR_UNITS[product.currency]):f}"
+            for v in product.variants if v.price_minor is not None}
+
+
 # -- shops --------------------------------------------------------------------------------------
 
 @router.get("/manage")
@@ -174,7 +180,8 @@ async def edit_product(product_id: int, page: PageDep, session: SessionDep):
     values = {"title": product.title, "description": product.description, "category": product.category,
               "sku": product.sku, "price": price_text(product), "stock": str(product.stock),
               "status": product.status, "options": ", ".join(product.options or [])}
-    return render(page, "manage/product.html", {"shop": shop, "product": product, "values": values, "errors": {}})
+    return render(page, "manage/product.html", {"shop": shop, "product": product, "values": values, "errors": {},
+                                                "variant_prices": variant_prices(product)})
 
 
 @router.post("/manage/products/{product_id}")
@@ -192,7 +199,8 @@ async def update_product(product_id: int, page: PageDep, form: FormDep, session:
         await session.refresh(product)
         return render(page, "manage/product.html", {
             "shop": shop, "product": product, "values": form.values(*PRODUCT_FIELDS),
-            "errors": FormErrors.of(page, _renamed(problems_of(exc)))}, status=422)
+            "errors": FormErrors.of(page, _renamed(problems_of(exc))), "variant_prices": variant_prices(product)},
+                      status=422)
     return redirect(page, f"/manage/products/{product.id}?saved=1")
 
 

@@ -30,7 +30,7 @@ FIELDS = ("show_id", "product_id", "sale_price", "units", "per_buyer_limit", "st
 DURATIONS_MIN = (1, 2, 3, 5, 10, 15, 20)
 COUNTDOWNS_S = (0, 10, 30, 60)
 # The form's names for the API's fields, and what the page says of the rules only the flash-sale service names.
-FIELD_NAMES = {"sale_price_minor": "sale_price", "duration_s": "duration_min"}
+FIELD_NAMES = {"sale_price_minor": "sale_price", "duration_s": "duration_min", "variant_id": "product_id"}
 RULES = {
     "not_in_past": N_("Pick a start from now on."),
     "no_overlap": N_("This product already has a flash sale at that time."),
@@ -62,14 +62,24 @@ async def _context(page: Page, session, shop: Shop, values: dict, errors: dict) 
             "show_options": [(str(s.id), f"{s.title} · " + (page.gettext(N_("LIVE")) if s.status == "live"
                                                                else l10n.datetime(s.scheduled_at, "short")))
                              for s in show_list],
-            "product_options": [(str(p.id), f"{p.title} · {l10n.money(Money(p.price_minor, p.currency))} · "
-                                 + page.gettext(N_("In stock: %(num)s"), num=l10n.number(p.stock))) for p in products],
+            "product_options": [option for p in products for option in _product_options(page, p)],
             "duration_options": [(str(m), page.ngettext("%(num)s minute", "%(num)s minutes", m))
                                  for m in DURATIONS_MIN],
             "countdown_options": [(str(c), page.gettext(N_("No countdown")) if c == 0 else
                                    page.ngettext("%(num)s second", "%(num)s seconds", c))
                                   for c in COUNTDOWNS_S],
             "values": {"duration_min": "5", "countdown_s": "10", **values}, "errors": errors}
+
+
+def _product_options(page: Page, product) -> list[tuple[str, str]]:
+    """The product as the form offers it: once, or once per variant ("<product id>:<variant id>", "Title · M / Grey")."""
+    l10n = page.l10n
+    if not product.variants:
+        return [(str(product.id), f"{product.title} · {l10n.money(Money(product.price_minor, product.currency))} · "
+                 + page.gettext(N_("In stock: %(num)s"), num=l10n.number(product.stock)))]
+    return [(f"{product.id}:{v.id}", f"{product.title} · {v.label} · "
+             + l10n.money(Money(v.price_minor if v.price_minor is not None else product.price_minor, product.currency))
+             + " · " + page.gettext(N_("In stock: %(num)s"), num=l10n.number(v.stock))) for v in product.variants]
 
 
 def _translated(page: Page, problems: list[FieldProblem]) -> list[FieldProblem]:
@@ -148,7 +158,8 @@ async def schedule_flash_sale(shop_id: int, page: PageDep, request: Request, for
     if show is None or show.shop_id != shop.id:
         show = None
         problems.append(FieldProblem("show_id", "show_of_shop", "is not a show of this shop"))
-    more, sale_in = _parse(page, values, shop, show)
+    product_text, _, variant_text = values["product_id"].partition(":")  # "12:34": variant 34 of product 12
+    more, sale_in = _parse(page, {**values, "product_id": product_text}, shop, show)
     problems.extend(more)
     if show is not None and sale_in is not None:
         try:
@@ -158,7 +169,7 @@ async def schedule_flash_sale(shop_id: int, page: PageDep, request: Request, for
                 starts_at=sale_in.starts_at or utcnow(), duration_s=sale_in.duration_s,
                 sale_price_minor=sale_in.sale_price_minor, currency=None, units=sale_in.units,
                 per_buyer_limit=sale_in.per_buyer_limit, countdown_s=sale_in.countdown_s,
-                fx_per_usd=page.settings.fx_per_usd)
+                fx_per_usd=page.settings.fx_per_usd, variant_id=int(variant_text) if variant_text.isdigit() else None)
             offers = get_runtime(request).offers
             if offers is not None:  # a live show's buyers get the new price at its start, not a cached one
                 offers.forget_show(show.id)

@@ -17,6 +17,7 @@ from livestall.festivals.pricing import effective_unit_price
 from livestall.money import Money
 from livestall.orders.flash import display_prices
 from livestall.orders.models import FlashSale
+from livestall.orders.shelf import variants_view
 from livestall.orders.stock import OPEN_FLASH
 from livestall.shows.models import Show, ShowPin
 from livestall.web.pages.common import PageDep, PageRoute, login_url, render
@@ -32,12 +33,15 @@ MAX_SHOWS = 12
 async def offer_view(session, product: Product, fx_per_usd: dict[str, Decimal]) -> dict:
     """What the buy sheet needs of a product: its price now (in the shop's and every display currency), stock,
     options and first photo."""
-    price = await effective_unit_price(session, product, utcnow())
+    now = utcnow()
+    price = await effective_unit_price(session, product, now)
     money = Money(price.amount_minor, product.currency)
     return {"product_id": product.id, "shop_id": product.shop_id, "title": product.title,
             "url": f"/products/{product.id}", "image_url": product.images[0].url if product.images else None,
-            "options": product.options or [], "stock": product.stock, "on_sale": product.status == "active",
-            "price": money.as_dict(), "display_prices": display_prices(money, fx_per_usd)}
+            "options": [] if product.variants else product.options or [], "stock": product.stock,
+            "on_sale": product.status == "active", "price": money.as_dict(),
+            "display_prices": display_prices(money, fx_per_usd), "option_axes": list(product.option_axes or []),
+            "variants": variants_view(product, price.amount_minor, price.festival_id is not None, {}, fx_per_usd, now)}
 
 
 def parse_ids(text: str) -> list[int]:

@@ -1,5 +1,5 @@
-"""The show page for viewers, the replay page with chapters, the embeddable player, and the feed of live
-shows a phone swipes through."""
+"""The show page for viewers, the replay page with chapters, and the feed of live shows a phone swipes through
+(the embeddable player is in embed.py)."""
 
 from __future__ import annotations
 
@@ -89,16 +89,6 @@ async def replay_page(show_id: int, page: PageDep, request: Request, session: Se
     """Watch an ended show again, jumping to its chapters (products shown, questions answered)."""
     context = await _watch_context(page, request, session, show_id)
     return render(page, "watch/replay.html", context)
-
-
-@router.get("/embed/shows/{show_id}")
-async def embed_page(show_id: int, page: PageDep, request: Request, session: SessionDep):
-    """A show for another website's page (in an iframe): video, chat and the pinned products."""
-    context = await _watch_context(page, request, session, show_id)
-    context["data"]["embed"] = True
-    context["data"]["login_url"] = f"/login?next=/shows/{show_id}"  # opens in a tab of its own
-    context["public_url"] = page.settings.public_url.rstrip("/")
-    return render(page, "watch/embed.html", context, embeddable=True)
 
 
 @router.get("/shows/{show_id}/feed")

@@ -208,6 +208,6 @@ function resumeAfterLogin() {
 }
 
 rememberTimeZone();
-resumeAfterLogin();
+try { resumeAfterLogin(); } catch { /* storage refused (a frame on another site): nothing is pending */ }
 tickCountdowns();
 setInterval(tickCountdowns, 1000);

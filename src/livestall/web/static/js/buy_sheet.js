@@ -5,6 +5,7 @@
 // A purchase fires "livestall:bought" ({offer, order}) on the document.
 import { defaultAddress, saveAddress } from "./addressbook.js";
 import { api, formatMoney, formatNumber, goLogin, problemText, t } from "./app.js";
+import { drawVariantPicker, variantFor } from "./variants.js";
 
 const LOW_STOCK = 5;
 
@@ -37,6 +38,7 @@ export function createBuySheet({ data }) {
   const buyButton = $("[data-sheet-buy]");
   let offer = null;
   let option = null;
+  let picked = []; // the values picked on the offer's axes, when it has variants
   let address = null; // the saved address, while the form is not shown
 
   function showError(field, text) {
@@ -59,9 +61,30 @@ export function createBuySheet({ data }) {
     return Number.isInteger(value) ? value : NaN;
   }
 
+  // The variant the picked values name, else null (also while the offer has none).
+  function variant() {
+    return offer.variants?.length ? variantFor(offer.variants, picked) : null;
+  }
+
+  // What is bought: the picked variant's price and stock, else the product's.
+  function current() {
+    const chosen = variant();
+    return chosen ? { ...offer, price: chosen.price, display_prices: chosen.display_prices, stock: chosen.stock } : offer;
+  }
+
+  function drawVariants() {
+    drawVariantPicker($("[data-sheet-variants]"), { axes: offer.option_axes || [], variants: offer.variants || [], picked,
+      unitsOf: (v) => v.stock, name: "sheet", onPick: (values) => {
+        picked = values;
+        showError("variant_id", "");
+        drawOffer();
+        drawVariants();
+      } });
+  }
+
   function drawTotal() {
     const count = quantity();
-    const price = priceText(offer, data.currency, count >= 1 ? count : 1);
+    const price = priceText(current(), data.currency, count >= 1 ? count : 1);
     $("[data-sheet-total]").textContent = price.main;
     $("[data-sheet-total-original]").textContent = price.original;
   }
@@ -71,13 +94,14 @@ export function createBuySheet({ data }) {
     const image = $("[data-sheet-image]");
     image.hidden = !offer.image_url;
     if (offer.image_url) image.src = offer.image_url;
-    const price = priceText(offer, data.currency);
+    const now = current();
+    const price = priceText(now, data.currency);
     $("[data-sheet-price]").textContent = price.main;
     $("[data-sheet-original]").textContent = price.original;
-    $("[data-sheet-stock]").textContent = stockText(offer.stock);
-    quantityInput.max = String(Math.max(1, offer.stock));
-    buyButton.disabled = offer.stock <= 0;
-    buyButton.textContent = offer.stock > 0 ? t("buy") : t("sold_out");
+    $("[data-sheet-stock]").textContent = stockText(now.stock);
+    quantityInput.max = String(Math.max(1, now.stock));
+    buyButton.disabled = now.stock <= 0;
+    buyButton.textContent = now.stock > 0 ? t("buy") : t("sold_out");
     drawTotal();
   }
 
@@ -134,9 +158,15 @@ export function createBuySheet({ data }) {
   async function buy() {
     clearErrors();
     if (offer.options.length && option === null) return showError("option", t("selling_choose_option"));
+    const chosen = variant();
+    if (offer.variants?.length && !chosen) {
+      const axes = (offer.option_axes || []).filter((_, i) => picked[i] == null).join(" / ");
+      return showError("variant_id", t("variant_choose", { axes }));
+    }
+    const stock = current().stock;
     const count = quantity();
-    if (!(count >= 1 && count <= offer.stock)) {
-      return showError("quantity", t("selling_quantity_range", { num: formatNumber(offer.stock) }));
+    if (!(count >= 1 && count <= stock)) {
+      return showError("quantity", t("selling_quantity_range", { num: formatNumber(stock) }));
     }
     let ship = shipping();
     if (!address) {  // typed in the sheet: kept in the address book first, refused there by its field
@@ -149,7 +179,8 @@ export function createBuySheet({ data }) {
       ship = kept.address;
     }
     const body = { product_id: offer.product_id, quantity: count, shipping: ship, pay_with: "wallet" };
-    if (option !== null) body.option = option;
+    if (chosen) body.variant_id = chosen.id;
+    else if (option !== null) body.option = option;
     buyButton.disabled = true;
     buyButton.textContent = t("buying");
     const res = await api("POST", "/api/v1/orders", body, { "Idempotency-Key": newKey() });
@@ -169,7 +200,9 @@ export function createBuySheet({ data }) {
     $("[data-sheet-result]").hidden = false;
     buyButton.hidden = true;
     offer.stock -= count;
-    $("[data-sheet-stock]").textContent = stockText(offer.stock);
+    if (chosen) chosen.stock -= count;
+    $("[data-sheet-stock]").textContent = stockText(current().stock);
+    drawVariants();
     document.dispatchEvent(new CustomEvent("livestall:bought", { detail: { offer, order } }));
   }
 
@@ -179,6 +212,7 @@ export function createBuySheet({ data }) {
     if (fresh && fresh.product_id === offer.product_id) {
       Object.assign(offer, fresh);
       drawOffer();
+      drawVariants();
     }
   }
 
@@ -187,7 +221,7 @@ export function createBuySheet({ data }) {
     drawTotal();
   });
   $("[data-sheet-more]").addEventListener("click", () => {
-    quantityInput.value = String(Math.min(Math.max(1, offer.stock), (quantity() || 0) + 1));
+    quantityInput.value = String(Math.min(Math.max(1, current().stock), (quantity() || 0) + 1));
     drawTotal();
   });
   quantityInput.addEventListener("input", drawTotal);
@@ -198,14 +232,16 @@ export function createBuySheet({ data }) {
 
   async function open(chosen) {
     if (data.user_id === null || data.user_id === undefined) return goLogin();
-    offer = { ...chosen };
+    offer = { ...chosen, variants: (chosen.variants || []).map((v) => ({ ...v })) };
     option = offer.options.length === 1 ? offer.options[0] : null;
+    picked = (offer.option_axes || []).map(() => null);
     quantityInput.value = "1";
     clearErrors();
     $("[data-sheet-result]").hidden = true;
     buyButton.hidden = false;
     drawOffer();
     drawOptions();
+    drawVariants();
     showAddress(await defaultAddress());
     if (!dialog.open) dialog.showModal();
   }

@@ -3,6 +3,8 @@
 // States: "connecting", "playing", "reconnecting", "offline", "ended". Each change also fires a
 // "playerstate" event on the video element. player.pictureTime() is the server time (epoch ms) at which
 // the frame on screen came in, from the playlist's program date-times, or null when it is not known.
+// With `stage: showId` the player also asks for a seat on the sub-second stage (webrtc.js): while it has
+// one the same <video> plays WebRTC (player.tier "webrtc", a "playertier" event), else HLS ("hls").
 
 const HLS_CONFIG = {
   liveSyncDurationCount: 2, // about 2 segments (2 s) behind the live edge
@@ -15,13 +17,19 @@ const HLS_CONFIG = {
 };
 const STALL_MS = 3000;
 
-export function createPlayer(video, { src = "", onState = () => {}, retryMs = 2000 } = {}) {
+export function createPlayer(video, { src = "", onState = () => {}, retryMs = 2000, stage = null } = {}) {
   let hls = null;
   let state = "";
   let current = src;
   let retryTimer = null;
   let stallTimer = null;
   let hint = ""; // what the room said about the stream ("live", "reconnecting")
+  let tier = "hls";
+  let seat = null; // webrtc.js's handle while we hold or ask for a seat
+  let stageRetry = null;
+  let stageTries = 0; // transient refusals in a row: asked again less and less often
+  let stageClock = null; // the picture clock on the WebRTC tier (server time)
+  let stopped = false;
 
   function set(next, detail = "") {
     if (next === state) return;
@@ -55,6 +63,7 @@ export function createPlayer(video, { src = "", onState = () => {}, retryMs = 20
   }
 
   function load() {
+    if (tier === "webrtc") return; // the stage's MediaStream plays; HLS waits for a fallback
     teardown();
     if (!current) return set("offline", "no stream");
     if (state !== "reconnecting") set("connecting");
@@ -78,6 +87,43 @@ export function createPlayer(video, { src = "", onState = () => {}, retryMs = 20
     }
   }
 
+  function setTier(next, why = "") {
+    tier = next;
+    video.dataset.tier = next;
+    video.dispatchEvent(new CustomEvent("playertier", { detail: { tier: next, reason: why } }));
+  }
+
+  // The sub-second stage: HLS plays until WebRTC has a picture, and takes over again if WebRTC stops.
+  function tryStage() {
+    clearTimeout(stageRetry);
+    if (!stage || seat || !current || stopped) return;
+    import("./webrtc.js").then(({ joinStage, stageNow }) => {
+      if (stopped || seat) return;
+      stageClock = stageNow;
+      seat = joinStage(stage, {
+        onStream(stream) {
+          stageTries = 0;
+          teardown();
+          video.srcObject = stream;
+          setTier("webrtc");
+          play();
+        },
+        onFail(reason, retryInMs) {
+          seat = null;
+          const wasStage = tier === "webrtc";
+          if (wasStage) video.srcObject = null;
+          setTier("hls", reason);
+          if (wasStage) load();
+          if (retryInMs) stageRetry = setTimeout(tryStage, Math.min(retryInMs * 2 ** stageTries++, 60000));
+          // A full front row opens to buyers: ask again once the viewer means to buy.
+          else if (reason === "front_row_full") {
+            document.addEventListener("livestall:stage-intent", tryStage, { once: true });
+          }
+        },
+      });
+    });
+  }
+
   video.addEventListener("playing", () => {
     clearTimeout(stallTimer);
     set("playing");
@@ -90,11 +136,14 @@ export function createPlayer(video, { src = "", onState = () => {}, retryMs = 20
   video.addEventListener("ended", () => set("ended"));
 
   load();
+  tryStage();
   return {
     get state() { return state; },
+    get tier() { return tier; },
     get hls() { return hls; },
     pictureTime() {
       if (state !== "playing" || video.paused) return null;
+      if (tier === "webrtc") return stageClock ? stageClock() : null; // about 0.1 s behind the camera
       if (hls) return hls.playingDate ? hls.playingDate.getTime() : null;
       const start = video.getStartDate ? video.getStartDate().getTime() : NaN; // Safari's own HLS
       return Number.isFinite(start) ? start + video.currentTime * 1000 : null;
@@ -106,6 +155,14 @@ export function createPlayer(video, { src = "", onState = () => {}, retryMs = 20
       if (streamState === "reconnecting" && state !== "offline") set("reconnecting", "the host's stream dropped");
       if (streamState === "live" && (state === "offline" || state === "reconnecting")) load();
     },
-    destroy() { teardown(); set("offline", "stopped"); },
+    destroy() {
+      stopped = true;
+      clearTimeout(stageRetry);
+      if (seat) seat.leave();
+      seat = null;
+      if (tier === "webrtc") { video.srcObject = null; setTier("hls", "stopped"); }
+      teardown();
+      set("offline", "stopped");
+    },
   };
 }

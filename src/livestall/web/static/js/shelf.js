@@ -6,6 +6,8 @@
 import { api, clock, formatMoney, formatNumber, goLogin, lang, problemText, serverNow, t } from "./app.js";
 import { ADDRESS_FIELDS, addresses, defaultAddress, saveAddress } from "./addressbook.js";
 import { createCheckout } from "./checkout.js";
+import { stockText } from "./buy_sheet.js";
+import { drawVariantPicker, variantFor } from "./variants.js";
 
 export function createShelf({ root, data, isLive, isEnded = () => false }) {
   const shelfEl = root;
@@ -16,6 +18,7 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
   let shelf = [];
   const buyResults = new Map(); // product id -> {text, bad}: kept when the shelf is drawn again
   const chosenOptions = new Map(); // product id -> the option picked
+  const pickedVariants = new Map(); // product id -> the values picked on its axes (the card's and the phone sheet's)
   const buying = new Set(); // product ids being bought now
   const drawnLive = new Set(); // product ids drawn with their flash sale on
   const checkout = createCheckout({ data, liveFlash: (item) => liveFlash(item) });
@@ -24,23 +27,74 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
   // The item's flash sale if it is on by the server's clock: a sale whose start the viewer's video has not
   // shown yet (its `flash.started` waits for the picture) can be bought at once, and says so.
   function liveFlash(item) {
-    const sale = item.flash_sale;
+    return flashOn(item.variants?.length ? chosenVariant(item)?.flash_sale : item.flash_sale);
+  }
+
+  function flashOn(sale) {
     if (!sale) return null;
     if (sale.status === "live") return sale;
     const now = serverNow();
     return sale.status === "scheduled" && now >= Date.parse(sale.starts_at) && now < Date.parse(sale.ends_at) ? sale : null;
   }
 
+  // -- variants: the combination picked on the card or the phone's buy sheet -------------------------------
+
+  function picked(item) {
+    return pickedVariants.get(item.product_id) || (item.option_axes || []).map(() => null);
+  }
+
+  function chosenVariant(item) {
+    return variantFor(item.variants, picked(item));
+  }
+
+  // Units a buyer can have of a variant now: its running flash sale's, else its own stock.
+  function variantUnits(variant) {
+    const sale = flashOn(variant.flash_sale);
+    return sale ? sale.units_left : variant.stock;
+  }
+
+  function pick(item, values) {
+    pickedVariants.set(item.product_id, values);
+    buyResults.delete(item.product_id);
+    renderShelf();
+  }
+
+  function drawPicker(box, item, name) {
+    drawVariantPicker(box, { axes: item.option_axes || [], variants: item.variants, picked: picked(item),
+      unitsOf: variantUnits, onPick: (values) => pick(item, values), name });
+  }
+
+  // The phone's buy sheet (phone.js) draws the product; the variant chips under it are drawn here.
+  document.addEventListener("livestall:buy-sheet", ({ detail }) => {
+    const sheet = document.querySelector('[data-sheet="buy"]');
+    const after = sheet?.querySelector("[data-buy-options]");
+    if (!after) return;
+    let box = sheet.querySelector("[data-buy-variants]");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "variant-picker";
+      box.dataset.buyVariants = "";
+      after.after(box);
+    }
+    const focused = box.contains(document.activeElement) ? document.activeElement.dataset : null;
+    drawPicker(box, detail.item, "sheet");
+    const variant = detail.item.variants?.length ? chosenVariant(detail.item) : null;
+    const stock = sheet.querySelector("[data-buy-stock]");
+    if (variant && stock) stock.textContent = stockText(variantUnits(variant)); // "Only 2 left" of the picked one
+    if (focused) box.querySelector(`[data-axis="${focused.axis}"][data-value="${CSS.escape(focused.value)}"]`)?.focus();
+  });
+
   function priceFor(item) {
     const flash = liveFlash(item);
-    const price = flash ? flash.sale_price : item.price;
-    const prices = flash ? flash.display_prices : item.display_prices;
+    const base = chosenVariant(item) || item; // a variant's own price, once one is picked
+    const price = flash ? flash.sale_price : base.price;
+    const prices = flash ? flash.display_prices : base.display_prices;
     const shown = prices && prices[data.currency];
     const money = (p, inViewers) => (inViewers ? formatMoney(inViewers.amount_minor, data.currency) : formatMoney(p.amount_minor, p.currency));
     return {
       main: money(price, shown),
       original: shown && data.currency !== price.currency ? formatMoney(price.amount_minor, price.currency) : "",
-      was: flash ? money(item.price, item.display_prices && item.display_prices[data.currency]) : "", // before the flash discount
+      was: flash ? money(base.price, base.display_prices && base.display_prices[data.currency]) : "", // before the flash discount
       flash,
     };
   }
@@ -54,6 +108,8 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
   }
 
   function unitsLeft(item) {
+    const variant = item.variants?.length ? chosenVariant(item) : null;
+    if (variant) return variantUnits(variant);
     const sale = liveFlash(item);
     return sale ? sale.units_left : item.stock;
   }
@@ -64,7 +120,8 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
     // Drawing again must not take the keyboard focus away from a card's button or option.
     const active = document.activeElement;
     const focusedCard = shelfList.contains(active) ? active.closest("[data-product-id]") : null;
-    const focusedControl = focusedCard ? (active.hasAttribute("data-option") ? "[data-option]" : "[data-buy]") : null;
+    let focusedControl = focusedCard ? (active.hasAttribute("data-option") ? "[data-option]" : "[data-buy]") : null;
+    if (focusedCard && active.dataset.picker) focusedControl = `[data-axis="${active.dataset.axis}"][data-value="${CSS.escape(active.dataset.value)}"]`;
     // An ended show sells nothing more: say so, with the way to its replay, instead of greyed-out buttons.
     const endedNote = shelfEl.querySelector("[data-shelf-ended]");
     if (endedNote) {
@@ -84,7 +141,11 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
       card.querySelector("[data-original-price]").textContent = price.original;
       card.querySelector("[data-was-price]").textContent = price.was;
       const left = unitsLeft(item);
-      card.querySelector("[data-stock]").textContent = left > 0 ? t("stock_left", { num: formatNumber(left) }) : t("sold_out");
+      const variant = item.variants?.length ? chosenVariant(item) : null;
+      // A picked variant says "Only 2 left" or "Sold out" of itself.
+      card.querySelector("[data-stock]").textContent = variant ? stockText(left)
+        : left > 0 ? t("stock_left", { num: formatNumber(left) }) : t("sold_out");
+      if (item.variants?.length) drawPicker(card.querySelector("[data-variants]"), item, "card");
       const flash = card.querySelector("[data-flash]");
       flash.dataset.sale = item.flash_sale ? JSON.stringify(item.flash_sale) : "";
       flash.textContent = flashText(item.flash_sale);
@@ -257,6 +318,12 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
   // One purchase, over the room socket or HTTP; resolves to {ok, text, order?, badAddress?}, and the card shows the
   // text too.
   async function purchase(item, { option = null, quantity = 1, shipping }) {
+    if (item.variants?.length && !chosenVariant(item)) {
+      const axes = (item.option_axes || []).filter((_, i) => picked(item)[i] == null).join(" / ");
+      const text = t("variant_choose", { axes });
+      setBuyResult(item.product_id, text, true);
+      return { ok: false, text };
+    }
     const pay = checkout.payment();
     if (pay.error) { // the voucher was refused before the tap: nothing is ordered until it is fixed or removed
       setBuyResult(item.product_id, pay.error, true);
@@ -267,7 +334,8 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
     renderShelf();
     // With a voucher the order is reserved first, then paid from the wallet less the discount.
     const body = { product_id: item.product_id, quantity, shipping, ...(pay.code ? {} : { pay_with: pay.method }) };
-    if (option !== null) body.option = option;
+    if (item.variants?.length) body.variant_id = chosenVariant(item).id;
+    else if (option !== null) body.option = option;
     const res = await placeOrder(body);
     const voucherPaid = res.ok && pay.code ? await payWithVoucher(res.data, pay.code) : null;
     buying.delete(item.product_id);
@@ -353,8 +421,14 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
   function onEvent(type, event) {
     const isFlash = (item) => event.flash_sale_id && item.flash_sale && item.flash_sale.id === event.flash_sale_id;
     const setLeft = (left) => (item) => {
+      const variant = event.variant_id ? (item.variants || []).find((v) => v.id === event.variant_id) : null;
+      if (variant) {  // one variant's units; the product's total stays their sum
+        if (event.flash_sale_id && variant.flash_sale?.id === event.flash_sale_id) variant.flash_sale.units_left = left;
+        else if (!event.flash_sale_id) variant.stock = left;
+        item.stock = item.variants.reduce((sum, v) => sum + v.stock, 0);
+      }
       if (isFlash(item)) item.flash_sale.units_left = left;
-      else item.stock = left;
+      else if (!variant) item.stock = left;
     };
     if (type === "voucher.pinned" || type === "voucher.unpinned") {
       pinnedVoucher = type === "voucher.pinned" ? event : null;
@@ -382,6 +456,7 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
     priceFor,
     liveFlash,
     unitsLeft,
+    chosenVariant,
     flashText,
     defaultAddress,
     askAddress,

@@ -36,7 +36,7 @@ function showPlayerState(state) {
 
 function startPlayer() {
   if (player || !data.hls_url) return;
-  player = createPlayer(video, { src: data.hls_url, onState: showPlayerState });
+  player = createPlayer(video, { src: data.hls_url, onState: showPlayerState, stage: loggedIn ? data.show_id : null });
 }
 
 function setStatus(next) {

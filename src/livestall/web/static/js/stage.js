@@ -10,7 +10,10 @@
 const MAX_HOLD_MS = 15000;
 // Not about what the camera shows: the room's own life, and what must show at once.
 const NEVER_WAIT = new Set(["chat.message", "chat.deleted", "likes", "viewers", "room.settings", "question.asked",
-  "stream.state", "show.live", "show.ended", "show.cancelled"]);
+  "stream.state", "show.live", "show.ended", "show.cancelled",
+  // Auctions close by the server's clock: a bidder sees the price the moment it changes.
+  "auction.scheduled", "auction.started", "auction.bid", "auction.ended", "auction.cancelled", "auction.winning",
+  "auction.outbid", "auction.won", "auction.offered"]);
 
 export function createStage(pictureTime) {
   const queue = []; // {at, apply, until}, in arrival order

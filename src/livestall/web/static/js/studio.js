@@ -153,7 +153,7 @@ for (const tab of document.querySelectorAll("[data-vtab]")) {
       document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
     }
     if (tab.dataset.vtab === "rtmp" && !rtmpPlayer && data.hls_url) {
-      rtmpPlayer = createPlayer($("[data-rtmp-preview]"), { src: data.hls_url });
+      rtmpPlayer = createPlayer($("[data-rtmp-preview]"), { src: data.hls_url, stage: data.show_id });
     }
   });
 }

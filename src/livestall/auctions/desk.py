@@ -1,0 +1,144 @@
+"""The merged bid writer and the auction clock: each tick settles every bid received, per auction in one
+transaction and in order of arrival, publishes the standing once, then closes the auctions whose time is up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from livestall.auctions.bidding import PendingBid, apply_bid, load_tick, staff_of
+from livestall.auctions.hammer import close_auction, due_auctions, expire_offers, orphaned_auctions
+from livestall.auctions.service import announce, do_cancel_auction, lock_auction
+from livestall.db import utcnow
+from livestall.errors import DomainError, NotFound
+
+log = logging.getLogger("livestall.auctions")
+
+TICK_S = 0.1  # bids are merged per tick, like the room's events
+CLOSE_EVERY_S = 0.25  # how often the clock looks for auctions whose time is up
+EXPIRE_EVERY_S = 5.0  # how often offers to runners-up that ran out are marked unsold
+# A close waits this long past `ends_at`, so that bids another process received before the end are settled
+# first; whether a bid counts is still decided by when it arrived, never by when it was settled.
+CLOSE_GRACE = timedelta(milliseconds=300)
+
+
+class BidDesk:
+    """Queues bids by auction and settles them each tick; runs the auctions' clock on this process."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], commission_bps: int) -> None:
+        self.sessionmaker = sessionmaker
+        self.commission_bps = commission_bps
+        self.pending: dict[int, list[tuple[PendingBid, asyncio.Future]]] = defaultdict(list)
+        self.task: asyncio.Task | None = None
+        self.stats = {"ticks": 0, "bids": 0, "largest": 0}
+
+    async def submit(self, pending: PendingBid) -> dict:
+        """Queue one bid and wait for its own answer (a refusal raises its DomainError)."""
+        if self.task is None:
+            raise RuntimeError("the auctions' desk is not running")
+        future = asyncio.get_running_loop().create_future()
+        self.pending[pending.bid.auction_id].append((pending, future))
+        return await future
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self.run(), name="auction-desk")
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+            self.task = None
+        for queue in self.pending.values():
+            for _, future in queue:
+                if not future.done():
+                    future.set_exception(RuntimeError("the server is shutting down"))
+        self.pending.clear()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_close = next_expiry = loop.time()
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                await self.tick()
+                if loop.time() >= next_close:
+                    next_close = loop.time() + CLOSE_EVERY_S
+                    await self.close_due()
+                if loop.time() >= next_expiry:
+                    next_expiry = loop.time() + EXPIRE_EVERY_S
+                    await self.tidy()
+            except Exception:  # the clock must keep going: the next tick tries again
+                log.exception("auction tick failed")
+
+    async def tick(self) -> None:
+        """Settle every auction's queued bids, one transaction each."""
+        batches, self.pending = self.pending, defaultdict(list)
+        for auction_id, batch in batches.items():
+            self.stats["ticks"] += 1
+            self.stats["bids"] += len(batch)
+            self.stats["largest"] = max(self.stats["largest"], len(batch))
+            try:
+                answers = await self._settle(auction_id, batch)
+            except Exception as exc:  # rolled back: none of these bids counted
+                log.exception("auction bids failed", extra={"auction": auction_id, "bids": len(batch)})
+                answers = [exc] * len(batch)
+            for (_, future), answer in zip(batch, answers):
+                if future.done():
+                    continue
+                if isinstance(answer, BaseException):
+                    future.set_exception(answer)
+                else:
+                    future.set_result(answer)
+
+    async def _settle(self, auction_id: int, batch: list[tuple[PendingBid, asyncio.Future]]) -> list:
+        answers: list = []
+        async with self.sessionmaker.begin() as session:
+            auction = await lock_auction(session, auction_id)
+            if auction is None:
+                return [NotFound.field("auction_id", "exists", f"no auction {auction_id}")] * len(batch)
+            tick = await load_tick(session, auction, {pending.user_id for pending, _ in batch})
+            staff = await staff_of(session, auction)
+            for pending, _ in batch:
+                if pending.bid.auction_id != auction_id:
+                    continue
+                try:
+                    answers.append(await apply_bid(tick, pending, staff))
+                except DomainError as exc:
+                    answers.append(exc)
+            if any(not isinstance(answer, BaseException) for answer in answers):
+                now = utcnow()
+                view = await announce(session, auction, "auction.bid", now)  # once per tick, whatever the bids
+                await tick.news(now, view)
+        return answers
+
+    async def tidy(self) -> None:
+        """Offers not taken in time lapse; auctions left waiting in a show that ended are called off, their
+        pre-bidders' holds given back."""
+        async with self.sessionmaker.begin() as session:
+            await expire_offers(session, utcnow())
+        async with self.sessionmaker() as session:
+            orphans = await orphaned_auctions(session)
+        for auction_id in orphans:
+            try:
+                async with self.sessionmaker.begin() as session:
+                    auction = await lock_auction(session, auction_id)
+                    if auction is not None and auction.status == "scheduled":
+                        await do_cancel_auction(session=session, auction=auction)
+            except Exception:
+                log.exception("calling off an auction failed", extra={"auction": auction_id})
+
+    async def close_due(self) -> None:
+        """Close every auction whose time is up, each in its own transaction."""
+        now = utcnow()
+        async with self.sessionmaker() as session:
+            due = await due_auctions(session, now - CLOSE_GRACE)
+        for auction_id in due:
+            try:
+                async with self.sessionmaker.begin() as session:
+                    await close_auction(session, auction_id, now=utcnow(), commission_bps=self.commission_bps)
+            except Exception:
+                log.exception("closing an auction failed", extra={"auction": auction_id})

@@ -1,0 +1,74 @@
+"""The room part for auctions: the show's auction in the join snapshot, the `bid` frame, bidders' news privately."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from livestall.auctions import service
+from livestall.auctions.bidding import PendingBid
+from livestall.auctions.desk import BidDesk
+from livestall.auctions.schemas import BidIn
+from livestall.db import utcnow
+from livestall.errors import input_problem
+from livestall.events import Event
+from livestall.settings import Settings
+from livestall.shows.models import Show
+
+ROOM_EVENTS = ("auction.scheduled", "auction.started", "auction.bid", "auction.ended", "auction.cancelled")
+
+
+def keep_auction(state: dict[str, Any], data: dict[str, Any]) -> None:
+    """An auction event applied to the kept join state: the show's auction as the event gives it."""
+    state["auction"] = {**state.get("auction", {}), "current": dict(data)}
+
+
+def send_news(event: Event, send_to_user) -> None:
+    """Bidders' news names them: each gets their own frames, the room nothing."""
+    for user_id, frames in event.data["users"].items():
+        for frame in frames:
+            fields = {key: value for key, value in frame.items() if key != "type"}
+            send_to_user(event.show_id, user_id, frame["type"], **fields)
+
+
+class AuctionsPart:
+    """The running auction for joiners, bids over the socket (merged per tick), and each bidder's standing."""
+
+    name = "auctions"
+    keeps = {kind: keep_auction for kind in ROOM_EVENTS}
+    private = {"auction.private": send_news}
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession] | None, settings: Settings) -> None:
+        self.desk = BidDesk(sessionmaker, settings.commission_bps) if sessionmaker is not None else None
+        self.frames = {"bid": self.bid}
+
+    def start(self) -> None:
+        if self.desk is not None:
+            self.desk.start()
+
+    async def stop(self) -> None:
+        if self.desk is not None:
+            await self.desk.stop()
+
+    async def bid(self, ctx) -> dict[str, Any]:
+        received_at = utcnow()  # the server's clock decides whether the bid came before the close
+        body = {k: v for k, v in ctx.frame.items() if k not in ("v", "id", "type")}
+        try:
+            bid_in = BidIn.model_validate(body)
+        except ValidationError as exc:
+            raise input_problem(exc) from None
+        return await self.desk.submit(PendingBid(ctx.principal.id, bid_in, received_at, ctx.show_id))
+
+    async def snapshot(self, session: AsyncSession, show: Show, principal) -> dict[str, Any]:
+        auction = await service.current_auction(session=session, show_id=show.id)
+        view = await service.auction_view(session, auction) if auction is not None else None
+        return {"auction": {"current": view, "mine": None}}
+
+    async def personal(self, session: AsyncSession, show: Show, principal) -> dict[str, Any]:
+        auction = await service.current_auction(session=session, show_id=show.id)
+        if auction is None:
+            return {}
+        return {"auction": {"mine": await service.my_standing(session=session, auction=auction,
+                                                                user_id=principal.id)}}

@@ -1,0 +1,1 @@
+"""Giveaways (lucky bags drawn in the open) and live-only coupons."""
