@@ -95,6 +95,7 @@ class Settings(BaseSettings):
     stripe_secret_key: str = ""  # "" = Stripe off; the built-in wallet is always on
     stripe_webhook_secret: str = ""
     stripe_api_base: str = "https://api.stripe.com"
+    card_refund_retry_s: float = Field(60.0, gt=0)  # how often refunds Stripe could not be reached for are sent again
     stripe_webhook_tolerance_s: int = Field(300, ge=1)
     # Where a shipped order's "track the parcel" link goes: {number} is the tracking number. The default
     # tracker knows the carriers of most countries, so a shop need not name its carrier.

@@ -30,12 +30,15 @@ class FakeStripe(BaseHTTPRequestHandler):
     answered: dict[str, bytes] = {}  # Idempotency-Key -> the answer it got
     webhook_url: str = ""
     stand_in_base: str = ""
+    refunds_down = False  # answer refunds 503, as Stripe does in an outage
 
     def do_POST(self):  # noqa: N802
         length = int(self.headers["Content-Length"])
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
         key = self.headers.get("Idempotency-Key")
         FakeStripe.requests.append({"path": self.path, "form": form, "idempotency_key": key})
+        if self.path == "/v1/refunds" and FakeStripe.refunds_down:
+            return self._answer(503, json.dumps({"error": {"type": "api_error", "message": "unavailable"}}).encode())
         if key and key in FakeStripe.answered:
             return self._answer(200, FakeStripe.answered[key])
         if self.path == "/v1/checkout/sessions":
@@ -96,7 +99,7 @@ def stripe_app(app_server, tmp_path_factory):
     threading.Thread(target=fake.serve_forever, daemon=True).start()
     server = AppProcess(database_url=app_server.database_url, data_dir=tmp_path_factory.mktemp("stripe"), env={
         "LIVESTALL_STRIPE_SECRET_KEY": "sk_test_livestall", "LIVESTALL_STRIPE_WEBHOOK_SECRET": SECRET,
-        "LIVESTALL_STRIPE_API_BASE": f"http://127.0.0.1:{fake.server_port}"}).start()
+        "LIVESTALL_STRIPE_API_BASE": f"http://127.0.0.1:{fake.server_port}", "LIVESTALL_CARD_REFUND_RETRY_S": "1"}).start()
     FakeStripe.webhook_url = f"{server.url}/api/v1/payments/stripe/webhook"
     FakeStripe.stand_in_base = f"http://127.0.0.1:{fake.server_port}"
     with httpx.Client(base_url=server.url, timeout=30) as client:

@@ -102,3 +102,26 @@ def test_a_refund_webhook_with_a_bad_signature_changes_nothing(api, stripe_app):
     assert refund_of(stripe_app, buyer, order["id"])["state"] == "pending"
     assert deliver(stripe_app, event, secret=SECRET).json()["outcome"] == "refunded"
     assert refund_of(stripe_app, buyer, order["id"])["state"] == "refunded"
+
+
+def test_a_refund_stripe_could_not_take_goes_out_once_stripe_is_back(api, app_server, stripe_app):
+    world, buyer, order = paid_by_card(api, stripe_app)
+    FakeStripe.refunds_down = True
+    try:
+        cancelled = stripe_app.post(f"/api/v1/orders/{order['id']}/cancel", headers=buyer.headers)
+        assert cancelled.status_code == 200, cancelled.text
+        deadline = time.monotonic() + 20  # Stripe is asked (and answers 503) before the refund is left waiting
+        while not any(r["path"] == "/v1/refunds" and r["idempotency_key"] == order["ref"] for r in FakeStripe.requests):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        time.sleep(1.5)
+        assert not [r for r in FakeStripe.refunds if r["idempotency_key"].startswith(order["ref"])]
+        assert refund_of(stripe_app, buyer, order["id"])["state"] == "pending"  # owed back, not lost
+    finally:
+        FakeStripe.refunds_down = False
+    # Nobody else cancels anything: the waiting refunds go out on their own, once each.
+    sent = {r["idempotency_key"]: r for r in wait_for_refunds(order["ref"], 2)}
+    assert set(sent) == {order["ref"], f"{order['ref']}-shipping"}
+    assert len([r for r in FakeStripe.refunds if r["idempotency_key"] == order["ref"]]) == 1
+    check = ledger_check(api, app_server.database_url)
+    assert check["ok"], check["problems"]

@@ -138,6 +138,15 @@ def test_a_room_buy_without_an_address_is_sent_to_the_default_one(api, app_serve
         given = room.request("buy", product_id=product_id, quantity=1, key=uuid.uuid4().hex, shipping=ADDRESS)
         assert given["data"]["order"]["shipping"]["city"] == "Shanghai"
 
+        # the answer to a tap was lost, the default moved, the page retries with the same key: the same order
+        key = uuid.uuid4().hex
+        tapped = room.request("buy", product_id=product_id, quantity=1, key=key)
+        work = next(a for a in book(api, sofia) if a["line1"] == WORK["line1"])
+        assert api.post(f"/api/v1/me/addresses/{work['id']}/default", headers=sofia.headers).status_code == 200
+        retried = room.request("buy", product_id=product_id, quantity=1, key=key)
+        assert retried["type"] == "ack", retried
+        assert retried["data"] == {"order": tapped["data"]["order"], "replayed": True}
+
 
 def test_each_demo_viewer_has_one_default_address_made_once(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"

@@ -46,10 +46,12 @@ class BuyingDesk:
     purchases: PurchaseBatcher
     settings: Settings
 
-    async def buy_now(self, buyer_id: int, show_id: int, buy_in: BuyIn, key: str) -> Bought:
+    async def buy_now(self, buyer_id: int, show_id: int, buy_in: BuyIn, key: str, *, asked: BuyIn | None = None
+                      ) -> Bought:
         """Reserve (and, with `pay_with`, pay for) a product pinned in a live show; the same key again
-        returns the same order, never a second one."""
-        digest = buy.request_hash(show_id, buy_in)
+        returns the same order, never a second one. The key is held to `asked` (the request as the buyer sent
+        it, before defaults were filled in), by default `buy_in`."""
+        digest = buy.request_hash(show_id, asked or buy_in)
         try:
             offer = await self.offers.get(sessionmaker=self.sessionmaker, show_id=show_id,
                                           product_id=buy_in.product_id, now=utcnow())

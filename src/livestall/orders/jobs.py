@@ -1,5 +1,5 @@
-"""The selling service of a process: the purchase batcher, the offer cache, and the clock job
-that expires reservations and starts and ends flash sales."""
+"""The selling service of a process: the purchase batcher, the offer cache, the clock job that expires
+reservations and starts and ends flash sales, and the resending of card refunds Stripe could not be reached for."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from livestall import metrics
 from livestall.db import make_engine, utcnow
+from livestall.ledger.providers.card_refunds import send_waiting
 from livestall.orders.batcher import PurchaseBatcher
 from livestall.orders.flash import run_flash_clock
 from livestall.orders.buying import BuyingDesk
@@ -48,6 +49,16 @@ async def _clock(sessionmaker, fx_per_usd, interval_s: float) -> None:
             log.warning("order clock tick took %.1f s", took)
 
 
+async def _resend_card_refunds(sessionmaker, settings) -> None:
+    """Refunds recorded while Stripe could not be reached go out once it can, without waiting for another refund."""
+    while True:
+        await asyncio.sleep(settings.card_refund_retry_s)
+        try:
+            await send_waiting(sessionmaker, settings)
+        except Exception:  # a busy database or a lost connection: try again next time
+            log.exception("resending card refunds failed")
+
+
 @dataclass
 class Selling:
     """What buy-now reaches: the offer cache, the purchase writer and the buying flow over both."""
@@ -66,11 +77,14 @@ async def selling(settings, sessionmaker, publish):
     purchases = PurchaseBatcher(engine, reservation=timedelta(minutes=settings.reservation_minutes),
                                 max_batch=settings.purchase_batch_max, publish=publish)
     clock = asyncio.create_task(_clock(sessionmaker, settings.fx_per_usd, settings.order_jobs_interval_s))
+    refunds = asyncio.create_task(_resend_card_refunds(sessionmaker, settings)) if settings.stripe_secret_key else None
     try:
         offers = OfferCache()
         yield Selling(offers, purchases, BuyingDesk(sessionmaker, offers, purchases, settings))
     finally:
-        clock.cancel()
-        await asyncio.gather(clock, return_exceptions=True)
+        for task in (clock, refunds):
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(*(t for t in (clock, refunds) if t is not None), return_exceptions=True)
         await purchases.close()
         await engine.dispose()

@@ -74,7 +74,8 @@ class BuyPart:
         frame = ctx.frame
         key = check_idempotency_key(frame.get("key") if isinstance(frame.get("key"), str) else None, field="key")
         body = {k: v for k, v in frame.items() if k not in ("v", "id", "type", "key")}
-        if "shipping" not in body:  # the buyer's default address; with an empty book the frame is refused
+        defaulted = "shipping" not in body
+        if defaulted:  # the buyer's default address; with an empty book the frame is refused
             async with ctx.sessionmaker() as session:
                 default = await get_default_shipping(session=session, user_id=ctx.principal.id)
             if default is not None:
@@ -83,7 +84,9 @@ class BuyPart:
             buy_in = BuyIn.model_validate(body)
         except ValidationError as exc:
             raise input_problem(exc) from None
-        bought = await self.buying.buy_now(ctx.principal.id, ctx.show_id, buy_in, key)
+        # A retry of a tap that shipped to the default address is the same request even if the default changed since.
+        asked = buy_in.model_copy(update={"shipping": None}) if defaulted else None
+        bought = await self.buying.buy_now(ctx.principal.id, ctx.show_id, buy_in, key, asked=asked)
         return {"order": bought.order.model_dump(mode="json"), "replayed": bought.replayed}
 
 
