@@ -57,3 +57,10 @@ def test_bids_chapters_and_figures_are_kept(api, app_server, database_url):
               if c["kind"] == "auction"]
     assert marked == [("Auction: Wool scarf, sold for CNY 160.00", auction_id),
                       ("Auction: Wool scarf, cancelled", second.json()["id"])]
+
+    # The seller's page of the show's figures says the same.
+    page = api.get(f"/insights/shows/{show_id}", headers=world["seller"].headers)
+    assert page.status_code == 200, page.text
+    assert 'data-figure="auctions-sold">1 / 2<' in page.text
+    assert 'data-figure="bids-per-auction">1<' in page.text
+    assert "160.00" in page.text.split('data-figure="auction-gmv">')[1].split("<")[0]

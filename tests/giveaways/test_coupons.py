@@ -129,5 +129,7 @@ def test_a_claimed_coupon_is_spent_on_a_purchase_funded_by_the_shop(api, app_ser
     figures = api.get(f"/api/v1/shows/{show_id}/giveaways/figures", headers=seller.headers).json()
     assert (figures["coupons"], figures["claimed"], figures["used"]) == (1, 1, 1)
     assert api.get(f"/api/v1/shows/{show_id}/giveaways/figures", headers=buyer.headers).status_code == 403
+    page = api.get(f"/insights/shows/{show_id}", headers=seller.headers)
+    assert 'data-figure="coupons">1 / 1<' in page.text
     books = ledger_check(api, app_server.database_url)
     assert books["ok"], books

@@ -14,7 +14,7 @@ from livestall.db import utcnow
 from livestall.errors import Conflict, Invalid, NotFound
 from livestall.events import Event, publish_on_commit
 from livestall.festivals.models import Voucher, VoucherRedemption
-from livestall.giveaways.models import CouponClaim, LiveCoupon
+from livestall.giveaways.models import CouponClaim, Giveaway, GiveawayEntry, LiveCoupon
 from livestall.giveaways.personal_vouchers import issue_voucher
 from livestall.giveaways.schemas import CouponCreate
 from livestall.money import Money
@@ -129,6 +129,15 @@ async def remaining(session: AsyncSession, coupon_id: int) -> int:
     quota, claimed = (await session.execute(select(LiveCoupon.quota, LiveCoupon.claimed)
                                             .where(LiveCoupon.id == coupon_id))).one()
     return quota - claimed
+
+
+async def show_figures(session: AsyncSession, show_id: int) -> dict:
+    """A show's giveaways and their entries, and its coupons claimed against coupons used."""
+    giveaways = await session.scalar(select(func.count()).select_from(Giveaway).where(Giveaway.show_id == show_id))
+    entries = await session.scalar(select(func.count()).select_from(GiveawayEntry).join(
+        Giveaway, Giveaway.id == GiveawayEntry.giveaway_id).where(Giveaway.show_id == show_id))
+    return {"show_id": show_id, "giveaways": giveaways or 0, "entries": entries or 0,
+            **await coupon_figures(session, show_id)}
 
 
 async def coupon_figures(session: AsyncSession, show_id: int) -> dict:

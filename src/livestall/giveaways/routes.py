@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from sqlalchemy import func, select
 
 from livestall.accounts.deps import CurrentUser, OptionalUser
 from livestall.db import SessionDep
 from livestall.errors import Conflict
 from livestall.events import Event, publish_on_commit
 from livestall.giveaways import coupons, service
-from livestall.giveaways.models import Giveaway, GiveawayEntry
 from livestall.giveaways.schemas import CouponCreate, GiveawayCreate
 from livestall.shows.service import check_moderator, get_show
 
@@ -111,8 +109,4 @@ async def figures(show_id: int, user: CurrentUser, session: SessionDep) -> dict:
     """The host and moderators: giveaways and their entries, coupons claimed against coupons used, for the show."""
     show = await get_show(session=session, show_id=show_id)
     await check_moderator(session=session, show=show, user=user)
-    giveaways = await session.scalar(select(func.count()).select_from(Giveaway).where(Giveaway.show_id == show.id))
-    entries = await session.scalar(select(func.count()).select_from(GiveawayEntry).join(
-        Giveaway, Giveaway.id == GiveawayEntry.giveaway_id).where(Giveaway.show_id == show.id))
-    return {"show_id": show.id, "giveaways": giveaways or 0, "entries": entries or 0,
-            **await coupons.coupon_figures(session, show.id)}
+    return await coupons.show_figures(session, show.id)

@@ -8,10 +8,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter
 
 from livestall.accounts.service import check_operator
+from livestall.auctions.service import list_auctions, show_totals
 from livestall.catalog.models import Shop
 from livestall.db import SessionDep
 from livestall.errors import Invalid
 from livestall.festivals.service import list_festivals_between
+from livestall.giveaways.coupons import show_figures as giveaway_figures
 from livestall.insights import festivals as festival_figures
 from livestall.insights import service
 from livestall.money import Money
@@ -109,4 +111,7 @@ async def show_figures_page(show_id: int, page: PageDep, session: SessionDep):
     top = max((p["value"] for p in minutes), default=0) or 1
     for p in minutes:
         p["pct"] = round(p["value"] * 100 / top, 1)
-    return render(page, "insights/show.html", {"m": m, "minutes": minutes})
+    auctions = await list_auctions(session=session, show_id=show_id)
+    live_formats = {"auctions": await show_totals(session=session, auctions=auctions),
+                    "giveaways": await giveaway_figures(session, show_id)}
+    return render(page, "insights/show.html", {"m": m, "minutes": minutes, "formats": live_formats})
