@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from sqlalchemy import text
 
-from livestall.db import make_engine
+from livestall.db import make_engine, make_sessionmaker
 from tests.helpers import Actor, register
 
 
@@ -39,3 +39,18 @@ def make_operator(api: httpx.Client, database_url: str) -> Actor:
     run_sql(database_url, "INSERT INTO user_roles (user_id, role) VALUES (:uid, 'operator')", uid=actor.id)
     actor.roles = sorted([*actor.roles, "operator"])
     return actor
+
+
+def replay_chapters(database_url: str, show_id: int, start) -> list[dict]:
+    """The show's replay chapters as its replay page lists them, positioned in seconds from `start`."""
+    from livestall.openings.chapters import list_replay_chapters
+
+    async def run():
+        engine = make_engine(database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return await list_replay_chapters(session=session, show_id=show_id,
+                                                  position_of=lambda at: (at - start).total_seconds())
+        finally:
+            await engine.dispose()
+    return asyncio.run(run())

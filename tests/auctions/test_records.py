@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
-from livestall.db import make_engine, make_sessionmaker
-from livestall.openings.chapters import list_replay_chapters
 from tests.auctions.support import auction_world, bidder, get_auction, open_auction, wait_ended
+from tests.helpers_db import replay_chapters
 from tests.room_client import RoomClient
-
-
-def chapters_of(database_url: str, show_id: int, start: datetime) -> list[dict]:
-    async def run():
-        engine = make_engine(database_url)
-        try:
-            async with make_sessionmaker(engine)() as session:
-                return await list_replay_chapters(session=session, show_id=show_id,
-                                                  position_of=lambda at: (at - start).total_seconds())
-        finally:
-            await engine.dispose()
-    return asyncio.run(run())
 
 
 def test_bids_chapters_and_figures_are_kept(api, app_server, database_url):
@@ -53,7 +39,7 @@ def test_bids_chapters_and_figures_are_kept(api, app_server, database_url):
                                  "gmv": {"amount_minor": 16000, "currency": "CNY", "formatted": "CNY 160.00"}}
 
     started = datetime.fromisoformat(api.get(f"/api/v1/shows/{show_id}").json()["started_at"])
-    marked = [(c["title"], c["auction_id"]) for c in chapters_of(database_url, show_id, started)
+    marked = [(c["title"], c["auction_id"]) for c in replay_chapters(database_url, show_id, started)
               if c["kind"] == "auction"]
     assert marked == [("Auction: Wool scarf, sold for CNY 160.00", auction_id),
                       ("Auction: Wool scarf, cancelled", second.json()["id"])]

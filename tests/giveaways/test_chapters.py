@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
-from livestall.db import make_engine, make_sessionmaker
 from livestall.media.schemas import Chapter
-from livestall.openings.chapters import list_replay_chapters
 from tests.giveaways.support import draw_now, start_giveaway
+from tests.helpers_db import replay_chapters
 from tests.orders.support import live_shop
-
-
-def _chapters(database_url: str, show_id: int, start) -> list[dict]:
-    async def run():
-        engine = make_engine(database_url)
-        try:
-            async with make_sessionmaker(engine)() as session:
-                return await list_replay_chapters(session=session, show_id=show_id,
-                                                  position_of=lambda at: (at - start).total_seconds())
-        finally:
-            await engine.dispose()
-    return asyncio.run(run())
 
 
 def test_giveaways_become_replay_chapters(api, app_server):
@@ -32,7 +18,7 @@ def test_giveaways_become_replay_chapters(api, app_server):
     second = start_giveaway(api, seller, show_id, prize="product", product_id=world["product"]["id"],
                             amount_minor=None)
     started = datetime.fromisoformat(api.get(f"/api/v1/shows/{show_id}").json()["started_at"])
-    chapters = _chapters(app_server.database_url, show_id, started)
+    chapters = replay_chapters(app_server.database_url, show_id, started)
     marked = [c for c in chapters if c["kind"] == "giveaway"]
     assert [(c["title"], c["giveaway_id"]) for c in marked] == [("Lucky bag", first["id"]), ("Silk scarf", second["id"])]
     assert all(Chapter.model_validate(c) for c in chapters)  # the replay API's schema takes them

@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from livestall.db import make_engine, make_sessionmaker
-from livestall.openings.chapters import list_replay_chapters
+from tests.helpers_db import replay_chapters
 from tests.openings.support import buy_ticket, buyer_with, live_lot, open_ticket
-
-
-def _chapters(database_url: str, show_id: int, start) -> list[dict]:
-    async def run():
-        engine = make_engine(database_url)
-        try:
-            async with make_sessionmaker(engine)() as session:
-                return await list_replay_chapters(session=session, show_id=show_id,
-                                                  position_of=lambda at: (at - start).total_seconds())
-        finally:
-            await engine.dispose()
-    return asyncio.run(run())
 
 
 def test_outcomes_become_replay_chapters(api, app_server):
@@ -32,6 +17,6 @@ def test_outcomes_become_replay_chapters(api, app_server):
     buy_ticket(api, li, lot_id)  # bought, never opened: no chapter
     open_ticket(api, seller, lot_id, first["id"], pearl_count=4)
     started = datetime.fromisoformat(api.get(f"/api/v1/shows/{show['id']}").json()["started_at"])
-    chapters = [c for c in _chapters(app_server.database_url, show["id"], started) if c["kind"] == "opening"]
+    chapters = [c for c in replay_chapters(app_server.database_url, show["id"], started) if c["kind"] == "opening"]
     assert [(c["title"], c["ticket_id"]) for c in chapters] == [("Wang: 4 pearls", first["id"])]  # unopened: none
     assert chapters[0]["at_s"] >= 0
