@@ -74,3 +74,10 @@ def api(app_server):
     """An HTTP client for the running app."""
     with httpx.Client(base_url=app_server.url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def module_api(app_server):
+    """An HTTP client for the running app, for what a module sets up once."""
+    with httpx.Client(base_url=app_server.url, timeout=30) as client:
+        yield client

@@ -3,7 +3,6 @@ on the show's buy sheet before tapping, and nothing more once the parcel paid it
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from tests.helpers import register
@@ -12,15 +11,10 @@ from tests.web.conftest import DESKTOP, PHONE, chromium, screenshot  # noqa: F40
 from tests.web.support import live_world, logged_in_page, until
 
 
-@pytest.fixture(scope="module")
-def api(app_server):
-    with httpx.Client(base_url=app_server.url, timeout=30) as client:
-        yield client
-
-
 # Made before the module's Chromium starts (tests name it first): the top-ups run their own event loop.
 @pytest.fixture(scope="module")
-def world(api, database_url):
+def world(module_api, database_url):
+    api = module_api
     w = live_world(api)
     w["buyer"] = register(api, display_name="Wang Fang", language="en", currency="CNY")
     top_up(api, database_url, w["buyer"], 300_000)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 
 from tests.helpers import register
@@ -19,17 +18,12 @@ SOFIA_HOME = {"name": "Sofía García", "line1": "Calle Mayor 12", "line2": "3º
               "region": "Madrid", "postal_code": "28013", "country": "ES", "phone": "+34 600 555 104"}
 
 
-@pytest.fixture(scope="module")
-def api(app_server):
-    with httpx.Client(base_url=app_server.url, timeout=30) as client:
-        yield client
-
-
 # Set up before the module's Chromium starts (tests name it first): the top-ups run their own event loop.
 @pytest.fixture(scope="module")
-def world(api, database_url):
+def world(module_api, database_url):
     """A live show selling in CNY; Sofía (Spanish, funded, with a default address), a second funded buyer who
     paid for the cardigan, and an English viewer with money but an empty address book."""
+    api = module_api
     w = live_world(api, language="es")
     host, show = w["host"], w["show"]
     assert api.post(f"/api/v1/shows/{show['id']}/pins", json={"product_id": w["cardigan"]["id"]},

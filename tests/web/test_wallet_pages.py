@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import httpx
 import pytest
 
 from tests.helpers import register
@@ -20,16 +19,11 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 LANGS = {"en": "My wallet", "es": "Mi monedero", "fr": "Mon porte-monnaie", "zh": "我的钱包", "ar": "محفظتي"}
 
 
-@pytest.fixture(scope="module")
-def api(app_server):
-    with httpx.Client(base_url=app_server.url, timeout=30) as client:
-        yield client
-
-
 # Set up before the module's Chromium starts (tests name it first): the top-ups run their own event loop.
 @pytest.fixture(scope="module")
-def world(api, database_url):
+def world(module_api, database_url):
     """A live show selling in CNY; a funded viewer who bought the scarf, and a Spanish viewer with almost nothing."""
+    api = module_api
     w = live_world(api, language="en")
     assert api.post(f"/api/v1/shows/{w['show']['id']}/pins", json={"product_id": w["cardigan"]["id"]},
                     headers=w["host"].headers).status_code == 200
