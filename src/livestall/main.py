@@ -83,6 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Live-stream shopping: shows, chat, shops, orders and money.",
         lifespan=lifespan,
+        # Metrics and logs are Livestall's own (observability.py); FastAPI's OpenTelemetry hooks would only ask,
+        # on every request, whether a provider was configured.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.runtime = Runtime(settings=settings)  # until the lifespan builds the real one (bootstrap.py)
