@@ -1,4 +1,4 @@
-"""The ffmpeg command lines: browser ingest to HLS, the RTMP transcode ladder, thumbnails (and running one)."""
+"""The ffmpeg command lines: browser ingest to HLS and RTP, the RTMP transcode ladder, thumbnails (and running one)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,23 @@ def browser_hls(ffmpeg: str, out_dir: Path, *, transcode: bool) -> list[str]:
             "-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
             "-hls_flags", "independent_segments+append_list+discont_start+temp_file+omit_endlist",
             "-hls_segment_filename", str(out_dir / f"{prefix}-%d.ts"), str(out_dir / "index.m3u8")]
+
+
+def browser_rtp(ffmpeg: str, video_port: int, audio_port: int, *, opus: bool, video_pt: int = 96,
+                audio_pt: int = 111) -> list[str]:
+    """WebM chunks on stdin to Janus's RTP ports: H.264 copied, Opus copied (anything else turned into Opus)."""
+    # Browsers record Opus already: copying it keeps the forwarder as cheap as the video copy. A copied Opus
+    # packet cannot be split over RTP packets and browsers send up to 60 ms in one, so the audio packets may be
+    # larger than the video's (still under a 1500-byte path once Janus adds SRTP).
+    audio = ["-c:a", "copy"] if opus else ["-c:a", "libopus", "-b:a", "64k", "-ar", "48000", "-ac", "2",
+                                           "-application", "lowdelay", "-frame_duration", "20"]
+    audio_packet = 1400 if opus else 1200
+    return [ffmpeg, "-hide_banner", "-loglevel", "warning", "-fflags", "+genpts+nobuffer", "-flags", "low_delay",
+            "-probesize", "500000", "-analyzeduration", "500000", "-f", "webm", "-i", "pipe:0",
+            "-map", "0:v:0", "-c:v", "copy", "-bsf:v", "h264_mp4toannexb",
+            "-f", "rtp", "-payload_type", str(video_pt), f"rtp://127.0.0.1:{video_port}?pkt_size=1200",
+            "-map", "0:a:0?", *audio,
+            "-f", "rtp", "-payload_type", str(audio_pt), f"rtp://127.0.0.1:{audio_port}?pkt_size={audio_packet}"]
 
 
 def ladder(ffmpeg: str, rtmp_url: str, out_dir: Path) -> list[str]:

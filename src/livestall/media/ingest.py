@@ -42,6 +42,8 @@ class BrowserIngest:
         self.process: Supervised | None = None
         self.transcoding = False
         self.header = b""
+        self.first_chunk = b""  # the recording's first chunk: the sub-second stage's forwarder starts from it
+        self.stage_feed = None  # the WebRTC forwarder's feed when the stream is H.264 (janus_bridge.WebmFeed)
         self._pending = b""
         self._resync = False
         self.closed = False
@@ -52,6 +54,7 @@ class BrowserIngest:
             raise Invalid.field("chunk", "webm", "the stream must start with a WebM header from MediaRecorder")
         cut = chunk.find(CLUSTER)
         self.header, self._pending = (chunk, b"") if cut < 0 else (chunk[:cut], chunk[cut:])
+        self.first_chunk = chunk
         codec = codec_of(self.header)
         if codec is None:
             raise Invalid.field("chunk", "video_track", "the WebM header names no video track")
@@ -89,7 +92,11 @@ class BrowserIngest:
             await self.stop_process()
             self.manager.recorder(self.show_id).mark_break()
             await self.begin(chunk)
+            if self.stage_feed is not None:
+                await self.manager.stage.bridge.browser_restarted(self.show_id, self.stage_feed, chunk)
             return
+        if self.stage_feed is not None:
+            await self.stage_feed.write(chunk)
         if self._resync:
             cut = chunk.find(CLUSTER)
             if cut < 0:
@@ -169,6 +176,7 @@ async def ingest_socket(websocket: WebSocket, show_id: int) -> None:
                                            client_addr=websocket.client.host if websocket.client else "",
                                            transcoded=ingest.transcoding)
         await manager.publish_started(show_id, "browser")
+        ingest.stage_feed = manager.stage.browser_started(show_id, ingest.first_chunk, codec_of(ingest.header) or "")
         log.info("browser publish of show %s started", show_id,
                  extra={"show_id": show_id, "user_id": user.id, "transcode": ingest.transcoding})
         await websocket.send_text(json.dumps({"type": "ready", "hls_url": f"/hls/{show_id}/index.m3u8",

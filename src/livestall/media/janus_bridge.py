@@ -7,10 +7,14 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 
+from livestall.media import commands
 from livestall.media.janus import JanusError, JanusProcess, janus_dir
 from livestall.media.supervisor import Supervised
 
 log = logging.getLogger("livestall.media")
+
+CLUSTER = b"\x1f\x43\xb6\x75"  # WebM media data comes in clusters after the header
+FEED_WRITE_TIMEOUT_S = 2.0  # a stalled forwarder must not hold up the browser's HLS ingest for longer
 
 VIDEO_PT, AUDIO_PT = 96, 111
 # Chromium decodes any H.264 profile it is sent; the offer names the common one.
@@ -28,6 +32,45 @@ def forward_rtp(ffmpeg: str, source: str, video_port: int, audio_port: int) -> l
             "-f", "rtp", "-payload_type", str(AUDIO_PT), f"rtp://127.0.0.1:{audio_port}?pkt_size=1200"]
 
 
+class WebmFeed:
+    """The browser's WebM chunks for a forwarder ffmpeg: the header first after each (re)start, then whole clusters."""
+
+    def __init__(self, first_chunk: bytes) -> None:
+        self.process: Supervised | None = None
+        self.reset(first_chunk)
+
+    def reset(self, first_chunk: bytes) -> None:
+        """A new recording (first start, or a camera switch): its header, and the media that came with it."""
+        cut = first_chunk.find(CLUSTER)
+        self.header, self._pending = (first_chunk, b"") if cut < 0 else (first_chunk[:cut], first_chunk[cut:])
+        self.opus = b"A_OPUS" in self.header
+        self._resync, self._live = False, False  # nothing goes out before a forwarder has this header
+
+    async def on_start(self, process: Supervised) -> None:
+        """A (re)started forwarder: the header, then the first media if none was dropped, else the next cluster."""
+        self._live = False
+        data, self._resync = self.header + self._pending, not self._pending
+        self._pending = b""
+        await process.write(data)
+        self._live = True
+
+    async def write(self, chunk: bytes) -> None:
+        """One chunk after the header; dropped (and the next cluster awaited) while no forwarder takes it."""
+        if self.process is None or not self._live:
+            self._pending, self._resync = b"", True
+            return
+        if self._resync:
+            cut = chunk.find(CLUSTER)
+            if cut < 0:
+                return
+            chunk, self._resync = chunk[cut:], False
+        try:
+            if not await asyncio.wait_for(self.process.write(chunk), FEED_WRITE_TIMEOUT_S):
+                self._live, self._resync = False, True  # it died: the restart replays the header
+        except asyncio.TimeoutError:
+            log.warning("the sub-second forwarder of a browser stream is slow to read its input")
+
+
 @dataclass
 class Mountpoint:
     """A show's place in Janus: its id (random, never the show's), the viewers' pin and our own secret."""
@@ -40,6 +83,7 @@ class Mountpoint:
     ports: tuple[int, int] = (0, 0)
     forwarder: Supervised | None = None
     ready: bool = False
+    feed: WebmFeed | None = None  # set for a browser stream: the forwarder reads its WebM on stdin
 
 
 class JanusBridge:
@@ -50,6 +94,7 @@ class JanusBridge:
         self.mounts: dict[int, Mountpoint] = {}
         self._tasks: dict[int, asyncio.Task] = {}
         self._generation = 0
+        self.refusals: dict[int, str] = {}  # show_id -> why its stream has no mountpoint (e.g. "not_h264")
 
     def get(self, show_id: int) -> Mountpoint | None:
         """The show's mountpoint once video flows into it."""
@@ -62,8 +107,37 @@ class JanusBridge:
             return
         self._spawn(show_id, self._open(Mountpoint(show_id=show_id, source=source)))
 
+    def browser_started(self, show_id: int, first_chunk: bytes, codec: str) -> WebmFeed | None:
+        """A browser publish began: H.264 gets a mountpoint fed from the returned feed; VP8/VP9 stays on HLS."""
+        if self.janus.reason() not in ("ok", "not_running") or self.ffmpeg is None:
+            return None
+        if codec != "h264":
+            self.refusals[show_id] = "not_h264"
+            return None
+        self.refusals.pop(show_id, None)
+        feed = WebmFeed(first_chunk)
+        self._spawn(show_id, self._open(Mountpoint(show_id=show_id, source="browser", feed=feed)))
+        return feed
+
+    async def browser_restarted(self, show_id: int, feed: WebmFeed, first_chunk: bytes) -> None:
+        """The browser began a new recording (camera switch): the forwarder starts again on its header."""
+        feed.reset(first_chunk)
+        mount = self.mounts.get(show_id)
+        if mount is None or mount.feed is not feed or mount.forwarder is None:
+            return  # not made yet: it starts on the new header when it is
+        old, mount.forwarder = mount.forwarder, None
+        feed.process = None
+        await old.stop()
+        mount.forwarder = self._forwarder(mount)
+        await mount.forwarder.wait_started()
+
+    def refusal(self, show_id: int) -> str | None:
+        """Why the show's live stream has no mountpoint on purpose (e.g. "not_h264"), if it has none for that."""
+        return self.refusals.get(show_id)
+
     async def stream_stopped(self, show_id: int) -> None:
         """The publisher left: destroy the mountpoint and stop its forwarder."""
+        self.refusals.pop(show_id, None)
         task = self._tasks.pop(show_id, None)
         if task is not None:
             task.cancel()
@@ -96,7 +170,7 @@ class JanusBridge:
         old.ready = False  # gone with the old Janus: no seat points at it any more
         if old.forwarder is not None:
             await old.forwarder.stop()
-        await self._open(Mountpoint(show_id=old.show_id, source=old.source))
+        await self._open(Mountpoint(show_id=old.show_id, source=old.source, feed=old.feed))
 
     async def _open(self, mount: Mountpoint) -> None:
         self.mounts[mount.show_id] = mount
@@ -118,14 +192,29 @@ class JanusBridge:
             return
         ports = {p["type"]: p["port"] for p in answer["stream"]["ports"]}
         mount.ports = (ports["video"], ports["audio"])
-        log_path = janus_dir(self.janus.settings) / f"forward-{mount.show_id}.log"
-        assert self.ffmpeg is not None
-        mount.forwarder = Supervised(f"webrtc-forward {mount.show_id}",
-                                     forward_rtp(self.ffmpeg, mount.source, *mount.ports), log_path=log_path).start()
+        mount.forwarder = self._forwarder(mount)
         await mount.forwarder.wait_started()
         mount.ready = True
         log.info("sub-second stage of show %s: Janus mountpoint ready", mount.show_id,
                  extra={"show_id": mount.show_id, "ports": mount.ports})
+
+    def _forwarder(self, mount: Mountpoint) -> Supervised:
+        """Start the ffmpeg sending the show into the mountpoint's RTP ports: from RTMP, or the browser's WebM."""
+        log_path = janus_dir(self.janus.settings) / f"forward-{mount.show_id}.log"
+        assert self.ffmpeg is not None
+        name = f"webrtc-forward {mount.show_id}"
+        if mount.feed is None:
+            return Supervised(name, forward_rtp(self.ffmpeg, mount.source, *mount.ports), log_path=log_path).start()
+        feed, ffmpeg, ports = mount.feed, self.ffmpeg, mount.ports
+
+        def argv() -> list[str]:
+            # Built at each (re)start. After a crash the sound is re-encoded: a browser's copied Opus packet too
+            # big for one RTP packet stops ffmpeg, and it would again at the next one.
+            copy_opus = feed.opus and not (feed.process is not None and feed.process.restarts)
+            return commands.browser_rtp(ffmpeg, *ports, opus=copy_opus, video_pt=VIDEO_PT, audio_pt=AUDIO_PT)
+
+        feed.process = Supervised(name, argv, log_path=log_path, stdin=True, on_start=feed.on_start).start()
+        return feed.process
 
     async def _close(self, mount: Mountpoint) -> None:
         if mount.forwarder is not None:
@@ -177,6 +266,10 @@ class SubSecondStage:
 
     def stream_started(self, show_id: int, source_url: str) -> None:
         self.bridge.stream_started(show_id, source_url)
+
+    def browser_started(self, show_id: int, first_chunk: bytes, codec: str) -> WebmFeed | None:
+        """A browser publish began; the feed (H.264 only) takes every chunk the ingest gets after this first one."""
+        return self.bridge.browser_started(show_id, first_chunk, codec)
 
     async def stream_stopped(self, show_id: int) -> None:
         self.seats.clear(show_id)

@@ -80,6 +80,8 @@ async def take_seat(show_id: int, request: Request, session: SessionDep, user: O
         status = stage.janus.status() if stage is not None else UNAVAILABLE
         raise StageRefused("unavailable", status)
     mount = stage.bridge.get(show_id)
+    if show.status == "live" and mount is None and stage.bridge.refusal(show_id) == "not_h264":
+        raise StageRefused("not_h264", "the show is sent from a browser in VP8/VP9, which plays over HLS only")
     if show.status != "live" or mount is None:
         raise StageRefused("not_live", "the show has no live video on the sub-second stage now")
     role = None
