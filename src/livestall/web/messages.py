@@ -298,6 +298,9 @@ JS_MESSAGES = {
     "rule_variant_required": N_("Choose which one you want first."),
     "rule_variant_of_product": N_("This choice is no longer available."),
     "rule_existing_combination": N_("This combination is not made."),
+    # Variants in the studio's flash-sale form (studio_flash.js).
+    "flash_choose_variant": N_("Choose the variant to put on sale."),
+    "flash_variant_stock": N_("%(label)s · in stock: %(stock)s"),
     # Giveaways and live-only coupons (giveaway.js, studio_giveaway.js).
     "gw_prize_product": N_("Prize: %(title)s"),
     "gw_prize_credit": N_("Prize: %(amount)s in the wallet"),

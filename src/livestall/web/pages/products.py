@@ -79,7 +79,7 @@ async def list_featuring_shows(session, product: Product) -> list[Show]:
 
 @router.get("/products/{product_id}")
 async def product_page(product_id: int, page: PageDep, request: Request, session: SessionDep):
-    """One product: photos, description, options, stock, price, buy, and the shop's shows featuring it."""
+    """One product: photos, description, options or variants, stock, price, buy, and the shop's shows featuring it."""
     # Active products for everybody; a draft or archived one for its shop's members only.
     product = await catalog.get_visible_product(session=session, product_id=product_id, user=page.user)
     shop = await catalog.get_shop(session=session, shop_id=product.shop_id)
@@ -87,6 +87,8 @@ async def product_page(product_id: int, page: PageDep, request: Request, session
     shows = await list_featuring_shows(session, product)
     data = {"currency": page.currency, "user_id": page.user.id if page.user else None,
             "login_url": login_url(request)}
+    if offer["variants"]:
+        data["offer"] = offer  # product_variants.js draws the chips, price and stock of the variant picked
     return render(page, "product.html", {
         "product": product, "shop": shop, "offer": offer, "low_stock": LOW_STOCK, "data": data,
         "shown_price": offer["display_prices"].get(page.currency),

@@ -8,6 +8,10 @@ import { api, clock, formatMoney, formatNumber, minorUnits, pageData as data, pr
 const dialog = document.querySelector("[data-flash-dialog]");
 const form = dialog.querySelector("[data-flash-form]");
 const formError = form.querySelector("[data-flash-error]");
+const variantField = form.querySelector("[data-flash-variant-field]");
+const variantSelect = form.querySelector("[data-flash-variant]");
+const variantPlace = document.createComment("variant"); // where the variant field goes back for a product with some
+variantField.replaceWith(variantPlace);
 const boards = [...document.querySelectorAll("[data-flash-board]")];
 
 let shelf = new Map(); // product_id -> shelf item (its flash_sale: the open one, if any)
@@ -78,6 +82,12 @@ function timeText(sale) {
   return t("flash_host_ending");
 }
 
+// A sale of one variant says which: "Yak wool cardigan · M / Grey".
+function saleTitle(item, sale) {
+  const variant = sale?.variant_id && (item.variants || []).find((v) => v.id === sale.variant_id);
+  return variant ? `${item.title} · ${variant.label}` : item.title;
+}
+
 function card(productId, title) {
   const node = document.createElement("div");
   node.className = "flash-card";
@@ -107,7 +117,7 @@ function renderBoard(board) {
   for (const item of shelf.values()) {
     const sale = item.flash_sale;
     if (!sale) continue;
-    const node = card(item.product_id, item.title);
+    const node = card(item.product_id, saleTitle(item, sale));
     const live = now() >= Date.parse(sale.starts_at);
     node.dataset.state = live ? "live" : "scheduled";
     node.append(
@@ -170,8 +180,8 @@ setInterval(tick, 500);
 function finished(productId, sale, status_, sold) {
   closedIds.add(sale.id);
   const item = shelf.get(productId);
-  over.set(productId, { id: sale.id, status: status_, title: item?.title ?? over.get(productId)?.title ?? "",
-                        units: sale.units, sold });
+  const title = item ? saleTitle(item, sale) : over.get(productId)?.title ?? "";
+  over.set(productId, { id: sale.id, status: status_, title, units: sale.units, sold });
   if (item?.flash_sale?.id === sale.id) item.flash_sale = null;
 }
 
@@ -211,6 +221,42 @@ function showFormError(message) {
   formError.hidden = !message;
 }
 
+// The variant picked in the form, or null (also for a product without variants).
+function pickedVariant() {
+  return (opened?.variants || []).find((v) => String(v.id) === variantSelect.value) || null;
+}
+
+// The price and stock the sale starts from: the picked variant's, else the product's.
+function drawRegular() {
+  const from = pickedVariant() || opened;
+  dialog.querySelector("[data-flash-regular]").textContent = t("flash_regular", {
+    price: formatMoney(from.price.amount_minor, from.price.currency), stock: formatNumber(from.stock) });
+}
+
+// One choice per variant with its stock; a sold-out one cannot be put on sale.
+function drawVariantChoices(item) {
+  const variants = item.variants || [];
+  // only in the form of a product with variants: the form of a plain one has nothing to choose
+  if (variants.length) variantPlace.after(variantField);
+  else variantField.remove();
+  variantField.hidden = !variants.length;
+  variantSelect.required = Boolean(variants.length);
+  variantSelect.replaceChildren(variantSelect.options[0], ...variants.map((v) => {
+    const option = document.createElement("option");
+    option.value = String(v.id);
+    option.disabled = v.stock <= 0;
+    option.textContent = v.stock > 0 ? t("flash_variant_stock", { label: v.label, stock: formatNumber(v.stock) })
+      : `${v.label} · ${t("sold_out")}`;
+    return option;
+  }));
+  variantSelect.value = "";
+}
+variantSelect.addEventListener("change", () => {
+  variantSelect.removeAttribute("aria-invalid");
+  showFormError("");
+  drawRegular();
+});
+
 function openForm(productId) {
   const item = shelf.get(productId);
   if (!item) return;
@@ -220,11 +266,11 @@ function openForm(productId) {
   for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
   dialog.querySelector("[data-flash-product]").textContent = item.title;
   dialog.querySelector("[data-flash-currency]").textContent = item.price.currency;
-  dialog.querySelector("[data-flash-regular]").textContent = t("flash_regular", {
-    price: formatMoney(item.price.amount_minor, item.price.currency), stock: formatNumber(item.stock) });
+  drawVariantChoices(item);
+  drawRegular();
   form.querySelector("[data-flash-submit]").disabled = false;
   dialog.showModal();
-  form.elements.price.focus();
+  (item.variants?.length ? variantSelect : form.elements.price).focus();
 }
 
 document.addEventListener("click", (e) => {
@@ -243,6 +289,8 @@ function invalid(input, message) {
 function readForm() {
   const els = form.elements;
   for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  const variant = pickedVariant();
+  if (opened.variants?.length && !variant) return invalid(variantSelect, t("flash_choose_variant"));
   const price = minorUnits(els.price.value, digitsOf(opened.price.currency));
   if (price === null) return invalid(els.price, t("money_format"));
   const units = wholeNumber(els.units.value);
@@ -253,6 +301,7 @@ function readForm() {
   const body = { product_id: opened.product_id, sale_price_minor: price, currency: opened.price.currency, units,
                  duration_s: Number(els.duration_s.value), countdown_s: countdown };
   if (limit !== undefined) body.per_buyer_limit = limit;
+  if (variant) body.variant_id = variant.id;
   if (countdown > 0) body.starts_at = new Date(now() + countdown * 1000).toISOString();
   return body;
 }
