@@ -82,10 +82,11 @@ async def merged(url: str, world: World, args) -> dict:
                    "CNY", args.limit, (), "Warm-up scarf")
     await asyncio.gather(*(batcher.submit(Attempt(warmup, buyer_id, 1, SHIPPING, uuid.uuid4().hex, "h"))
                            for buyer_id in world.buyer_ids[:2 * WARMUP_UNITS]))
-    offer = Offer(world.show_id, world.shop_id, world.product_id, world.flash_sale_id, 9900, "CNY",
-                  args.limit, (), "Flash scarf")
-    attempts = [Attempt(offer, world.buyer_ids[i % len(world.buyer_ids)], 1, SHIPPING, uuid.uuid4().hex, "h")
-                for i in range(args.attempts)]
+    offers = [Offer(world.show_id, world.shop_id, world.product_id, sale_id, 9900, "CNY", args.limit, (),
+                    "Flash scarf", variant_id=variant_id)
+              for sale_id, variant_id in zip(world.flash_sale_ids, world.variant_ids or [None])]
+    attempts = [Attempt(offers[i % len(offers)], world.buyer_ids[i % len(world.buyer_ids)], 1, SHIPPING,
+                        uuid.uuid4().hex, "h") for i in range(args.attempts)]
     latencies, cursor, results = [], [0], {}
     warmup_batches = batcher.stats["batches"]
     # The attempts are built up front, which a server's never are: keep them out of the collector's scans.
@@ -117,16 +118,16 @@ async def verify(url: str, world: World, stock: int) -> dict:
     """Units sold, oversold, orders, lost units, and the ledger check, read from the database."""
     engine = make_engine(url)
     async with make_sessionmaker(engine)() as session:
+        of_sale = Order.flash_sale_id.in_(world.flash_sale_ids)
         orders, units = (await session.execute(select(func.count(), func.coalesce(func.sum(Order.quantity), 0))
-                                               .where(Order.flash_sale_id == world.flash_sale_id))).one()
-        paid = (await session.execute(select(func.count()).where(Order.flash_sale_id == world.flash_sale_id,
-                                                                 Order.status == "paid"))).scalar_one()
-        left = (await session.execute(select(FlashSale.units_left).where(FlashSale.id == world.flash_sale_id))
-                ).scalar_one()
+                                               .where(of_sale))).one()
+        paid = (await session.execute(select(func.count()).where(of_sale, Order.status == "paid"))).scalar_one()
+        left = (await session.execute(select(func.sum(FlashSale.units_left))
+                                      .where(FlashSale.id.in_(world.flash_sale_ids)))).scalar_one()
         over_limit = 0
         if world and world.buyer_ids:
-            per_buyer = await session.execute(select(func.sum(Order.quantity)).where(
-                Order.flash_sale_id == world.flash_sale_id).group_by(Order.buyer_id))
+            per_buyer = await session.execute(select(func.sum(Order.quantity)).where(of_sale)
+                                              .group_by(Order.buyer_id, Order.flash_sale_id))  # the limit is per sale
             over_limit = sum(1 for (n,) in per_buyer if n > (world_limit(world) or n))
         report = await check_books(session=session)
     await engine.dispose()
@@ -156,10 +157,11 @@ async def over_http(url: str, world: World, args, data_dir: Path) -> tuple[dict,
     try:
         auth = [{"Authorization": f"Bearer {world.tokens[i % len(world.tokens)]}"} for i in range(args.attempts)]
         me = [request_bytes("GET", "/api/v1/me", auth[i]) for i in range(args.attempts)]
-        body = json.dumps({"product_id": world.product_id, "quantity": 1, "shipping": SHIPPING}).encode()
+        bodies = [json.dumps({"product_id": world.product_id, "quantity": 1, "shipping": SHIPPING,
+                              **({"variant_id": v} if v else {})}).encode() for v in world.variant_ids or [None]]
         buys = [request_bytes("POST", f"/api/v1/shows/{world.show_id}/buy", {
-            **auth[i], "Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"}, body)
-            for i in range(args.attempts)]
+            **auth[i], "Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"},
+            bodies[i % len(bodies)]) for i in range(args.attempts)]
         await run_load("127.0.0.1", server.port, me[:500], args.connections)  # warm up
         trivial = await measured(server, run_load("127.0.0.1", server.port, me, args.connections))
         bought = await measured(server, run_load("127.0.0.1", server.port, buys, args.connections, keep_bodies=True))
@@ -199,14 +201,14 @@ async def run_database(name: str, url_for, args, tmp: Path) -> dict:
     say(f"{name}: merged path in-process")
     url = await asyncio.to_thread(url_for, "merged")
     world = await seed(url, buyers=args.buyers, stock=args.stock, per_buyer_limit=args.limit, tag="merged",
-                       quiesce=True)
+                       quiesce=True, variants=args.variants)
     world.limit = args.limit
     out["merged"] = {**await merged(url, world, args), **await verify(url, world, args.stock)}
 
     say(f"{name}: over HTTP (trivial endpoint, then buy-now)")
     url = await asyncio.to_thread(url_for, "http")
     world = await seed(url, buyers=args.buyers, stock=args.stock, per_buyer_limit=args.limit, tag="http",
-                       wallet_minor=100_000 if args.pay else 0, quiesce=True)
+                       wallet_minor=100_000 if args.pay else 0, quiesce=True, variants=args.variants)
     world.limit = args.limit
     trivial, bought, paid = await over_http(url, world, args, tmp / f"http-{name}")
     out["trivial_endpoint"] = trivial
@@ -231,6 +233,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=2000, help="in-process buyers attempting at once")
     parser.add_argument("--connections", type=int, default=256, help="HTTP keep-alive connections")
     parser.add_argument("--batch", type=int, default=2000, help="largest batch")
+    parser.add_argument("--variants", type=int, default=0,
+                        help="sell N variants (sizes) of the product, each on its own flash sale sharing the units")
     parser.add_argument("--baseline-attempts", type=int, default=0, help="0 = --attempts")
     parser.add_argument("--baseline-concurrency", type=int, default=32, help="PostgreSQL; SQLite runs 1")
     parser.add_argument("--no-pay", dest="pay", action="store_false",

@@ -1,6 +1,6 @@
 """Seeds a flash-sale world straight into the database: buyers with login tokens and funded wallets,
-a live show, a pinned product on a flash sale, a plain product for the baseline, and a small warm-up
-flash sale of that plain product."""
+a live show, a pinned product on a flash sale (or, with variants, a flash sale of each variant sharing the
+units), a plain product for the baseline, and a small warm-up flash sale of that plain product."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select, text
 
 from livestall.accounts.models import LoginSession, User, UserRole
-from livestall.catalog.models import Product, Shop, ShopMember
+from livestall.catalog.models import Product, ProductVariant, Shop, ShopMember
 from livestall.db import make_engine, utcnow
 from livestall.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer
 from livestall.orders.models import FlashSale
@@ -31,10 +31,12 @@ class World:
     shop_id: int = 0
     buyer_ids: list[int] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
+    variant_ids: list[int] = field(default_factory=list)  # with variants: one flash sale each, in this order
+    flash_sale_ids: list[int] = field(default_factory=list)  # every flash sale of the flash product
 
 
 async def seed(url: str, *, buyers: int, stock: int, per_buyer_limit: int | None, wallet_minor: int = 0,
-               tag: str = "b", quiesce: bool = False) -> World:
+               tag: str = "b", quiesce: bool = False, variants: int = 0) -> World:
     """Create the world in one transaction; wallets are funded by one balanced operator transfer.
     `quiesce` then gathers statistics and checkpoints, for a measurement to start on a quiet database."""
     engine = make_engine(url)
@@ -79,9 +81,23 @@ async def seed(url: str, *, buyers: int, stock: int, per_buyer_limit: int | None
             sale = {"show_id": world.show_id, "created_by_id": seller_id, "starts_at": now - timedelta(seconds=1),
                     "ends_at": now + timedelta(minutes=20), "countdown_s": 0, "sale_price_minor": PRICE,
                     "currency": "CNY", "per_buyer_limit": per_buyer_limit, "status": "live", "created_at": now}
-            world.flash_sale_id = (await conn.execute(insert(FlashSale.__table__).values(
-                product_id=world.product_id, units=stock, units_left=stock, **sale)
-                .returning(FlashSale.__table__.c.id))).scalar_one()
+            if variants:  # sizes, each on a flash sale of its own share of the units (all set aside: no stock left)
+                await conn.execute(products.update().where(products.c.id == world.product_id)
+                                   .values(option_axes=["Size"]))
+                for n in range(variants):
+                    units = stock // variants + (1 if n < stock % variants else 0)
+                    variant_id = (await conn.execute(insert(ProductVariant.__table__).values(
+                        product_id=world.product_id, sku=f"FLASH-{tag}-{n}", option1=f"S{n}", stock=0, position=n,
+                        created_at=now).returning(ProductVariant.__table__.c.id))).scalar_one()
+                    world.variant_ids.append(variant_id)
+                    world.flash_sale_ids.append((await conn.execute(insert(FlashSale.__table__).values(
+                        product_id=world.product_id, variant_id=variant_id, units=units, units_left=units, **sale)
+                        .returning(FlashSale.__table__.c.id))).scalar_one())
+            else:
+                world.flash_sale_ids.append((await conn.execute(insert(FlashSale.__table__).values(
+                    product_id=world.product_id, units=stock, units_left=stock, **sale)
+                    .returning(FlashSale.__table__.c.id))).scalar_one())
+            world.flash_sale_id = world.flash_sale_ids[0]
             world.warmup_flash_sale_id = (await conn.execute(insert(FlashSale.__table__).values(
                 product_id=world.baseline_product_id, units=WARMUP_UNITS, units_left=WARMUP_UNITS, **sale)
                 .returning(FlashSale.__table__.c.id))).scalar_one()

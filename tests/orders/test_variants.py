@@ -124,6 +124,22 @@ def test_many_buyers_racing_for_a_3_unit_variant_never_oversell(api, app_server)
     assert stock(api, product_id) == (4, {"M / Grey": 4, "L / Grey": 0, "L / Red": 0})
 
 
+def test_a_rush_across_every_variant_sells_each_exactly_out(api, app_server):
+    # Taps for the three variants (one gone) arrive together and are settled in one writer's batches.
+    world = live_cardigan(api)
+    show_id, product_id, variants = world["show"]["id"], world["product"]["id"], world["variants"]
+    buyers = [register(api) for _ in range(18)]
+    labels = ["M / Grey", "L / Grey", "L / Red"]
+    requests = [({**b.headers, "Idempotency-Key": uuid.uuid4().hex},
+                 {"product_id": product_id, "variant_id": variants[labels[i % 3]]["id"], "quantity": 1,
+                  "shipping": ADDRESS}, f"/api/v1/shows/{show_id}/buy") for i, b in enumerate(buyers)]
+    answers = rush(app_server.url, requests)
+    won = [a.json()["option"] for a in answers if a.status_code == 201]
+    assert sorted(won) == ["L / Grey"] * 3 + ["M / Grey"] * 4, [a.text for a in answers][:3]
+    assert all(a.json()["errors"][0]["rule"] == "in_stock" for a in answers if a.status_code != 201)
+    assert stock(api, product_id) == (0, {"M / Grey": 0, "L / Grey": 0, "L / Red": 0})
+
+
 def test_a_flash_sale_of_one_variant(api):
     world = live_cardigan(api)
     show_id, product_id, seller = world["show"]["id"], world["product"]["id"], world["seller"]

@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from livestall.auctions import service
 from livestall.auctions.bidding import PendingBid
 from livestall.auctions.desk import BidDesk
+from livestall.auctions.models import Auction
 from livestall.auctions.schemas import BidIn
 from livestall.db import utcnow
 from livestall.errors import input_problem
 from livestall.events import Event
+from livestall.per_show import PerShowMemo
 from livestall.settings import Settings
 from livestall.shows.models import Show
 
@@ -43,6 +45,8 @@ class AuctionsPart:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession] | None, settings: Settings) -> None:
         self.desk = BidDesk(sessionmaker, settings.commission_bps) if sessionmaker is not None else None
         self.frames = {"bid": self.bid}
+        # A crowd joining a show with no auction must not ask, joiner by joiner, whether it has one.
+        self._current_ids: PerShowMemo[int | None] = PerShowMemo()
 
     def start(self) -> None:
         if self.desk is not None:
@@ -67,7 +71,12 @@ class AuctionsPart:
         return {"auction": {"current": view, "mine": None}}
 
     async def personal(self, session: AsyncSession, show: Show, principal) -> dict[str, Any]:
-        auction = await service.current_auction(session=session, show_id=show.id)
+        async def current_id() -> int | None:
+            auction = await service.current_auction(session=session, show_id=show.id)
+            return auction.id if auction is not None else None
+
+        auction_id = await self._current_ids.get(show.id, current_id)
+        auction = await session.get(Auction, auction_id) if auction_id is not None else None
         if auction is None:
             return {}
         return {"auction": {"mine": await service.my_standing(session=session, auction=auction,

@@ -7,13 +7,15 @@ import asyncio
 import logging
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from livestall.db import utcnow
 from livestall.errors import Invalid
 from livestall.events import Event
 from livestall.giveaways import coupons, service
-from livestall.giveaways.models import Giveaway
+from livestall.giveaways.models import Giveaway, LiveCoupon
+from livestall.per_show import PerShowMemo
 from livestall.shows.models import Show
 
 log = logging.getLogger("livestall.giveaways")
@@ -81,6 +83,9 @@ class GiveawaysPart:
         self._entered: dict[int, int] = {}  # giveaway id -> show id, entered since the last flush
         self._claimed: dict[int, int] = {}  # coupon id -> show id
         self._task: asyncio.Task | None = None
+        # (current giveaway id, whether the show ever had a coupon), so that a crowd joining a show with neither
+        # does not ask, joiner by joiner, what they entered and claimed.
+        self._activity: PerShowMemo[tuple[int | None, bool]] = PerShowMemo()
 
     def attach(self, gateway) -> None:
         self.gateway = gateway
@@ -101,10 +106,18 @@ class GiveawaysPart:
                               "coupons": [coupons.coupon_view(c) for c in pinned], "entered": [], "claimed": []}}
 
     async def personal(self, session: AsyncSession, show: Show, principal) -> dict[str, Any]:
-        current = await service.get_current(session=session, show_id=show.id)
-        entered = await service.has_entered(session, current.id, principal.id) if current else False
-        claimed = await coupons.list_my_claims(session=session, show_id=show.id, user_id=principal.id)
-        return {"giveaways": {"entered": [current.id] if entered else [], "claimed": claimed}}
+        async def activity() -> tuple[int | None, bool]:
+            current = await service.get_current(session=session, show_id=show.id)
+            any_coupon = await session.scalar(select(LiveCoupon.id).where(LiveCoupon.show_id == show.id).limit(1))
+            return (current.id if current is not None else None), any_coupon is not None
+
+        current_id, had_coupons = await self._activity.get(show.id, activity)
+        if current_id is None and not had_coupons:
+            return {}  # the shared state's empty lists stand
+        entered = await service.has_entered(session, current_id, principal.id) if current_id else False
+        claimed = (await coupons.list_my_claims(session=session, show_id=show.id, user_id=principal.id)
+                   if had_coupons else [])
+        return {"giveaways": {"entered": [current_id] if entered else [], "claimed": claimed}}
 
     async def enter(self, ctx) -> dict[str, Any]:
         giveaway_id = _id_of(ctx.frame, "giveaway_id")

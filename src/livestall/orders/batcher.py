@@ -21,8 +21,19 @@ log = logging.getLogger("livestall.orders.batcher")
 IDLE_S = 5.0  # a lane's writer stops after this long without attempts
 
 
+def lane_of(attempt: Attempt) -> tuple[int, int]:
+    """The lane an attempt queues in: its show's product, whatever variant or flash sale it buys."""
+    return attempt.offer.show_id, attempt.offer.product_id
+
+
+def _lock_order(offer_key: tuple) -> tuple:
+    """Offers settled in one transaction take their rows in this order in every process (no deadlock)."""
+    return tuple(-1 if part is None else part for part in offer_key)
+
+
 class Lane:
-    """The queue and writer task of one offer (one stock row)."""
+    """The queue and writer task of one product in a show: its variants' and flash sales' attempts are
+    settled together, one conditional decrement per stock row, in one transaction per batch."""
 
     __slots__ = ("pending", "wake", "task", "units_left")
 
@@ -30,7 +41,7 @@ class Lane:
         self.pending: deque[tuple[Attempt, asyncio.Future]] = deque()
         self.wake = asyncio.Event()
         self.task: asyncio.Task | None = None
-        self.units_left: int | None = None  # after the last batch: a hint, the row stays the truth
+        self.units_left: dict[tuple, int] = {}  # offer key -> after its last batch: a hint, the row stays the truth
 
 
 class PurchaseBatcher:
@@ -63,10 +74,11 @@ class PurchaseBatcher:
         future = asyncio.get_running_loop().create_future()
         self.inflight[key] = future
         try:
-            lane = self.lanes.get(attempt.offer.key)
+            lane_key = lane_of(attempt)
+            lane = self.lanes.get(lane_key)
             if lane is None:
-                lane = self.lanes[attempt.offer.key] = Lane()
-                lane.task = asyncio.create_task(self._write(attempt.offer.key, lane))
+                lane = self.lanes[lane_key] = Lane()
+                lane.task = asyncio.create_task(self._write(lane_key, lane))
             lane.pending.append((attempt, future))
             lane.wake.set()
             return await future
@@ -86,7 +98,7 @@ class PurchaseBatcher:
                         return
             batch = [lane.pending.popleft() for _ in range(min(self.max_batch, len(lane.pending)))]
             try:
-                settled = await self._settle([a for a, _ in batch], lane.units_left)
+                outcomes = await self._settle([a for a, _ in batch], lane.units_left)
             except Exception as exc:  # the transaction rolled back: nobody got anything
                 log.exception("purchase batch failed", extra={"offer": key, "attempts": len(batch)})
                 metrics.PURCHASE_ATTEMPTS.labels("failed").inc(len(batch))
@@ -94,24 +106,39 @@ class PurchaseBatcher:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            lane.units_left = settled.units_left
-            for (_, future), outcome in zip(batch, settled.outcomes):
+            for (_, future), outcome in zip(batch, outcomes):
                 if not future.done():
                     future.set_result(outcome)
 
-    async def _settle(self, attempts: list[Attempt], units_left_before: int | None) -> Settled:
+    async def _settle(self, attempts: list[Attempt], units_left: dict[tuple, int]) -> list[Outcome]:
+        """Settle a lane's batch in one transaction, offer by offer (each stock row decremented once); the
+        outcomes in the attempts' order."""
         started = time.perf_counter()
+        by_offer: dict[tuple, list[int]] = {}
+        for index, attempt in enumerate(attempts):
+            by_offer.setdefault(attempt.offer.key, []).append(index)
+        outcomes: list[Outcome | None] = [None] * len(attempts)
+        done: list[tuple[Attempt, Settled]] = []
         async with self.engine.begin() as conn:
-            settled = await settle_batch(conn, attempts, now=utcnow(), reservation=self.reservation,
-                                         units_left_before=units_left_before)
-        metrics.observe_batch((o.result for o in settled.outcomes), time.perf_counter() - started,
-                              settled.units_sold, settled.units_left)
+            now = utcnow()
+            for offer_key in sorted(by_offer, key=_lock_order):
+                indexes = by_offer[offer_key]
+                group = [attempts[i] for i in indexes]
+                settled = await settle_batch(conn, group, now=now, reservation=self.reservation,
+                                             units_left_before=units_left.get(offer_key))
+                for i, outcome in zip(indexes, settled.outcomes):
+                    outcomes[i] = outcome
+                done.append((group[0], settled))
+        took = time.perf_counter() - started
+        for first, settled in done:  # committed: the hints move on, the room hears each offer's sale
+            units_left[first.offer.key] = settled.units_left
+            metrics.observe_batch((o.result for o in settled.outcomes), took, settled.units_sold, settled.units_left)
+            if settled.units_sold:
+                self._announce(first, settled)
         self.stats["batches"] += 1
         self.stats["attempts"] += len(attempts)
         self.stats["largest"] = max(self.stats["largest"], len(attempts))
-        if settled.units_sold:
-            self._announce(attempts[0], settled)
-        return settled
+        return outcomes
 
     def _announce(self, attempt: Attempt, settled: Settled) -> None:
         """After commit: the room hears one merged sale per batch, and the sell-out."""
