@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('show_id', sa.Integer(), nullable=False),
     sa.Column('shop_id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('variant_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('result', sa.String(length=16), nullable=True),

@@ -1,14 +1,18 @@
 """Moving a catalogue in and out: Shopify product CSVs with variants, stock and photos (by URL from a local HTTP
 server, or in a ZIP), every problem reported by line, column and rule with nothing imported, the good products
-alone when asked, re-imports updating by handle, and the export imported into another shop giving the same shop."""
+alone when asked, re-imports updating by handle, and the export imported into another shop and exported again
+giving the same file."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from tests.appserver import AppProcess
 from tests.catalog.csv_files import PhotoServer, archive, photo, shop_catalogue, sheet, two_products
@@ -158,7 +162,29 @@ def test_reimporting_a_handle_updates_the_product(api, app, seller, photos):
     assert [i["id"] for i in scarf["images"]] != [] and len(scarf["images"]) == 2
 
 
-def test_export_then_import_into_another_shop_gives_the_same_catalogue(api, app, seller, photos):
+def photos_numbered(exported: str) -> tuple[str, list[str]]:
+    """The file with each uploaded photo's URL (its name is made per shop) replaced by "photo-N", numbered in
+    order of first appearance, and those URLs in that order: all else must be the same in a round trip."""
+    urls: list[str] = []
+
+    def number(match: re.Match) -> str:
+        if match.group(0) not in urls:
+            urls.append(match.group(0))
+        return f"photo-{urls.index(match.group(0)) + 1}"
+
+    return PHOTO_URL.sub(number, exported), urls
+
+
+PHOTO_URL = re.compile(r"https?://[^,\s\"]+/media/uploads/[^,\s\"]+")
+
+
+def picture(url: str) -> tuple[tuple[int, int], tuple[int, ...]]:
+    """A served photo's size and the colour of its middle pixel."""
+    with Image.open(io.BytesIO(httpx.get(url).content)) as image:
+        return image.size, image.convert("RGB").getpixel((image.width // 2, image.height // 2))
+
+
+def test_export_import_into_another_shop_and_export_again_gives_the_same_file(api, app, seller, photos):
     assert upload(api, seller, sheet(two_products(f"{photos.url}/"))).status_code == 200
     exported = api.get(f"/api/v1/shops/{seller['shop']['id']}/products.csv", headers=seller["owner"].headers)
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
@@ -167,9 +193,21 @@ def test_export_then_import_into_another_shop_gives_the_same_catalogue(api, app,
     assert lines[1].startswith("wool-scarf,Hand-knitted wool scarf,") and ",128.50," in lines[1]
     assert lines[2].startswith("wool-scarf,,")  # a following variant: the handle again, the title empty
     other = {"owner": register(api, roles=["seller"])}
-    other["shop"] = make_shop(api, other["owner"])
+    other["shop"] = make_shop(api, other["owner"], name=seller["shop"]["name"])  # the Vendor column: same name
     response = upload(api, other, exported.content, name="export.csv")
     assert response.status_code == 200, response.text
+    again = api.get(f"/api/v1/shops/{other['shop']['id']}/products.csv", headers=other["owner"].headers)
+    assert again.status_code == 200
+
+    # The same file, byte for byte, once each shop's photo URLs are numbered (each import stores its own files).
+    first, first_urls = photos_numbered(exported.text)
+    second, second_urls = photos_numbered(again.text)
+    assert second == first
+    assert len(first_urls) == 3 and set(first_urls).isdisjoint(second_urls)
+    assert ",photo-2," in first.splitlines()[3]  # the red scarf's own photo is the second one, in both files
+    for before, after in zip(first_urls, second_urls):  # each photo is the same picture (JPEG may shift a shade)
+        (size_a, colour_a), (size_b, colour_b) = picture(before), picture(after)
+        assert size_a == size_b and all(abs(x - y) <= 4 for x, y in zip(colour_a, colour_b))
 
     def comparable(catalogue: dict) -> dict:
         return {sku: ({k: p[k] for k in ("title", "description", "category", "status", "price_minor", "stock",

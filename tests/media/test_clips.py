@@ -13,6 +13,8 @@ from tests.helpers import make_product, register
 from tests.media.support import host_with_show, playlist, rtmp_publisher, stream_key, wait_for
 from tests.orders.support import ADDRESS
 
+KEYFRAME_S = 1.0  # the test publisher's keyframe interval (rtmp_publisher: -g 30 at 30 fps)
+
 
 def _probe(data: bytes, tmp_path) -> dict:
     path = tmp_path / f"{uuid.uuid4().hex}.mp4"
@@ -183,5 +185,53 @@ def test_phone_watches_a_clip_and_buys_from_it(mapi, media_server, clipped_show,
         until(product_page, "!document.querySelector('[data-clip-strip]').hidden")
         assert product_page.get_attribute("[data-clip-items] a", "href") == f"/clips/{scarf['id']}"
         product_page.locator("[data-clip-strip]").screenshot(path=str(folder / "clips-on-product-phone.png"))
+    finally:
+        context.close()
+
+
+def test_clip_plays_through_hls_js_within_a_keyframe_of_its_pin(mapi, media_server, clipped_show, browser, tmp_path):
+    """Last in the file: its page view would change the figures the tests above check."""
+    from tests.web.conftest import PHONE
+    from tests.web.support import logged_in_page, until
+
+    host, show = clipped_show["host"], clipped_show["show"]
+    scarf = _by_product(mapi, host, show["shop_id"])[clipped_show["scarf"]["id"]]
+    cut = float(_probe(mapi.get(scarf["video_url"]).content, tmp_path)["format"]["duration"])
+    # -c copy starts at the keyframe at or before the pin: the cut is the pin's window, at most a keyframe longer
+    assert scarf["duration_s"] - 0.1 <= cut <= scarf["duration_s"] + KEYFRAME_S + 0.1, (cut, scarf)
+    playlist = mapi.get(scarf["hls_url"])
+    assert playlist.status_code == 200 and playlist.headers["content-type"] == "application/vnd.apple.mpegurl"
+    assert "#EXT-X-ENDLIST" in playlist.text and "#EXT-X-PLAYLIST-TYPE:VOD" in playlist.text
+    segments = [line for line in playlist.text.splitlines() if line and not line.startswith("#")]
+    assert segments and all(name.startswith("seg/v0_") for name in segments), playlist.text
+    listed = sum(float(line.split(":")[1].rstrip(",")) for line in playlist.text.splitlines()
+                 if line.startswith("#EXTINF"))
+    assert abs(listed - cut) <= 0.2, (listed, cut)  # the same packets as the MP4
+    first = mapi.get(f"/clips/{scarf['id']}/{segments[0]}")
+    assert first.status_code == 200 and first.content[:1] == b"\x47"  # an MPEG-TS packet
+    for name in ("v1_000.ts", "..%2Fv0.mp4", "v0.mp4"):  # another cut's segment, or any other file: none
+        assert mapi.get(f"/clips/{scarf['id']}/seg/{name}").status_code == 404, name
+    viewer = register(mapi)
+    context, page = logged_in_page(browser, media_server.url, viewer, f"/clips/{scarf['id']}", **PHONE)
+    try:
+        video = "document.querySelector('[data-clip-video]')"
+        until(page, f"{video}.dataset.player === 'hls.js' && !!window.Hls && {video}.src.startsWith('blob:')")
+        until(page, f"{video}.currentTime > 0.5", timeout=20)  # hls.js plays it (muted when sound is not allowed)
+        played = page.evaluate(f"{video}.currentTime")
+        until(page, f"{video}.currentTime > {played} || {video}.ended", timeout=10)
+        until(page, f"{video}.ended", timeout=20)  # every segment played, to the end of the cut
+        duration = page.evaluate(f"{video}.duration")
+        assert abs(duration - cut) <= 0.2, (duration, cut)
+        assert page.evaluate(f"{video}.currentTime") >= duration - 0.3
+        assert not page.errors, page.errors
+    finally:
+        context.close()
+    # a clip cut before clips had an HLS: its page plays the MP4 instead of retrying the missing playlist
+    (media_server.data_dir / "clips" / str(scarf["id"]) / "v0.m3u8").unlink()
+    context, page = logged_in_page(browser, media_server.url, viewer, f"/clips/{scarf['id']}", **PHONE)
+    try:
+        until(page, f"{video}.dataset.player === 'mp4' && {video}.src.endsWith('.mp4?v=0')")
+        until(page, f"{video}.currentTime > 0.5", timeout=20)
+        assert not page.errors, page.errors
     finally:
         context.close()

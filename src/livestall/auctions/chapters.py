@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.auctions.models import Auction
-from livestall.catalog.models import Product
+from livestall.auctions.service import auction_title
+from livestall.catalog.models import Product, ProductVariant
 from livestall.money import Money
 
 
@@ -22,10 +23,13 @@ def _outcome(auction: Auction) -> str:
 async def auction_chapters(*, session: AsyncSession, show_id: int,
                            position_of: Callable[[datetime], float | None]) -> list[dict]:
     """One chapter per auction opened in the show, e.g. "Auction: Wool scarf, sold for CNY 150.00"."""
-    rows = await session.execute(select(Auction, Product.title).join(Product, Product.id == Auction.product_id)
+    rows = await session.execute(select(Auction, Product, ProductVariant)
+                                 .join(Product, Product.id == Auction.product_id)
+                                 .outerjoin(ProductVariant, ProductVariant.id == Auction.variant_id)
                                  .where(Auction.show_id == show_id, Auction.opened_at.is_not(None)))
     chapters = []
-    for auction, title in rows.all():
+    for auction, product, variant in rows.all():
+        title = auction_title(product, variant)  # "Cardigan · M / Grey" for one variant
         at = position_of(auction.opened_at)
         if at is not None:
             chapters.append({"at_s": round(at, 1), "kind": "auction", "title": f"Auction: {title}, {_outcome(auction)}",

@@ -12,7 +12,7 @@ from livestall.accounts.models import User
 from livestall.auctions import holds
 from livestall.auctions.models import Auction, AuctionBidder
 from livestall.auctions.service import AUCTIONS, announce, iso, lock_auction
-from livestall.catalog.models import Product
+from livestall.catalog.models import Product, ProductVariant
 from livestall.db import utcnow
 from livestall.errors import Conflict, Invalid
 from livestall.events import Event, publish_on_commit
@@ -50,16 +50,19 @@ async def orphaned_auctions(session: AsyncSession) -> list[int]:
 
 async def _new_order(session: AsyncSession, auction: Auction, buyer_id: int, price_minor: int, now: datetime,
                      shipping: dict | None) -> Order | None:
-    """One unit off the product's stock (compare-and-set `stock >= 1`) as the buyer's order; None when no unit
-    is left."""
+    """One unit off the product's stock, or off its variant's and the product's total together (compare-and-set
+    `stock >= 1`), as the buyer's order; None when no unit is left."""
     if shipping is None:
         raise Invalid.field("shipping", "required", "add a delivery address first")
-    taken, _left = await take_units(session, auction.product_id, None, 1, now)
+    taken, _left = await take_units(session, auction.product_id, None, 1, now, variant_id=auction.variant_id)
     if not taken:
         return None
+    variant = await session.get(ProductVariant, auction.variant_id) if auction.variant_id is not None else None
     key = f"auction:{auction.id}:{buyer_id}"
     order = Order(ref=new_ref(), buyer_id=buyer_id, shop_id=auction.shop_id, show_id=auction.show_id,
-                  product_id=auction.product_id, quantity=1, unit_price_minor=price_minor, total_minor=price_minor,
+                  product_id=auction.product_id, variant_id=auction.variant_id,
+                  option=variant.label[:40] if variant is not None else None,
+                  quantity=1, unit_price_minor=price_minor, total_minor=price_minor,
                   currency=auction.currency, status="reserved", shipping=shipping, idempotency_key=key,
                   request_hash=hashlib.sha256(key.encode()).hexdigest(), reserved_until=now + PAY_WINDOW,
                   created_at=now)
@@ -126,14 +129,19 @@ async def _sell_paid(session: AsyncSession, auction: Auction, buyer_id: int, pri
     # "wallet": the hold came out of the buyer's wallet, so a refund goes back there.
     await do_mark_paid(session=session, order=order, provider="wallet", source=source,
                        commission_bps=commission_bps, now=now)
+    variant = {"variant_id": auction.variant_id} if auction.variant_id is not None else {}
     publish_on_commit(session, Event(auction.show_id, "sale.made", {
         "product_id": auction.product_id, "flash_sale_id": None, "units": 1, "orders": 1,
-        "units_left": await _units_left(session, auction.product_id)}))
+        "units_left": await _units_left(session, auction), **variant}))
     return order
 
 
-async def _units_left(session: AsyncSession, product_id: int) -> int:
-    return int(await session.scalar(select(Product.stock).where(Product.id == product_id)) or 0)
+async def _units_left(session: AsyncSession, auction: Auction) -> int:
+    """What is left of the lot: the variant's units when it is one variant, else the product's."""
+    if auction.variant_id is not None:
+        return int(await session.scalar(select(ProductVariant.stock)
+                                         .where(ProductVariant.id == auction.variant_id)) or 0)
+    return int(await session.scalar(select(Product.stock).where(Product.id == auction.product_id)) or 0)
 
 
 async def do_accept_offer(*, session: AsyncSession, auction: Auction, user: User, commission_bps: int) -> Order:
@@ -148,7 +156,7 @@ async def do_accept_offer(*, session: AsyncSession, auction: Auction, user: User
     wallet = await wallet_account(session, user.id, auction.currency)
     order = await _sell_paid(session, auction, user.id, auction.offer_minor, wallet, now, shipping, commission_bps)
     if order is None:
-        raise Conflict.field("auction_id", "in_stock", "the product has no unit left")
+        raise Conflict.field("auction_id", "in_stock", "the product (or its variant) has no unit left")
     auction.result, auction.winner_id = "sold_runner_up", user.id
     auction.hammer_minor, auction.order_id = auction.offer_minor, order.id
     await session.flush()

@@ -24,6 +24,9 @@ class Auction(Base):
     show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    # The one variant up for bids, for a product with variants. No foreign key: the auctions table is made
+    # before the variants' (migration 0020, then 0022); a removed variant leaves the id, its units gone with it.
+    variant_id: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(10), default="scheduled")
     result: Mapped[str | None] = mapped_column(String(16))

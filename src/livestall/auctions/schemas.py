@@ -12,9 +12,11 @@ MAX_BANDS = 10
 
 
 class AuctionCreate(StrictInput):
-    """One unit of a product pinned in the show; the auction waits ("scheduled", pre-bids allowed) until opened."""
+    """One unit of a product pinned in the show (of one of its variants, when it has them); the auction waits
+    ("scheduled", pre-bids allowed) until opened."""
 
     product_id: Id
+    variant_id: Id | None = Field(None, description="The variant up for bids; required for a product with variants")
     starting_price_minor: StrictInt = Field(ge=1, le=MAX_AMOUNT_MINOR)
     duration_s: StrictInt = Field(30, ge=MIN_DURATION_S, le=MAX_DURATION_S)
     snipe_s: StrictInt = Field(10, ge=1, le=60, description="A bid this close to the end brings the time left back")

@@ -12,7 +12,7 @@ from livestall.auctions import holds
 from livestall.auctions.models import Auction, AuctionBid, AuctionBidder
 from livestall.auctions.pricing import DEFAULT_INCREMENTS, increment_at, minimum_bid
 from livestall.auctions.schemas import AuctionCreate
-from livestall.catalog.models import Product, ProductImage
+from livestall.catalog.models import Product, ProductImage, ProductVariant
 from livestall.db import get_or_404, utcnow
 from livestall.errors import Conflict, Invalid
 from livestall.events import Event, publish_on_commit
@@ -48,8 +48,11 @@ async def names_of(session: AsyncSession, user_ids: set[int | None]) -> dict[int
 async def auction_view(session: AsyncSession, auction: Auction, now: datetime | None = None) -> dict:
     """The auction as the room and the API show it, with the server's clock (`now`) to count down by."""
     product = await session.get(Product, auction.product_id)
-    image = await session.scalar(select(ProductImage).where(ProductImage.product_id == auction.product_id)
-                                 .order_by(ProductImage.id).limit(1))
+    variant = await session.get(ProductVariant, auction.variant_id) if auction.variant_id is not None else None
+    image = await session.get(ProductImage, variant.image_id) if variant is not None and variant.image_id else None
+    if image is None:  # the variant's own photo first, else the product's first
+        image = await session.scalar(select(ProductImage).where(ProductImage.product_id == auction.product_id)
+                                     .order_by(ProductImage.id).limit(1))
     names = await names_of(session, {auction.leader_id, auction.winner_id})
     bidders = await session.scalar(select(func.count()).where(AuctionBidder.auction_id == auction.id)) or 0
 
@@ -59,7 +62,8 @@ async def auction_view(session: AsyncSession, auction: Auction, now: datetime | 
     has_leader = auction.leader_id is not None
     return {
         "id": auction.id, "show_id": auction.show_id, "product_id": auction.product_id,
-        "title": product.title if product else "", "image_url": image.url if image else None,
+        "variant_id": auction.variant_id, "variant_label": variant.label if variant is not None else None,
+        "title": auction_title(product, variant), "image_url": image.url if image else None,
         "status": auction.status, "result": auction.result,
         "starting_price": money(auction.starting_price_minor), "price": money(auction.price_minor),
         "next_bid": money(minimum_bid(starting_minor=auction.starting_price_minor, price_minor=auction.price_minor,
@@ -118,15 +122,40 @@ async def _check_pinned(session: AsyncSession, show: Show, product_id: int) -> P
     return product
 
 
+def _check_variant(product: Product, variant_id: int | None) -> ProductVariant | None:
+    """The variant up for bids: one of the product's with a unit left, required when the product has variants."""
+    if not product.variants:
+        if variant_id is not None:
+            raise Invalid.field("variant_id", "no_variants", "this product has no variants")
+        return None
+    if variant_id is None:
+        raise Invalid.field("variant_id", "variant_required", "choose which variant of the product goes up for bids")
+    variant = next((v for v in product.variants if v.id == variant_id), None)
+    if variant is None:
+        raise Invalid.field("variant_id", "variant_of_product", f"{variant_id} is not a variant of this product")
+    if variant.stock < 1:
+        raise Conflict.field("variant_id", "in_stock", f"{variant.label} has no unit left to auction")
+    return variant
+
+
+def auction_title(product: Product | None, variant: ProductVariant | None) -> str:
+    """What the room reads for the lot: the product's title, and the variant's label when it is one variant."""
+    title = product.title if product else ""
+    return f"{title} · {variant.label}" if variant is not None else title
+
+
 async def do_create_auction(*, session: AsyncSession, show: Show, creator: User, auction_in: AuctionCreate) -> Auction:
-    """Set up an auction of one unit of a pinned product in a live show; it takes pre-bids until opened."""
+    """Set up an auction of one unit of a pinned product (of one variant of it) in a live show; it takes pre-bids
+    until opened."""
     if show.status != "live":
         raise Conflict.field("show_id", "live", "auctions run while the show is live")
     product = await _check_pinned(session, show, auction_in.product_id)
+    variant = _check_variant(product, auction_in.variant_id)
     running = await session.scalar(select(Auction.id).where(Auction.show_id == show.id, Auction.status.in_(RUNNING)))
     if running is not None:
         raise Conflict.field("product_id", "one_at_a_time", f"auction {running} is still running in this show")
-    auction = Auction(show_id=show.id, shop_id=show.shop_id, product_id=product.id, created_by_id=creator.id,
+    auction = Auction(show_id=show.id, shop_id=show.shop_id, product_id=product.id,
+                      variant_id=variant.id if variant is not None else None, created_by_id=creator.id,
                       status="scheduled", currency=product.currency,
                       starting_price_minor=auction_in.starting_price_minor,
                       increments=auction_in.increments or DEFAULT_INCREMENTS, duration_s=auction_in.duration_s,

@@ -18,6 +18,8 @@ class AuctionView(Payload):
     id: int
     show_id: int
     product_id: int
+    variant_id: int | None  # the one variant up for bids, for a product with variants
+    variant_label: str | None  # e.g. "M / Grey"; `title` then names it too: "Cardigan · M / Grey"
     title: str
     image_url: str | None
     status: str

@@ -1,7 +1,9 @@
 """The background job that makes product clips: finds pins of finished replays, cuts each with `ffmpeg -c copy`.
 
 Cuts fall on keyframes (1 s apart in a well-set stream), so nothing is re-encoded: a 90 s clip takes a
-fraction of a second of CPU. Clips are kept in <data>/clips/{id}/, apart from the replay, so they outlive it.
+fraction of a second of CPU. Each cut is kept twice, as an MP4 (shared, downloaded, played natively) and as a
+small HLS of the same packets (v{n}.m3u8 + v{n}_NNN.ts) that the site's player plays through hls.js.
+Clips are kept in <data>/clips/{id}/, apart from the replay, so they outlive it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ log = logging.getLogger("livestall.media")
 
 EVERY_S = 2.0
 CUT_TIMEOUT_S = 120.0
+SEGMENT_S = 4  # a clip's HLS segments: short enough to start at once, few enough for a 90 s clip
+SEGMENT_PREFIX = "seg/"  # segments are served under /clips/{id}/seg/, next to the playlist's /clips/{id}/video.m3u8
 
 
 def clip_dir(settings, clip_id: int) -> Path:
@@ -26,9 +30,10 @@ def clip_dir(settings, clip_id: int) -> Path:
     return (settings.data_dir / "clips" / str(clip_id)).resolve()
 
 
-def clip_files(settings, clip_id: int, version: int) -> tuple[Path, Path]:
+def clip_files(settings, clip_id: int, version: int) -> tuple[Path, Path, Path]:
+    """The cut's MP4, its picture and its HLS playlist."""
     folder = clip_dir(settings, clip_id)
-    return folder / f"v{version}.mp4", folder / f"v{version}.jpg"
+    return folder / f"v{version}.mp4", folder / f"v{version}.jpg", folder / f"v{version}.m3u8"
 
 
 def cut_command(ffmpeg: str, playlist: Path, start_s: float, length_s: float, out: Path) -> list[str]:
@@ -36,6 +41,14 @@ def cut_command(ffmpeg: str, playlist: Path, start_s: float, length_s: float, ou
     return [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-ss", f"{start_s:.3f}", "-i", str(playlist),
             "-t", f"{length_s:.3f}", "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy",
             "-avoid_negative_ts", "make_zero", "-movflags", "+faststart", str(out)]
+
+
+def hls_command(ffmpeg: str, video: Path, playlist: Path) -> list[str]:
+    """The cut MP4 repackaged, packets unchanged, as a finished (VOD) HLS next to it: v{n}.m3u8 and v{n}_NNN.ts."""
+    segments = playlist.with_name(f"{playlist.stem}_%03d.ts")
+    return [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-i", str(video), "-map", "0", "-c", "copy",
+            "-f", "hls", "-hls_time", str(SEGMENT_S), "-hls_playlist_type", "vod", "-hls_flags", "independent_segments",
+            "-hls_base_url", SEGMENT_PREFIX, "-hls_segment_filename", str(segments), str(playlist)]
 
 
 class ClipCutter:
@@ -103,7 +116,7 @@ class ClipCutter:
         if clip is None:
             return False
         playlist = show_dir(self.settings, clip.show_id) / REPLAY
-        video, picture = clip_files(self.settings, clip.id, clip.version)
+        video, picture, hls = clip_files(self.settings, clip.id, clip.version)
         error = ""
         if not playlist.exists():
             error = "the replay is gone"
@@ -111,6 +124,8 @@ class ClipCutter:
             video.parent.mkdir(parents=True, exist_ok=True)
             error = await self._run_ffmpeg(cut_command(self.ffmpeg, playlist, clip.start_ms / 1000,
                                                        (clip.end_ms - clip.start_ms) / 1000, video))
+            if not error:
+                error = await self._run_ffmpeg(hls_command(self.ffmpeg, video, hls))
             if not error:
                 await commands.write_thumbnail(self.ffmpeg, video, picture, timeout_s=30, width=480,
                                                shrink_only=True)
@@ -145,5 +160,5 @@ class ClipCutter:
 
     def _drop_old_versions(self, clip_id: int, version: int) -> None:
         for path in clip_dir(self.settings, clip_id).glob("v*.*"):
-            if path.stem != f"v{version}":
+            if path.stem.split("_")[0] != f"v{version}":  # v{n}.mp4, .jpg, .m3u8 and the segments v{n}_NNN.ts
                 path.unlink(missing_ok=True)

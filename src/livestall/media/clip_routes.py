@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 
@@ -10,10 +12,11 @@ from livestall.catalog.service import check_shop_member, get_shop
 from livestall.db import SessionDep
 from livestall.errors import Invalid, NotFound
 from livestall.media import clips
-from livestall.media.clip_cutter import clip_files
+from livestall.media.clip_cutter import clip_dir, clip_files
 from livestall.media.clips import ClipOrderCreate, ClipUpdate
 
 router = APIRouter(tags=["video"])
+SEGMENT_NAME = re.compile(r"v(\d{1,9})_\d{3,5}\.ts")
 
 
 @router.get("/api/v1/clips")
@@ -62,9 +65,15 @@ async def record_clip_order(clip_id: int, order_in: ClipOrderCreate, user: Curre
     return {"clip_id": clip.id, "order_id": order_in.order_id, "counted": added}
 
 
-async def _file(session, settings, user, clip_id: int, which: int, media_type: str) -> FileResponse:
+async def _file(session, settings, user, clip_id: int, which: int, media_type: str,
+                segment: str | None = None) -> FileResponse:
     clip = await clips.get_clip(session=session, clip_id=clip_id, user=user)
     path = clip_files(settings, clip.id, clip.version)[which]
+    if segment is not None:  # only the current cut's segments: an old cut's are deleted with it
+        match = SEGMENT_NAME.fullmatch(segment)
+        if match is None or int(match.group(1)) != clip.version:
+            raise NotFound("no such segment of this clip")
+        path = clip_dir(settings, clip.id) / segment
     if clip.status != "ready" or not path.is_file():
         raise NotFound("this clip has no video yet")
     # the URL carries the version: a new cut is a new URL, so the file may be kept a long time
@@ -75,6 +84,18 @@ async def _file(session, settings, user, clip_id: int, which: int, media_type: s
 async def clip_video(clip_id: int, request: Request, user: OptionalUser, session: SessionDep):
     """The clip's MP4 (range requests served, so phones can seek)."""
     return await _file(session, request.app.state.settings, user, clip_id, 0, "video/mp4")
+
+
+@router.get("/clips/{clip_id}/video.m3u8", include_in_schema=False)
+async def clip_playlist(clip_id: int, request: Request, user: OptionalUser, session: SessionDep):
+    """The clip as a finished HLS playlist, for the site's player (hls.js, or Safari's own HLS)."""
+    return await _file(session, request.app.state.settings, user, clip_id, 2, "application/vnd.apple.mpegurl")
+
+
+@router.get("/clips/{clip_id}/seg/{segment}", include_in_schema=False)
+async def clip_segment(clip_id: int, segment: str, request: Request, user: OptionalUser, session: SessionDep):
+    """One segment of the clip's HLS (its name carries the cut's version, so it may be kept a long time)."""
+    return await _file(session, request.app.state.settings, user, clip_id, 0, "video/mp2t", segment=segment)
 
 
 @router.get("/clips/{clip_id}/thumb.jpg", include_in_schema=False)

@@ -211,6 +211,7 @@ def clip_read(clip: ProductClip, orders: int, *, with_figures: bool = True) -> d
             "end_offset_s": round((clip.end_ms - clip.pin_start_ms) / 1000, 1),
             "page_url": f"/clips/{clip.id}",
             "video_url": f"/clips/{clip.id}/video.mp4?v={clip.version}" if clip.status == "ready" else None,
+            "hls_url": f"/clips/{clip.id}/video.m3u8?v={clip.version}" if clip.status == "ready" else None,
             "thumbnail_url": f"/clips/{clip.id}/thumb.jpg?v={clip.version}" if clip.status == "ready" else None,
             "created_at": clip.created_at.isoformat()}
     if with_figures:

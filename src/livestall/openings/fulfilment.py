@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
-from livestall.catalog.models import Product
+from livestall.catalog.models import Product, ProductVariant
 from livestall.db import utcnow
 from livestall.errors import Conflict, Invalid, NotFound
 from livestall.ledger.flows import wallet_account
@@ -45,6 +45,21 @@ async def contents_product(session: AsyncSession, lot: OpeningLot) -> Product:
     return product
 
 
+def addon_variant(addon: Product, variant_id: int | None) -> ProductVariant | None:
+    """The add-on's variant the buyer chose: required when the add-on has variants, refused when it has none."""
+    if not addon.variants:
+        if variant_id is not None:
+            raise Invalid.field("addon_variant_id", "no_variants", "the jewellery setting comes in one kind only")
+        return None
+    if variant_id is None:
+        raise Invalid.field("addon_variant_id", "variant_required", "choose the setting's variant (e.g. its size)")
+    variant = next((v for v in addon.variants if v.id == variant_id), None)
+    if variant is None:
+        raise Invalid.field("addon_variant_id", "variant_of_product",
+                            f"{variant_id} is not a variant of the jewellery setting")
+    return variant
+
+
 def _new_order(ticket: OpeningTicket, lot: OpeningLot, buyer: User, product: Product, unit_minor: int,
                shipping: dict, status: str) -> Order:
     now = utcnow()
@@ -68,6 +83,9 @@ async def do_choose_fulfilment(*, session: AsyncSession, ticket: OpeningTicket, 
             raise Invalid.field("choice", "addon_offered", "this lot offers no jewellery setting")
         if choice.currency is not None and choice.currency != addon.currency:
             raise Invalid.field("currency", "matches_price_currency", f"the setting is priced in {addon.currency}")
+    if choice.choice == "ship" and choice.addon_variant_id is not None:
+        raise Invalid.field("addon_variant_id", "jewellery_only", "a variant is chosen only with the jewellery setting")
+    variant = addon_variant(addon, choice.addon_variant_id) if choice.choice == "jewellery" else None
     # The ticket's row lock: a double click waits here and then finds the first choice made.
     await session.execute(update(TICKETS).where(TICKETS.c.id == ticket.id).values(status=TICKETS.c.status))
     await session.refresh(ticket)
@@ -86,10 +104,18 @@ async def do_choose_fulfilment(*, session: AsyncSession, ticket: OpeningTicket, 
         session.add(order)
         await session.flush()
     else:
-        taken, _left = await take_units(session, addon.id, None, 1, utcnow())
+        # A variant's unit leaves the variant and the product's total together (compare-and-set, stock >= 1).
+        taken, _left = await take_units(session, addon.id, None, 1, utcnow(),
+                                        variant_id=variant.id if variant is not None else None)
         if not taken:
+            if variant is not None:
+                raise Conflict.field("addon_variant_id", "in_stock", f"the setting in {variant.label} is sold out")
             raise Conflict.field("choice", "in_stock", "the jewellery setting is sold out")
-        order = _new_order(ticket, lot, buyer, addon, addon.price_minor, shipping, "reserved")
+        price_minor = variant.price_minor if variant is not None and variant.price_minor is not None \
+            else addon.price_minor
+        order = _new_order(ticket, lot, buyer, addon, price_minor, shipping, "reserved")
+        if variant is not None:
+            order.variant_id, order.option = variant.id, variant.label[:40]
         session.add(order)
         await session.flush()
         wallet = await wallet_account(session, buyer.id, addon.currency)
@@ -98,8 +124,10 @@ async def do_choose_fulfilment(*, session: AsyncSession, ticket: OpeningTicket, 
     ticket.fulfilment = choice.choice
     ticket.shipping = shipping
     ticket.order_id = order.id
-    audit(session, lot, "fulfilment", {"choice": choice.choice, "order_id": order.id, "order_ref": order.ref,
-                                       "total_minor": order.total_minor}, actor_id=buyer.id, ticket_id=ticket.id)
+    details = {"choice": choice.choice, "order_id": order.id, "order_ref": order.ref, "total_minor": order.total_minor}
+    if order.variant_id is not None:
+        details["variant_id"] = order.variant_id
+    audit(session, lot, "fulfilment", details, actor_id=buyer.id, ticket_id=ticket.id)
     return ticket, order
 
 
@@ -119,5 +147,6 @@ async def orders_of(session: AsyncSession, tickets: list[OpeningTicket]) -> dict
     rows = await session.execute(select(Order, Product.title).join(Product, Product.id == Order.product_id)
                                  .where(Order.id.in_(ids)))
     return {o.id: {"id": o.id, "ref": o.ref, "status": o.status, "product_id": o.product_id, "product_title": title,
+                   "variant_id": o.variant_id, "option": o.option,
                    "total": Money(o.total_minor, o.currency).as_dict(),
                    "tracking_number": o.tracking_number} for o, title in rows.all()}

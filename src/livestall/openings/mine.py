@@ -13,6 +13,14 @@ from livestall.openings.service import ticket_view
 from livestall.shows.models import Show
 
 
+def addon_view(product: Product) -> dict:
+    """The jewellery setting on offer, with its variants to choose from (each at its own price when it has one)."""
+    return {"id": product.id, "title": product.title, "price": Money(product.price_minor, product.currency).as_dict(),
+            "variants": [{"id": v.id, "label": v.label, "stock": v.stock,
+                          "price": Money(v.price_minor if v.price_minor is not None else product.price_minor,
+                                         product.currency).as_dict()} for v in product.variants]}
+
+
 async def list_my_tickets(*, session: AsyncSession, user_id: int) -> list[dict]:
     """The user's openings, newest first, with outcomes, fulfilment and the jewellery setting offered."""
     rows = (await session.execute(
@@ -20,7 +28,7 @@ async def list_my_tickets(*, session: AsyncSession, user_id: int) -> list[dict]:
         .where(OpeningTicket.buyer_id == user_id).order_by(OpeningTicket.id.desc()))).all()
     orders = await orders_of(session, [t for t, _ in rows])
     addon_ids = {lot.addon_product_id for _, lot in rows if lot.addon_product_id}
-    addons = {p.id: {"id": p.id, "title": p.title, "price": Money(p.price_minor, p.currency).as_dict()}
+    addons = {p.id: addon_view(p)
               for p in await session.scalars(select(Product).where(Product.id.in_(addon_ids)))} if addon_ids else {}
     show_ids = {lot.follow_up_show_id for t, lot in rows if t.status == "carried_over" and lot.follow_up_show_id}
     shows = {s.id: {"id": s.id, "title": s.title, "scheduled_at": s.scheduled_at}

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from livestall.orders.schemas import ShippingAddress
-from livestall.validation import CurrencyCode, StrictInput
+from livestall.validation import CurrencyCode, Id, StrictInput
 
 
 class LotCreate(StrictInput):
@@ -44,6 +44,8 @@ class FulfilmentIn(StrictInput):
     shipping: ShippingAddress | None = Field(
         None, description="Asked once per lot: left out, the address given for the buyer's other tickets of the lot")
     currency: CurrencyCode | None = Field(None, description="What the buyer expects to pay the add-on in")
+    addon_variant_id: Id | None = Field(None, description="The add-on's variant (size, colour...); required with "
+                                                          "`jewellery` when the add-on product has variants")
 
 
 class CloseIn(StrictInput):

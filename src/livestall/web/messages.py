@@ -111,6 +111,9 @@ JS_MESSAGES = {
     "auction_rule_pinned": N_("Pin the product first."),
     "auction_rule_offered_to_you": N_("This auction is not offered to you."),
     "auction_rule_offer_open": N_("The offer has ended."),
+    "auction_variant_stock": N_("%(label)s · %(count)s left"),
+    "auction_rule_variant_required": N_("Choose which variant goes up for bids."),
+    "auction_rule_variant_of_product": N_("Choose a variant of this product."),
     # Moving a catalogue (catalog_io.js): the file picked, and the wait while it is checked and imported.
     "catalog_io_chosen": N_("%(name)s, %(size)s KB"),
     "catalog_io_importing": N_("Importing… photos by URL can take a minute."),

@@ -1,9 +1,35 @@
-// A product clip's page (templates/video/clip.html): share its link; an order placed here with the buy sheet is
+// A product clip's page (templates/video/clip.html): plays the clip's HLS with the site's player (hls.js, or
+// Safari's own HLS; the MP4 when neither can), shares its link; an order placed here with the buy sheet is
 // reported as coming from the clip (POST /api/v1/clips/{id}/orders); the shop's people trim it (cut again in the
 // background: the page waits for the new cut) or hide it.
 import { api, pageData as data, problemText, t } from "./app.js";
+import { createPlayer } from "./player.js";
 
 const clip = data.clip;
+const video = document.querySelector("[data-clip-video]");
+
+// The template's MP4 plays without scripts; with them the clip plays as HLS, like every other video here.
+// A clip cut before it had an HLS (or any playback failure) goes back to the MP4 instead of retrying.
+if (video && clip.hls_url) {
+  let player = null;
+  const toMp4 = () => {
+    if (!player) return;
+    const stopping = player;
+    player = null;
+    stopping.destroy(); // also cancels the player's own retry, scheduled just after it reported "offline"
+    video.dataset.player = "mp4";
+    video.src = clip.video_url;
+    video.play().catch(() => { video.muted = true; video.play().catch(() => {}); }); // as the player starts HLS
+  };
+  player = createPlayer(video, {
+    src: clip.hls_url,
+    onState(state) {
+      if (state === "offline") setTimeout(toMp4, 0);
+    },
+  });
+  video.dataset.player = player.hls ? "hls.js" : player.state === "offline" ? "mp4" : "native";
+}
+
 const shareButton = document.querySelector("[data-clip-share]");
 const shareNote = document.querySelector("[data-clip-share-note]");
 

@@ -28,6 +28,8 @@ for (const form of document.querySelectorAll("[data-fulfilment]")) {
     }
     const address = typed(scope);
     const body = { choice };
+    const variant = form.querySelector("[data-addon-variant]");  // the setting's size or colour, when it has them
+    if (choice === "jewellery" && variant?.value) body.addon_variant_id = Number(variant.value);
     if (Object.keys(address).length) body.shipping = address;
     const res = await api("POST", `/api/v1/me/openings/${form.dataset.fulfilment}/fulfilment`, body);
     if (res.ok) { location.reload(); return; }

@@ -1,6 +1,7 @@
-// The studio's auction panel: set up an auction of one unit of a pinned product (starting price, duration,
-// anti-sniping, sudden death, the runner-up's time), open the bidding, follow the price, the leader and the
-// server-clock countdown live from the room's events, and cancel. The shows's auctions are the record
+// The studio's auction panel: set up an auction of one unit of a pinned product (of one of its variants, picked
+// with its stock, when it has them), with its starting price, duration, anti-sniping, sudden death and the
+// runner-up's time; open the bidding, follow the price, the leader and the server-clock countdown live from the
+// room's events, and cancel. The shows's auctions are the record
 // (GET /api/v1/shows/{id}/auctions); the room's `auction.*` events (relayed by studio.js) keep the panel live.
 import { api, clock, formatMoney, formatNumber, minorUnits, pageData as data, problemText, serverNow, setServerTime, t }
   from "./app.js";
@@ -11,7 +12,9 @@ const form = $("[data-sa-form]");
 const DIGITS = { JPY: 0, KRW: 0, VND: 0, CLP: 0 };
 const digits = DIGITS[data.currency] ?? 2;
 let current = null;
-let shelf = (data.shelf || []).map((item) => ({ product_id: item.product_id, title: item.title }));
+// Each pinned product with its variants (id, label, stock): an auction of such a product is of one of them.
+const shelfItem = (item) => ({ product_id: item.product_id, title: item.title, variants: item.variants || [] });
+let shelf = (data.shelf || []).map(shelfItem);
 
 const money = (m) => (m ? formatMoney(m.amount_minor, m.currency) : "");
 
@@ -38,6 +41,26 @@ function drawShelf() {
   select.replaceChildren(...shelf.map((item) => new Option(item.title, String(item.product_id))));
   if (shelf.some((item) => String(item.product_id) === chosen)) select.value = chosen;
   $("[data-sa-none]").hidden = shelf.length > 0;
+  drawVariants();
+}
+
+// The chosen product's variants, each with its stock; one without units is shown but cannot be chosen.
+function drawVariants() {
+  const item = shelf.find((p) => String(p.product_id) === $("[data-sa-product]").value);
+  const variants = item ? item.variants : [];
+  const select = $("[data-sa-variant]");
+  const chosen = select.value;
+  select.replaceChildren(...variants.map((v) => {
+    const text = t("auction_variant_stock", { label: v.label, count: formatNumber(v.stock) });
+    const option = new Option(text, String(v.id));
+    option.disabled = v.stock < 1;
+    return option;
+  }));
+  const usable = variants.filter((v) => v.stock > 0);
+  if (usable.some((v) => String(v.id) === chosen)) select.value = chosen;
+  else if (usable.length) select.value = String(usable[0].id);
+  $("[data-sa-variant-field]").hidden = variants.length === 0;
+  select.disabled = variants.length === 0;
 }
 
 function running() {
@@ -105,6 +128,7 @@ form.addEventListener("submit", async (event) => {
   if (price === null) return fieldErrors([{ field: "starting_price_minor", rule: "money_format", message: t("auction_amount_format") }]);
   const body = {
     product_id: Number(fields.get("product_id")), starting_price_minor: price,
+    ...(fields.get("variant_id") ? { variant_id: Number(fields.get("variant_id")) } : {}),
     duration_s: Number(fields.get("duration_s")), snipe_s: Number(fields.get("snipe_s")),
     sudden_death: fields.get("sudden_death") === "on", offer_minutes: Number(fields.get("offer_minutes")),
   };
@@ -121,6 +145,7 @@ form.addEventListener("input", (event) => {  // a field being corrected loses it
   const node = panel.querySelector(`[data-error-for="${name}"]`);
   if (node) node.hidden = true;
 });
+$("[data-sa-product]").addEventListener("change", drawVariants);
 $("[data-sa-open]").addEventListener("click", (e) => act("open", e.currentTarget));
 $("[data-sa-cancel]").addEventListener("click", (e) => {
   if (window.confirm(t("auction_cancel_confirm"))) act("cancel", e.currentTarget);
@@ -128,8 +153,14 @@ $("[data-sa-cancel]").addEventListener("click", (e) => {
 
 document.addEventListener("livestall:room", ({ detail: { type, data: event } }) => {
   if (type === "pin.changed") {
-    shelf = event.items.map((item) => ({ product_id: item.product_id, title: item.title }));
+    shelf = event.items.map(shelfItem);
     drawShelf();
+  } else if ((type === "sale.made" || type === "stock.changed") && event.variant_id && !event.flash_sale_id) {
+    const variant = shelf.flatMap((p) => p.variants).find((v) => v.id === event.variant_id);
+    if (variant) {
+      variant.stock = event.units_left;
+      drawVariants();
+    }
   } else if (type.startsWith("auction.") && event.show_id === data.show_id) {
     take(event);
   }
