@@ -19,6 +19,11 @@ def test_bids_chapters_and_figures_are_kept(api, app_server, database_url):
         b.request("bid", auction_id=auction_id, amount=15000)
     ended = wait_ended(api, auction_id)
     assert (ended["result"], ended["hammer"]["amount_minor"], ended["winner_name"]) == ("sold", 16000, "Ann")
+    # The hammer's order is packed in Ann's parcel from the shop, with whatever else she buys in the show.
+    packing = api.get(f"/api/v1/shops/{world['shop']['id']}/parcels", headers=world["seller"].headers,
+                      params={"show_id": show_id}).json()["items"]
+    assert [[(o["product_id"], o["total"]["amount_minor"]) for o in p["orders"]] for p in packing
+            if p["buyer_id"] == ann.id] == [[(world["product"]["id"], 16000)]]
     record = get_auction(api, auction_id)["latest_bids"]
     assert [(b["bidder_name"], b["amount_minor"], b["outcome"], b["price_after_minor"]) for b in record] == [
         ("Bo", 15000, "outbid", 16000), ("Ann", 10000, "leading", 10000)]

@@ -19,6 +19,7 @@ from livestall.events import Event, publish_on_commit
 from livestall.ledger.flows import wallet_account
 from livestall.money import Money
 from livestall.orders.addresses import get_default_shipping
+from livestall.orders.combined import do_ride_in_parcel
 from livestall.orders.models import Order
 from livestall.orders.service import do_mark_paid
 from livestall.orders.settle import new_ref
@@ -129,6 +130,7 @@ async def _sell_paid(session: AsyncSession, auction: Auction, buyer_id: int, pri
     # "wallet": the hold came out of the buyer's wallet, so a refund goes back there.
     await do_mark_paid(session=session, order=order, provider="wallet", source=source,
                        commission_bps=commission_bps, now=now)
+    await do_ride_in_parcel(session, order)
     variant = {"variant_id": auction.variant_id} if auction.variant_id is not None else {}
     publish_on_commit(session, Event(auction.show_id, "sale.made", {
         "product_id": auction.product_id, "flash_sale_id": None, "units": 1, "orders": 1,

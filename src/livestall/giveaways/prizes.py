@@ -19,6 +19,7 @@ from livestall.giveaways.personal_vouchers import issue_voucher
 from livestall.ledger import flows
 from livestall.ledger.service import ACCOUNTS, get_account, post_transfer, shop_key
 from livestall.orders.addresses import get_default_shipping
+from livestall.orders.combined import do_ride_in_parcel
 from livestall.orders.models import Order
 from livestall.orders.settle import new_ref
 from livestall.orders.stock import take_units
@@ -50,6 +51,7 @@ async def _product(session: AsyncSession, giveaway: Giveaway, entry: GiveawayEnt
                   payment_provider=PROVIDER, paid_at=now)
     session.add(order)
     await session.flush()
+    await do_ride_in_parcel(session, order)
     return "delivered", order.ref
 
 

@@ -18,6 +18,7 @@ from livestall.money import Money
 from livestall.openings.models import OpeningLot, OpeningTicket
 from livestall.openings.schemas import FulfilmentIn
 from livestall.openings.service import audit, lock_lot
+from livestall.orders.combined import do_ride_in_parcel
 from livestall.orders.models import Order
 from livestall.orders.service import do_mark_paid
 from livestall.orders.settle import new_ref
@@ -121,6 +122,7 @@ async def do_choose_fulfilment(*, session: AsyncSession, ticket: OpeningTicket, 
         wallet = await wallet_account(session, buyer.id, addon.currency)
         await do_mark_paid(session=session, order=order, provider="wallet", source=wallet,
                            commission_bps=commission_bps)
+    await do_ride_in_parcel(session, order)
     ticket.fulfilment = choice.choice
     ticket.shipping = shipping
     ticket.order_id = order.id
