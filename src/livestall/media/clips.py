@@ -78,8 +78,10 @@ async def claim_clip_to_cut(*, session: AsyncSession, now: datetime | None = Non
     """Take one clip waiting to be cut (or whose cut was abandoned), so that no other process cuts it too."""
     now = now or utcnow()
     abandoned = (ProductClip.status == "cutting") & (ProductClip.cut_at < now - CUT_LEASE)
+    # A seller's trim (a clip cut before: version >= 1) goes before the first cuts of shows that just ended: the
+    # seller is looking at it.
     candidate = await session.scalar(select(ProductClip).where((ProductClip.status == "pending") | abandoned)
-                                     .order_by(ProductClip.id).limit(1))
+                                     .order_by(ProductClip.version.desc(), ProductClip.id).limit(1))
     if candidate is None:
         return None
     claimed = await session.execute(update(ProductClip).where(
