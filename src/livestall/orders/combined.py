@@ -120,10 +120,8 @@ async def _open_parcel(session: AsyncSession, order: Order, key: str) -> Parcel:
     return await session.scalar(select(Parcel).where(Parcel.open_key == open_key))
 
 
-async def do_ride_in_parcel(session: AsyncSession, order: Order) -> None:
-    """Put an order paid outside the buy button (an auction's hammer, a giveaway's prize, an opening's add-on)
-    in its buyer's parcel from the shop: packed and shipped with the rest, the parcel's fee left to the orders
-    paid at the buy button."""
+async def _link_to_parcel(session: AsyncSession, order: Order) -> tuple[ShippingRules, Parcel]:
+    """Put a just-paid order in its buyer's parcel from the shop (opened if none takes it): the rules and parcel."""
     rules = await get_rules(session=session, shop_id=order.shop_id)
     key = address_key(order.shipping or {})
     parcel = await find_parcel(session, shop_id=order.shop_id, buyer_id=order.buyer_id, show_id=order.show_id,
@@ -132,19 +130,20 @@ async def do_ride_in_parcel(session: AsyncSession, order: Order) -> None:
         parcel = await _open_parcel(session, order, key)
     await session.execute(insert_ignoring_conflicts(session, LINKS, ["order_id"]).values(
         order_id=order.id, parcel_id=parcel.id))
+    return rules, parcel
+
+
+async def do_ride_in_parcel(session: AsyncSession, order: Order) -> None:
+    """Put an order paid outside the buy button (an auction's hammer, a giveaway's prize, an opening's add-on)
+    in its buyer's parcel from the shop: packed and shipped with the rest, the parcel's fee left to the orders
+    paid at the buy button."""
+    await _link_to_parcel(session, order)
 
 
 async def do_join_parcel(session: AsyncSession, order: Order, *, source: Account, most: int | None = None) -> int:
     """Put a just-paid order in its parcel and charge the parcel's fee from `source` if this is its first paid
     order (at most `most`, what the buyer paid for shipping at a provider); the fee charged."""
-    rules = await get_rules(session=session, shop_id=order.shop_id)
-    key = address_key(order.shipping or {})
-    parcel = await find_parcel(session, shop_id=order.shop_id, buyer_id=order.buyer_id, show_id=order.show_id,
-                               key=key, rules=rules, now=utcnow())
-    if parcel is None:
-        parcel = await _open_parcel(session, order, key)
-    await session.execute(insert_ignoring_conflicts(session, LINKS, ["order_id"]).values(
-        order_id=order.id, parcel_id=parcel.id))
+    rules, parcel = await _link_to_parcel(session, order)
     if not rules.configured:
         return 0
     items = await items_total(session, parcel.id)
