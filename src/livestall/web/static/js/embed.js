@@ -14,6 +14,7 @@ const note = document.querySelector("[data-embed-note]");
 let items = data.shelf || []; // the shelf as last drawn (show.js drew it once before this module ran)
 const products = new Map(); // product id -> {sku, variants}, read once per product
 let pendingBuy = null; // the product whose "Buy now" opened the login popup
+let pendingTap = null; // a "Buy now" tapped before the shelf's data came: { productId, chosen }
 let played = false;
 
 function post(type, detail = {}) {
@@ -60,7 +61,10 @@ video.addEventListener("playing", () => {
 });
 video.addEventListener("pause", () => { played = false; });
 video.addEventListener("volumechange", () => post("livestall:volume", { muted: video.muted }));
-document.addEventListener("livestall:shelf", ({ detail }) => { items = detail.items; });
+document.addEventListener("livestall:shelf", ({ detail }) => {
+  items = detail.items;
+  if (pendingTap) takeTap(pendingTap.productId, pendingTap.chosen);  // tapped before the shelf's data came
+});
 document.addEventListener("livestall:room", ({ detail }) => {
   if (detail.type === "show.live" || detail.type === "show.ended") {
     post("livestall:status", { show_id: data.show_id, status: detail.type === "show.live" ? "live" : "ended" });
@@ -81,13 +85,18 @@ document.addEventListener("click", (e) => {
   e.stopPropagation();
   e.preventDefault();
   const card = button.closest("[data-product-id]");
-  const item = items.find((i) => String(i.product_id) === card.dataset.productId);
-  if (!item) return;
   const option = card.querySelector("[data-option]");
-  const chosen = option && !option.hidden ? option.value : null;
+  takeTap(card.dataset.productId, option && !option.hidden ? option.value : null);
+}, true);
+
+// A tap on a card drawn before the shelf's data arrived is kept (pendingTap), and taken when it comes: never lost.
+function takeTap(productId, chosen) {
+  const item = items.find((i) => String(i.product_id) === productId);
+  pendingTap = item ? null : { productId, chosen };
+  if (!item) return;
   if (data.cart === "host") addToHostCart(item, chosen);
   else buyHere(item, chosen);
-}, true);
+}
 
 // The product's SKU and variants (a chosen option that is a variant has its own id, SKU and maybe price).
 async function productOf(productId) {
