@@ -38,7 +38,10 @@ def clip_files(settings, clip_id: int, version: int) -> tuple[Path, Path, Path]:
 
 def cut_command(ffmpeg: str, playlist: Path, start_s: float, length_s: float, out: Path) -> list[str]:
     """The replay from `start_s` (the keyframe at or before it) for `length_s`, copied into an MP4 playing at once."""
-    return [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-ss", f"{start_s:.3f}", "-i", str(playlist),
+    # A replay still being written (the show went live again) has no end: give up after a few reloads that bring
+    # nothing new, instead of waiting on it as on a live stream until the cut times out.
+    return [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-ss", f"{start_s:.3f}", "-m3u8_hold_counters", "3",
+            "-i", str(playlist),
             "-t", f"{length_s:.3f}", "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy",
             "-avoid_negative_ts", "make_zero", "-movflags", "+faststart", str(out)]
 
