@@ -114,7 +114,7 @@ class ClipCutter:
 
     async def _cut_one(self) -> bool:
         async with self.sessionmaker() as session:
-            clip = await clips.claim_clip_to_cut(session=session)
+            clip = await clips.claim_clip_to_cut(session=session, replay_is_here=self._replay_is_here)
             await session.commit()
         if clip is None:
             return False
@@ -142,6 +142,11 @@ class ClipCutter:
         log.info("clip %s of show %s: %s", clip.id, clip.show_id, error or "cut",
                  extra={"clip_id": clip.id, "show_id": clip.show_id, "shop_id": show.shop_id if show else None})
         return True
+
+    def _replay_is_here(self, show_id: int) -> bool:
+        # Every process of a cluster shares the clips table; only the ingest machine that recorded a show has its
+        # replay, so only it may cut (another would fail the clip as "the replay is gone").
+        return (show_dir(self.settings, show_id) / REPLAY).exists()
 
     async def _run_ffmpeg(self, argv: list[str]) -> str:
         """'' when ffmpeg made the file, else its last word."""

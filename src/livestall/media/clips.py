@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pydantic import Field
@@ -25,6 +26,7 @@ LEAD_S = 30.0  # a trim may start this long before the pin (the host often shows
 ORDER_WINDOW = timedelta(minutes=30)  # an order counts for a clip when the page reports it this soon
 ORDER_WEIGHT = 25  # in the ranking, one order weighs as much as this many views
 CUT_LEASE = timedelta(minutes=5)  # a cut not finished by then (its process died) is taken up again
+CLAIM_SCAN = 200  # waiting clips looked at per claim, for one whose replay is on this machine
 
 
 class ClipUpdate(StrictInput):
@@ -74,14 +76,19 @@ async def do_add_clip(*, session: AsyncSession, pin: ShowPin, show: Show, start_
     return clip
 
 
-async def claim_clip_to_cut(*, session: AsyncSession, now: datetime | None = None) -> ProductClip | None:
-    """Take one clip waiting to be cut (or whose cut was abandoned), so that no other process cuts it too."""
+async def claim_clip_to_cut(*, session: AsyncSession, replay_is_here: Callable[[int], bool],
+                            now: datetime | None = None) -> ProductClip | None:
+    """Take one clip waiting to be cut (or whose cut was abandoned) whose replay is on this machine, so that no
+    other process cuts it too; clips of replays kept elsewhere are left to the machine that keeps them."""
     now = now or utcnow()
     abandoned = (ProductClip.status == "cutting") & (ProductClip.cut_at < now - CUT_LEASE)
     # A seller's trim (a clip cut before: version >= 1) goes before the first cuts of shows that just ended: the
     # seller is looking at it.
-    candidate = await session.scalar(select(ProductClip).where((ProductClip.status == "pending") | abandoned)
-                                     .order_by(ProductClip.version.desc(), ProductClip.id).limit(1))
+    waiting = await session.execute(select(ProductClip.id, ProductClip.show_id, ProductClip.status,
+                                           ProductClip.version)
+                                    .where((ProductClip.status == "pending") | abandoned)
+                                    .order_by(ProductClip.version.desc(), ProductClip.id).limit(CLAIM_SCAN))
+    candidate = next((row for row in waiting if replay_is_here(row.show_id)), None)
     if candidate is None:
         return None
     claimed = await session.execute(update(ProductClip).where(
@@ -90,8 +97,7 @@ async def claim_clip_to_cut(*, session: AsyncSession, now: datetime | None = Non
         .values(status="cutting", cut_at=now).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         return None
-    await session.refresh(candidate)
-    return candidate
+    return await session.get(ProductClip, candidate.id, populate_existing=True)
 
 
 async def do_finish_cut(*, session: AsyncSession, clip_id: int, version: int, ok: bool, error: str = "") -> None:
