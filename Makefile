@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= sqlite
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps run run-cluster demo test test-postgres clean
+.PHONY: install system-deps run run-cluster demo test test-webrtc test-postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ demo: install
 
 test: install system-deps
 	LIVESTALL_TEST_DATABASE=$(DB) $(BIN)/python -m pytest $(PYTEST_ARGS)
+ifeq ($(DB)$(PYTEST_ARGS),sqlite)
+	$(MAKE) test-webrtc
+endif
+
+# The WebRTC tests, in a network namespace of their own so that their media stays on this machine.
+test-webrtc: install system-deps
+	scripts/private-network $(BIN)/python -m pytest -m private_network tests/media
 
 test-postgres:
 	$(MAKE) test DB=postgresql

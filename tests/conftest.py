@@ -11,7 +11,7 @@ import pytest
 
 from livestall import migrate
 from tests.appserver import AppProcess
-from tests.services import IN_CI, create_database, postgres_bin_dir, postgres_server, redis_server
+from tests.services import IN_CI, create_database, in_private_network, postgres_bin_dir, postgres_server, redis_server
 
 TEST_DB_ENV = "LIVESTALL_TEST_DATABASE_URL"
 
@@ -24,6 +24,17 @@ def pytest_runtest_makereport(item, call):
     if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped under CI=true, which is a failure: {report.longrepr}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """WebRTC tests run apart, inside scripts/private-network (see the Makefile), so their media never leaves
+    the machine; elsewhere they are left out rather than run on the machine's real addresses."""
+    if in_private_network():
+        return
+    apart = [item for item in items if item.get_closest_marker("private_network") is not None]
+    if apart:
+        config.hook.pytest_deselected(items=apart)
+        items[:] = [item for item in items if item.get_closest_marker("private_network") is None]
 
 
 @pytest.fixture(scope="session")

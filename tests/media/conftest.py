@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from tests.appserver import AppProcess
+from tests.media.stage import sapi, stage_server  # noqa: F401  (the WebRTC tests' fixtures)
 from tests.media.support import CHROMIUM, CHROMIUM_ARGS, have_media_tools, make_webm
 
 GRACE_S = 3.0

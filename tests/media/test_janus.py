@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
@@ -13,40 +12,10 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.appserver import AppProcess
 from tests.helpers import make_product, register
-from tests.media.support import have_media_tools, host_with_show, media_pids_of, rtmp_publisher, stream_key, wait_for
+from tests.media.support import host_with_show, media_pids_of, rtmp_publisher, stream_key, wait_for
 
-
-def janus_missing() -> str | None:
-    """Why Janus cannot run here (a failure under CI, where install-system-deps.sh installs it)."""
-    if shutil.which("janus") and Path("/usr/lib/x86_64-linux-gnu/janus/plugins/libjanus_streaming.so").exists():
-        return None
-    if os.environ.get("CI") == "true":
-        pytest.fail("Janus is not installed: scripts/install-system-deps.sh installs it")
-    return "janus is not installed (apt-get install janus)"
-
-
-@pytest.fixture(scope="module")
-def stage_server(database_url, tmp_path_factory):
-    """The app with nginx-rtmp and Janus; a front row of one and two audience seats per show."""
-    missing = have_media_tools() or janus_missing()
-    if missing:
-        pytest.skip(missing)
-    env = {"LIVESTALL_MEDIA_GRACE_S": "3", "LIVESTALL_MEDIA_JOBS_INTERVAL_S": "0.3",
-           "LIVESTALL_WEBRTC_FRONT_ROW": "1", "LIVESTALL_WEBRTC_SHOW_CAP": "2"}
-    server = AppProcess(database_url=database_url, data_dir=Path(tmp_path_factory.mktemp("stage")), env=env)
-    server.janus_port = server.port + 2
-    server.start()
-    server.rtmp = f"rtmp://127.0.0.1:{server.rtmp_port}/live"
-    yield server
-    server.stop()
-
-
-@pytest.fixture()
-def sapi(stage_server):
-    with httpx.Client(base_url=stage_server.url, timeout=30) as client:
-        yield client
+pytestmark = pytest.mark.private_network
 
 
 def forwarders(show_id: int) -> list[int]:
@@ -176,6 +145,39 @@ def test_the_front_row_fills_then_opens_to_buyers_up_to_the_cap(sapi, publisher)
     assert publisher.seat(sapi, third, intent="buy").status_code == 200
     bad = sapi.post(f"/api/v1/shows/{publisher.show['id']}/webrtc", json={"intent": "steal"}, headers=third.headers)
     assert bad.status_code == 422 and "intent" in bad.text
+
+
+def _stage_figures(api, publisher, actor=None) -> dict:
+    response = api.get(f"/api/v1/shows/{publisher.show['id']}/webrtc", headers=(actor or publisher.host).headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_viewer_whose_browser_vanishes_stops_being_served_within_seconds(sapi, publisher):
+    seat = publisher.wait_seat(sapi)
+    assert _stage_figures(sapi, publisher)["viewers"] == 0
+    with connect(seat["ws_url"], subprotocols=["janus-protocol"]) as ws:
+        tx = iter(range(1, 100))
+
+        def call(message: dict) -> dict:
+            t = f"t{next(tx)}"
+            ws.send(json.dumps({**message, "transaction": t, "token": seat["token"]}))
+            while (reply := json.loads(ws.recv(timeout=10))).get("transaction") != t or reply.get("janus") == "ack":
+                pass
+            return reply
+
+        session = call({"janus": "create"})["data"]["id"]
+        handle = call({"janus": "attach", "plugin": "janus.plugin.streaming", "session_id": session})["data"]["id"]
+        watching = call({"janus": "message", "session_id": session, "handle_id": handle,
+                         "body": {"request": "watch", "id": seat["mountpoint"], "pin": seat["pin"]}})
+        assert watching.get("jsep"), watching
+        assert wait_for(lambda: _stage_figures(sapi, publisher)["viewers"] == 1, what="the viewer counted")
+        ws.socket.close()  # the phone drops off the network: no goodbye, no destroy
+    vanished = time.monotonic()
+    wait_for(lambda: _stage_figures(sapi, publisher)["viewers"] == 0, timeout=10, what="the vanished viewer dropped")
+    assert time.monotonic() - vanished < 10
+    stranger = register(sapi)
+    assert sapi.get(f"/api/v1/shows/{publisher.show['id']}/webrtc", headers=stranger.headers).status_code == 403
 
 
 def test_the_mountpoint_is_destroyed_when_the_stream_stops(sapi, publisher, stage_server):

@@ -6,11 +6,14 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import register
 from tests.media.support import host_with_show, media_pids_of, wait_for
 from tests.media.test_browser_ingest import Feeder, _ws_url
-from tests.media.test_janus import (  # noqa: F401  (stage_server and sapi are fixtures used here)
-    PHONE, PLAYING, advancing, janus_watch, sapi, screenshots, stage_server)
+from tests.media.test_janus import PHONE, PLAYING, advancing, janus_watch, screenshots
+
+pytestmark = pytest.mark.private_network
 
 
 def browser_forwarders(show_id: int) -> list[tuple[int, list[str]]]:

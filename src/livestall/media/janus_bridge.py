@@ -19,6 +19,7 @@ FEED_WRITE_TIMEOUT_S = 2.0  # a stalled forwarder must not hold up the browser's
 VIDEO_PT, AUDIO_PT = 96, 111
 # Chromium decodes any H.264 profile it is sent; the offer names the common one.
 H264_FMTP = "profile-level-id=42e01f;packetization-mode=1"
+FORWARDED = "webrtc"  # a mountpoint's source when Janus feeds it itself, from a studio's WebRTC publish
 
 
 def forward_rtp(ffmpeg: str, source: str, video_port: int, audio_port: int) -> list[str]:
@@ -145,6 +146,13 @@ class JanusBridge:
         if mount is not None:
             await self._close(mount)
 
+    async def open_forwarded(self, show_id: int) -> Mountpoint | None:
+        """A mountpoint with no ffmpeg of ours, fed by Janus itself (a WebRTC publish's rtp_forward), once made."""
+        await self.stream_stopped(show_id)
+        mount = Mountpoint(show_id=show_id, source=FORWARDED)
+        await self._open(mount)
+        return mount if mount.ready else None
+
     async def refresh(self) -> None:
         """Make again the mountpoints Janus lost when it restarted, and those it could not make before."""
         if not self.janus.running:
@@ -152,7 +160,10 @@ class JanusBridge:
         restarted = self._generation != self.janus.generation
         self._generation = self.janus.generation
         for show_id, mount in list(self.mounts.items()):
-            if show_id not in self._tasks and (restarted or not mount.ready):
+            # A forwarded mountpoint is not made again: its publisher's room went with the old Janus too.
+            if mount.source == FORWARDED:
+                mount.ready = mount.ready and not restarted
+            elif show_id not in self._tasks and (restarted or not mount.ready):
                 self._spawn(show_id, self._reopen(mount))
 
     async def stop(self) -> None:
@@ -192,8 +203,9 @@ class JanusBridge:
             return
         ports = {p["type"]: p["port"] for p in answer["stream"]["ports"]}
         mount.ports = (ports["video"], ports["audio"])
-        mount.forwarder = self._forwarder(mount)
-        await mount.forwarder.wait_started()
+        if mount.source != FORWARDED:
+            mount.forwarder = self._forwarder(mount)
+            await mount.forwarder.wait_started()
         mount.ready = True
         log.info("sub-second stage of show %s: Janus mountpoint ready", mount.show_id,
                  extra={"show_id": mount.show_id, "ports": mount.ports})
@@ -238,6 +250,17 @@ class JanusBridge:
             return True
         except JanusError:
             return False
+
+    async def viewers(self, show_id: int) -> int | None:
+        """How many Janus sessions watch the show's mountpoint now (None when it has none)."""
+        mount = self.get(show_id)
+        if mount is None:
+            return None
+        try:
+            answer = await self.janus.client.request({"request": "info", "id": mount.id, "secret": mount.secret})
+        except JanusError:
+            return None
+        return int(answer.get("info", {}).get("viewers", 0))
 
 
 class SubSecondStage:

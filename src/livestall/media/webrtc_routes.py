@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from livestall.accounts.deps import OptionalUser
 from livestall.db import SessionDep
-from livestall.errors import Conflict, Unauthorized
+from livestall.errors import Conflict, Forbidden, Unauthorized
 from livestall.media.janus import UNAVAILABLE, public_ws_url, sign_token
 from livestall.media.webrtc_seats import SeatRefused
 from livestall.runtime import get_runtime
@@ -98,6 +98,29 @@ async def take_seat(show_id: int, request: Request, session: SessionDep, user: O
     return StageSeat(seat=seat.kind, ws_url=public_ws_url(stage.settings),
                      mountpoint=mount.id, pin=mount.pin, token=token, expires_at=expires,
                      renew_in_s=max(5.0, ttl / 3))
+
+
+class StageFigures(BaseModel):
+    """The show's sub-second stage as its staff sees it."""
+
+    live: bool = Field(description="whether the show has a mountpoint now")
+    viewers: int = Field(description="browsers watching it through Janus now")
+    seats: int = Field(description="seats given on this machine and still renewed")
+
+
+@router.get("/shows/{show_id}/webrtc", response_model=StageFigures)
+async def stage_figures(show_id: int, request: Request, session: SessionDep, user: OptionalUser):
+    """Who is on the show's sub-second stage now: for its host and moderators."""
+    show = await shows.get_show(session=session, show_id=show_id)
+    if user is None:
+        raise Unauthorized("log in as the show's host or a moderator")
+    if not (await shows.can_run_show(session=session, show=show, user=user)
+            or await shows.is_moderator(session=session, show=show, user=user)):
+        raise Forbidden("only the show's host and moderators see its stage")
+    stage = _stage(request)
+    viewers = await stage.bridge.viewers(show_id) if stage is not None else None
+    seats = stage.seats.held(show_id) if stage is not None else 0
+    return StageFigures(live=viewers is not None, viewers=viewers or 0, seats=seats)
 
 
 @router.delete("/shows/{show_id}/webrtc", status_code=204)

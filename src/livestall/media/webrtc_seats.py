@@ -72,6 +72,10 @@ class Seats:
             return "buyer"
         raise SeatRefused("front_row_full", "the front row is full; it opens to buyers")
 
+    def held(self, show_id: int, now: float | None = None) -> int:
+        """Seats of the show still being renewed (staff included)."""
+        return len(self._live(show_id, time.monotonic() if now is None else now))
+
     def leave(self, show_id: int, user_id: int) -> None:
         self.shows.get(show_id, {}).pop(user_id, None)
 

@@ -1,0 +1,48 @@
+"""The stage's server for the WebRTC tests: the app with nginx-rtmp and Janus, inside scripts/private-network."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.appserver import AppProcess
+from tests.media.support import have_media_tools
+from tests.services import in_private_network
+
+
+def janus_missing() -> str | None:
+    """Why Janus cannot run here (a failure under CI, where install-system-deps.sh installs it)."""
+    if shutil.which("janus") and Path("/usr/lib/x86_64-linux-gnu/janus/plugins/libjanus_streaming.so").exists():
+        return None
+    if os.environ.get("CI") == "true":
+        pytest.fail("Janus is not installed: scripts/install-system-deps.sh installs it")
+    return "janus is not installed (apt-get install janus)"
+
+
+@pytest.fixture(scope="module")
+def stage_server(database_url, tmp_path_factory):
+    """The app with nginx-rtmp and Janus; a front row of one and two audience seats per show."""
+    missing = have_media_tools() or janus_missing()
+    if missing:
+        pytest.skip(missing)
+    # Janus never gathers ICE candidates on loopback: only the namespace's veth keeps the media on this machine.
+    assert in_private_network(), "WebRTC tests run inside scripts/private-network (make test-webrtc)"
+    env = {"LIVESTALL_MEDIA_GRACE_S": "3", "LIVESTALL_MEDIA_JOBS_INTERVAL_S": "0.3",
+           "LIVESTALL_WEBRTC_FRONT_ROW": "1", "LIVESTALL_WEBRTC_SHOW_CAP": "2",
+           "LIVESTALL_JANUS_ICE_ENFORCE_LIST": "ls0"}
+    server = AppProcess(database_url=database_url, data_dir=Path(tmp_path_factory.mktemp("stage")), env=env)
+    server.janus_port = server.port + 2
+    server.start()
+    server.rtmp = f"rtmp://127.0.0.1:{server.rtmp_port}/live"
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def sapi(stage_server):
+    with httpx.Client(base_url=stage_server.url, timeout=30) as client:
+        yield client
