@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests use, when run as root and they are missing.
 set -euo pipefail
 
-packages=(postgresql redis-server ffmpeg nginx libnginx-mod-rtmp chromium janus)
+packages=(postgresql redis-server ffmpeg nginx libnginx-mod-rtmp chromium janus coturn iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,6 +19,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq "${missing[@]}" >/dev/null
 # The test suite starts its own throwaway servers; the distribution's own instances are not needed.
-for svc in postgresql redis-server nginx janus; do
+for svc in postgresql redis-server nginx janus coturn; do
   command -v service >/dev/null && service "$svc" stop >/dev/null 2>&1 || true
 done

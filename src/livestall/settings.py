@@ -129,6 +129,8 @@ class Settings(BaseSettings):
     webrtc_show_cap: int = Field(100, ge=0)  # front row plus buyers, per show
     webrtc_machine_cap: int = Field(200, ge=0)  # WebRTC viewers on this machine (about 0.9 of a core)
     webrtc_token_ttl_s: int = Field(90, ge=20, le=3600)  # a viewer's Janus token; renewed while watching
+    webrtc_turn_urls: str = ""  # e.g. "turn:turn.example.com:3478,turns:turn.example.com:5349" (coturn)
+    webrtc_turn_secret: str = ""  # coturn's static-auth-secret: each seat gets TURN credentials valid as its token
     # The demo's live show streams a generated picture, sells and chats while the app runs (`make run` sets it);
     # it needs the demo world (`livestall demo`).
     demo_live: bool = False

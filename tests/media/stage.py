@@ -13,6 +13,9 @@ from tests.appserver import AppProcess
 from tests.media.support import have_media_tools
 from tests.services import in_private_network
 
+# coturn for viewers behind strict NATs, as tests/media/test_turn.py runs it inside the private network.
+TURN_URL, TURN_SECRET = "turn:10.77.0.1:3478", "stage-turn-secret"
+
 
 def janus_missing() -> str | None:
     """Why Janus cannot run here (a failure under CI, where install-system-deps.sh installs it)."""
@@ -33,7 +36,8 @@ def stage_server(database_url, tmp_path_factory):
     assert in_private_network(), "WebRTC tests run inside scripts/private-network (make test-webrtc)"
     env = {"LIVESTALL_MEDIA_GRACE_S": "3", "LIVESTALL_MEDIA_JOBS_INTERVAL_S": "0.3",
            "LIVESTALL_WEBRTC_FRONT_ROW": "1", "LIVESTALL_WEBRTC_SHOW_CAP": "2",
-           "LIVESTALL_JANUS_ICE_ENFORCE_LIST": "ls0"}
+           "LIVESTALL_JANUS_ICE_ENFORCE_LIST": "ls0",
+           "LIVESTALL_WEBRTC_TURN_URLS": TURN_URL, "LIVESTALL_WEBRTC_TURN_SECRET": TURN_SECRET}
     server = AppProcess(database_url=database_url, data_dir=Path(tmp_path_factory.mktemp("stage")), env=env)
     server.janus_port = server.port + 2
     server.start()

@@ -11,6 +11,7 @@ from livestall.accounts.deps import OptionalUser
 from livestall.db import SessionDep
 from livestall.errors import Conflict, Forbidden, Unauthorized
 from livestall.media.janus import UNAVAILABLE, public_ws_url, sign_token
+from livestall.media.turn import turn_servers
 from livestall.media.webrtc_seats import SeatRefused
 from livestall.runtime import get_runtime
 from livestall.shows import service as shows
@@ -35,6 +36,8 @@ class StageSeat(BaseModel):
     token: str = Field(description="Janus token for every request of the session; renew before expires_at")
     expires_at: float = Field(description="epoch seconds")
     renew_in_s: float
+    ice_servers: list[dict] = Field(default_factory=list,
+                                    description="RTCPeerConnection iceServers: TURN with credentials, when set")
 
 
 class StageStatus(BaseModel):
@@ -97,7 +100,9 @@ async def take_seat(show_id: int, request: Request, session: SessionDep, user: O
     token, expires = sign_token(stage.janus.token_secret, ttl)
     return StageSeat(seat=seat.kind, ws_url=public_ws_url(stage.settings),
                      mountpoint=mount.id, pin=mount.pin, token=token, expires_at=expires,
-                     renew_in_s=max(5.0, ttl / 3))
+                     renew_in_s=max(5.0, ttl / 3),
+                     ice_servers=turn_servers(stage.settings.webrtc_turn_urls, stage.settings.webrtc_turn_secret,
+                                              user.id, ttl))
 
 
 class StageFigures(BaseModel):

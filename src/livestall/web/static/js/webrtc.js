@@ -104,7 +104,7 @@ export function joinStage(showId, { onStream = () => {}, onFail = () => {} } = {
                                  body: { request: "watch", id: seat.mountpoint, pin: seat.pin } });
     const data = offered.plugindata?.data || {};
     if (data.error || !offered.jsep) throw new Error(data.error || "no offer");
-    pc = new RTCPeerConnection({ iceServers: [] });
+    pc = new RTCPeerConnection({ iceServers: seat.ice_servers || [] });
     const stream = new MediaStream();
     pc.ontrack = (e) => stream.addTrack(e.track);
     pc.onicecandidate = (e) => {
