@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.helpers import PASSWORD, register
+from tests.helpers import register
 from tests.media.support import have_media_tools, playlist, rtmp_publisher, stream_key
 from tests.orders.support import top_up
 from tests.web.conftest import DESKTOP, PHONE
@@ -193,36 +193,6 @@ def test_a_logged_in_viewer_buys_inside_the_player_and_the_merchant_hears_of_it(
             == orders[0]["total"]["amount_minor"]
         assert bought["status"] == "paid" and bought["quantity"] == 1
         assert received(page, "livestall:add-to-cart") == []  # bought here: the merchant's cart is not asked
-    finally:
-        context.close()
-
-
-def test_a_viewer_logs_in_from_the_player_in_a_popup_that_tells_it(chromium, app_server, api, world, merchant):
-    viewer = register(api, display_name="Ana")
-    allow(api, world, [merchant.origin])
-    context = chromium.new_context(**DESKTOP)
-    try:
-        page = context.new_page()
-        page.goto(merchant.shop_page("/login", app_server.url, world["show"]["id"], cart="player"))
-        until(page, "window.received.some((e) => e.type === 'livestall:ready')", timeout=30)
-        frame = player_frame(page)
-        with context.expect_page() as opened:
-            frame.locator("[data-shelf-items] li", has_text="Hand-knitted wool scarf").get_by_role(
-                "button", name="Buy now").click()
-        popup = opened.value
-        popup.wait_for_load_state()
-        assert "Log in in the window that opened" in frame.locator("[data-embed-note]").inner_text()
-        popup.fill("input[name=email]", viewer.email)
-        popup.fill("input[name=password]", PASSWORD)
-        popup.locator("form button[type=submit]").last.click()
-        popup.wait_for_event("close", timeout=15_000)  # it told the player, then closed itself
-        frame = next(f for f in page.frames if "signed_in=1" in f.url)
-        note = frame.locator("[data-embed-note]")
-        note.wait_for(timeout=15_000)
-        # another site's frame gets no login cookie (SameSite=Lax): the show page finishes the purchase
-        assert "finish buying on Livestall" in note.inner_text()
-        assert note.locator("a").get_attribute("href") == f"/shows/{world['show']['id']}?buy={world['scarf']['id']}"
-        assert note.locator("a").get_attribute("target") == "_blank"
     finally:
         context.close()
 

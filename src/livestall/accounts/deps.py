@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from livestall.accounts import service
+from livestall.accounts import embed_tokens, service
 from livestall.accounts.models import User
 from livestall.accounts.tokens import token_from
 from livestall.db import SessionDep
@@ -20,9 +20,16 @@ _cookie = APIKeyCookie(name="livestall_session", auto_error=False, description="
 
 
 def request_token(request: Request) -> str | None:
-    """The caller's token: the Bearer header wins over the cookie (never the URL, which logs keep)."""
-    return token_from(request.headers.get("authorization"),
-                      cookie=request.cookies.get(get_runtime(request).settings.session_cookie))
+    """The caller's token: the Bearer header wins over the cookie (never the URL, which logs keep).
+
+    An embedded player's token is a login only for the calls of buying in its show (else the caller is anonymous),
+    and is refused, by its rule, for another show or another website."""
+    token = token_from(request.headers.get("authorization"),
+                       cookie=request.cookies.get(get_runtime(request).settings.session_cookie), embed=True)
+    if not embed_tokens.is_embed_token(token):
+        return token
+    return embed_tokens.token_for_call(token, method=request.method, path=request.url.path,
+                                       origin=request.headers.get(embed_tokens.ORIGIN_HEADER))
 
 
 async def get_optional_user(

@@ -14,6 +14,7 @@ from livestall.accounts import passwords
 from livestall.accounts.ending import end_sessions_on_commit, user_changed_on_commit
 from livestall.accounts.models import LoginSession, User, UserRole
 from livestall.accounts.schemas import LoginIn, PasswordChange, ProfileUpdate, UserCreate
+from livestall.accounts.tokens import EMBED_AGENT
 from livestall.db import get_or_404, utcnow
 from livestall.errors import Conflict, Forbidden, Invalid, Unauthorized
 
@@ -89,6 +90,11 @@ async def revoke_token(*, session: AsyncSession, token: str) -> None:
     row = await session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
+        # Players on merchants' websites that this login signed in stop buying for the user too.
+        await session.execute(update(LoginSession).where(
+            LoginSession.user_id == row.user_id, LoginSession.revoked_at.is_(None),
+            LoginSession.expires_at > utcnow(), LoginSession.user_agent.startswith(EMBED_AGENT))
+            .values(revoked_at=utcnow()))
         end_sessions_on_commit(session, user_id=row.user_id, reason="logged_out")
 
 

@@ -15,7 +15,9 @@ from livestall.errors import Invalid
 from livestall.realtime.config import origin_of
 from livestall.security.headers import with_frame_ancestors
 from livestall.web.i18n import N_
-from livestall.web.pages.common import FormDep, Page, PageDep, PageRoute, redirect, render, require_user
+from livestall.web.pages.common import (
+    FormDep, Page, PageDep, PageRoute, login_url, redirect, render, require_user,
+)
 from livestall.web.pages.watch import _watch_context
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -69,9 +71,13 @@ async def embed_loader() -> Response:
 
 
 @router.get("/embed/signed-in")
-async def signed_in(page: PageDep):
-    """The login popup's last page: it tells the player that opened it, then closes."""
-    return render(page, "watch/embed_signed_in.html", {"signed_in": page.user is not None})
+async def signed_in(page: PageDep, request: Request, show: int | None = None, origin: str = ""):
+    """The sign-in popup of a player on a merchant's website: after the login (or at once, when this browser is
+    logged in here), it gets the player a token for its show and website, hands it over, and closes."""
+    if page.user is None and show is not None:
+        return redirect(page, login_url(request))
+    return render(page, "watch/embed_signed_in.html",
+                  {"signed_in": page.user is not None, "show_id": show, "origin": origin.strip()})
 
 
 # -- the shop's allowed websites -------------------------------------------------------------------

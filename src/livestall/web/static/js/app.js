@@ -21,9 +21,18 @@ export function t(key, vars = {}) {
 
 const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
+// The embedded player on another website gets no login cookie: it signs its calls with a token kept in memory.
+let signedWith = {};
+export function signCalls(headers) {
+  signedWith = { ...headers };
+}
+export function callsSigned() {
+  return Object.keys(signedWith).length > 0;
+}
+
 // fetch with the page's CSRF token; JSON in and out. Resolves to {ok, status, data}.
 export async function api(method, url, body = undefined, headers = {}) {
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", "X-CSRF-Token": csrfToken(), ...headers } };
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", "X-CSRF-Token": csrfToken(), ...signedWith, ...headers } };
   if (body instanceof URLSearchParams || body instanceof FormData) init.body = body;
   else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -62,6 +71,8 @@ export function problemText(data) {
 }
 
 export function goLogin() {
+  // A framed player cannot show our login page (it refuses frames): the player's script signs in in a popup.
+  if (pageData.embed) return void document.dispatchEvent(new CustomEvent("livestall:login-needed"));
   location.href = pageData.login_url || `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
 }
 

@@ -1,9 +1,10 @@
 // The embedded player's side of the conversation with the merchant's page (the loader /embed.js, or the page's own
 // "message" listener). Events go out only to the embedding origin the server checked against the shop's list
 // (postMessage's targetOrigin, never "*"); commands come in only from that origin's window, our parent.
-// A buy tap on the shelf goes to the merchant's cart (cart=host) or buys here (cart=player: login in a popup).
+// A buy tap on the shelf goes to the merchant's cart (cart=host) or buys here (cart=player: signed in by a token
+// that a sign-in popup on our own site hands over, since the frame gets no login cookie on another website).
 // An ended show plays its replay. show.js runs the rest (video, room, shelf, chat), as on the show page.
-import { api, pageData as data, t } from "./app.js";
+import { api, pageData as data, signCalls, t } from "./app.js";
 import { createPlayer } from "./player.js";
 
 const parentOrigin = data.parent_origin || null;
@@ -13,7 +14,10 @@ const stage = document.querySelector("[data-stage]");
 const note = document.querySelector("[data-embed-note]");
 let items = data.shelf || []; // the shelf as last drawn (show.js drew it once before this module ran)
 const products = new Map(); // product id -> {sku, variants}, read once per product
-let pendingBuy = null; // the product whose "Buy now" opened the login popup
+let pendingBuy = null; // the tap that opened the sign-in popup: { item, option }
+let popup = null; // that popup: only it may hand this player a token
+let auth = null; // { token, expiresAt } from the popup, in memory only
+let buyingNow = null; // the purchase under way: { item, option }
 let pendingTap = null; // a "Buy now" tapped before the shelf's data came: { productId, chosen }
 let played = false;
 
@@ -21,11 +25,18 @@ function post(type, detail = {}) {
   if (framed && parentOrigin) window.parent.postMessage({ type, detail }, parentOrigin);
 }
 
-function say(text, { link = null, bad = false } = {}) {
+// The note under the video: a text, maybe a link to finish on Livestall, maybe a button to try again.
+function say(text, { link = null, linkText = t("embed_buy_there"), bad = false, retry = null } = {}) {
   note.replaceChildren(text);
+  if (retry) {
+    const button = Object.assign(document.createElement("button"), { type: "button", className: "embed-retry" });
+    button.textContent = t("embed_retry");
+    button.addEventListener("click", retry);
+    note.append(" ", button);
+  }
   if (link) {
     const a = Object.assign(document.createElement("a"), { href: link, target: "_blank", rel: "noopener" });
-    a.textContent = t("embed_buy_there");
+    a.textContent = linkText;
     note.append(" ", a);
   }
   note.classList.toggle("bad", bad);
@@ -47,7 +58,7 @@ const COMMANDS = {
 
 window.addEventListener("message", (e) => {
   const type = e.data && e.data.type;
-  if (e.origin === location.origin && type === "livestall:signed-in") return signedIn(); // our login popup
+  if (e.origin === location.origin && e.source && e.source === popup) return fromPopup(e.data, e.source);
   if (!parentOrigin || e.source !== window.parent || e.origin !== parentOrigin) return;
   if (Object.hasOwn(COMMANDS, type)) COMMANDS[type]();
 });
@@ -126,64 +137,98 @@ async function addToHostCart(item, option) {
   say(t("embed_added"));
 }
 
+// -- buying here: signed in by a token the sign-in popup hands over ------------------------------------------
+// Browsers keep our login cookie out of a frame on another website. The popup (our own site) gets a token for this
+// show and this website, valid a few minutes; it is kept in this page's memory only (a reload asks again: one tap,
+// the popup closes at once while the browser is logged in on Livestall) and signs the buy flow's calls.
+
 async function buyHere(item, option) {
   const shelf = window.livestallShow?.shelf;
   if (!shelf) return;
-  if (data.user_id === null) {
-    logIn(item);
+  if (data.user_id === null && !signedIn()) {
+    signIn(item, option, auth ? t("embed_expired") : t("embed_logging_in"));
     return;
   }
   say("");
+  buyingNow = { item, option };
   let shipping = await shelf.defaultAddress();
-  if (!shipping) shipping = await shelf.askAddress();
-  if (!shipping) return;
+  // No address may mean no login any more (the token lapsed, or a logout revoked it): never ask one then.
+  if (!shipping && auth && (await api("GET", "/api/v1/me")).status === 401) return void loginNeeded();
+  if (!shipping && buyingNow) shipping = await shelf.askAddress();
+  if (!shipping || !buyingNow) return void (buyingNow = null);
   const result = await shelf.purchase(item, { option, shipping });
+  buyingNow = null;
   if (result.ok && result.order) {
     const order = result.order;
+    say(result.text);
     post("livestall:purchase", { show_id: data.show_id, order_ref: order.ref, status: order.status,
                                  product_id: order.product_id, quantity: order.quantity, total: order.total });
   }
 }
 
-// -- logging in: a popup of our own site, which tells this frame when it is done -------------------------
+function signedIn() {
+  return auth !== null && Date.parse(auth.expiresAt) - Date.now() > 15_000; // not about to lapse mid-purchase
+}
 
-function logIn(item) {
-  pendingBuy = item.product_id;
-  const popup = window.open(`/login?next=${encodeURIComponent("/embed/signed-in")}`, "livestall-login",
-                            "popup,width=440,height=700");
-  if (!popup) {
+function signIn(item, option, text) {
+  forget();
+  pendingBuy = { item, option };
+  if (!parentOrigin) { // no website to bind a token to (a bare frame without ?origin=): buy on Livestall
     say(t("embed_login_blocked"), { link: showPageUrl(item.product_id), bad: true });
     return;
   }
-  say(t("embed_logging_in"));
-}
-
-if ("BroadcastChannel" in window) { // when the popup lost its opener (a browser's isolation of windows)
-  new BroadcastChannel("livestall-login").addEventListener("message", (e) => {
-    if (e.data && e.data.type === "livestall:signed-in") signedIn();
-  });
-}
-
-function signedIn() {
-  if (pendingBuy === null) return;
-  // Load the player again, now with the login, back at the product that was tapped.
-  const url = new URL(location.href);
-  url.searchParams.set("buy", pendingBuy);
-  url.searchParams.set("signed_in", "1");
-  location.replace(url.href);
-}
-
-function afterLogin() {
-  const wanted = new URL(location.href).searchParams;
-  if (!wanted.get("signed_in") || !data.buy) return;
-  if (data.user_id === null) {
-    // The login cookie is kept from frames on other websites by this browser: the show page buys instead.
-    say(t("embed_login_blocked"), { link: showPageUrl(data.buy), bad: true });
+  const url = `/embed/signed-in?show=${data.show_id}&origin=${encodeURIComponent(parentOrigin)}`;
+  popup = window.open(url, "livestall-login", "popup,width=440,height=700");
+  if (!popup) {
+    say(t("embed_popup_blocked"), { link: showPageUrl(item.product_id), bad: true,
+                                    retry: () => signIn(item, option, t("embed_logging_in")) });
     return;
   }
-  say(t("embed_signed_in"));
-  document.querySelector(`[data-shelf-items] [data-product-id="${CSS.escape(String(data.buy))}"] [data-buy]`)?.focus();
+  say(text);
 }
+
+function forget() {
+  auth = null;
+  signCalls({});
+}
+
+function tookToken(message, source) {
+  if (message.show_id !== data.show_id || message.origin !== parentOrigin || !pendingBuy) return;
+  auth = { token: message.token, expiresAt: message.expires_at };
+  signCalls({ Authorization: `Bearer ${auth.token}`, "X-Livestall-Embed-Origin": parentOrigin });
+  const taken = { type: "livestall:embed-token-taken", show_id: data.show_id };
+  if (source) source.postMessage(taken, location.origin);
+  else channel?.postMessage(taken);
+  const { item, option } = pendingBuy;
+  pendingBuy = null;
+  popup = null;
+  buyHere(item, option); // the tap that asked for the sign-in goes on
+}
+
+function refused(message) {
+  if (message.show_id !== data.show_id || !pendingBuy) return;
+  const { item } = pendingBuy;
+  pendingBuy = null;
+  say(message.rule === "embed_origin_allowed" ? t("embed_not_here") : t("error"),
+      { link: showPageUrl(item.product_id), bad: true });
+}
+
+function fromPopup(message, source = null) {
+  if (message?.type === "livestall:embed-token") tookToken(message, source);
+  else if (message?.type === "livestall:embed-refused") refused(message);
+}
+
+const channel = "BroadcastChannel" in window ? new BroadcastChannel("livestall-login") : null;
+channel?.addEventListener("message", (e) => fromPopup(e.data)); // when the browser cut the popup's opener
+
+// The buy flow found no login (the token lapsed or was revoked by a logout): sign in again, then the tap goes on.
+function loginNeeded() {
+  const wanted = buyingNow;
+  buyingNow = null;
+  if (wanted) signIn(wanted.item, wanted.option, t("embed_expired"));
+  else say(t("embed_join_there"), { link: `/shows/${data.show_id}`, linkText: t("embed_open_show"), bad: true });
+}
+document.addEventListener("livestall:login-needed", loginNeeded);
 
 // -- the replay of an ended show ---------------------------------------------------------------------------
 
@@ -196,5 +241,4 @@ async function playReplay() {
 }
 
 if (data.status === "ended") playReplay();
-afterLogin();
 post("livestall:ready", { show_id: data.show_id, status: data.status, title: data.title, cart: data.cart });

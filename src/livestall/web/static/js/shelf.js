@@ -3,7 +3,7 @@
 // Each drawing fires "livestall:shelf" ({items}) on the document; a buy tap fires the cancelable "livestall:buy"
 // ({item}) first, and shelf.purchase(item, {option, quantity, shipping}) buys with choices made elsewhere, paid as
 // checkout.js says (the wallet, a card, a voucher). The host's pinned voucher shows above the cards, with "Use".
-import { api, clock, formatMoney, formatNumber, goLogin, lang, problemText, serverNow, t } from "./app.js";
+import { api, callsSigned, clock, formatMoney, formatNumber, goLogin, lang, problemText, serverNow, t } from "./app.js";
 import { ADDRESS_FIELDS, addresses, defaultAddress, saveAddress } from "./addressbook.js";
 import { createCheckout } from "./checkout.js";
 import { stockText } from "./buy_sheet.js";
@@ -271,7 +271,7 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
   // HTTP when it is not, or when it dropped before answering: the same key makes at most one order.
   async function placeOrder(body) {
     const key = newKey();
-    const room = window.livestallShow?.room;
+    const room = callsSigned() ? null : window.livestallShow?.room; // a signed player's socket is anonymous
     if (room) {
       try {
         const answer = await room.send("buy", { ...body, key });
