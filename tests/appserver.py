@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.services import free_port
+from tests.services import free_port, in_private_network
 
 # The suite signs up and logs in hundreds of users from one address: the login and sign-up
 # throttles (tests/security) would refuse them at their production defaults.
@@ -24,6 +24,12 @@ TEST_PASSWORD_COST = {"LIVESTALL_PASSWORD_HASH_MEMORY_KIB": "19456", "LIVESTALL_
 # Every event the app makes is checked against its declaration (livestall.events.catalog): an undeclared
 # type, or a payload its schema refuses, fails the request or frame that made it.
 TEST_STRICT_EVENTS = {"LIVESTALL_STRICT_EVENTS": "1"}
+
+
+def stage_env() -> dict[str, str]:
+    """Janus only inside scripts/private-network: elsewhere WebRTC media would go over the machine's real address
+    (Janus never uses loopback), so the stage is off and studios and players keep to their HLS paths."""
+    return {} if in_private_network() else {"LIVESTALL_JANUS_ENABLED": "false"}
 
 
 class AppProcess:
@@ -47,7 +53,7 @@ class AppProcess:
         env = {**os.environ, "LIVESTALL_DATABASE_URL": self.database_url, "LIVESTALL_DATA_DIR": str(self.data_dir),
                "LIVESTALL_LOG_LEVEL": "INFO", "LIVESTALL_WS_PORT": str(self.ws_port),
                "LIVESTALL_RTMP_PORT": str(self.rtmp_port), "LIVESTALL_RTMP_HOST": "127.0.0.1",
-               **TEST_AUTH_LIMITS, **TEST_PASSWORD_COST, **TEST_STRICT_EVENTS, **self.extra_env}
+               **TEST_AUTH_LIMITS, **TEST_PASSWORD_COST, **TEST_STRICT_EVENTS, **stage_env(), **self.extra_env}
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "livestall.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],

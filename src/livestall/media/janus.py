@@ -25,6 +25,7 @@ log = logging.getLogger("livestall.media")
 LIB_DIRS = (Path("/usr/lib/x86_64-linux-gnu/janus"), Path("/usr/lib/aarch64-linux-gnu/janus"),
             Path("/usr/lib/janus"), Path("/opt/janus/lib/janus"))
 STREAMING = "janus.plugin.streaming"
+VIDEOROOM = "janus.plugin.videoroom"  # where a studio publishes its camera over WebRTC (webrtc_publish.py)
 UNAVAILABLE = "sub-second stage unavailable: Janus is not installed"
 
 
@@ -51,12 +52,14 @@ def find_janus(settings: Settings) -> tuple[str, Path] | None:
     return binary, lib
 
 
-def _link_only(folder: Path, source: Path, name: str) -> Path:
-    """A folder holding one link: Janus loads every library of a folder, and we want just this one."""
+def _link_only(folder: Path, source: Path, *names: str) -> Path:
+    """A folder holding links to these only: Janus loads every library of a folder, and we want just these."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():
         old.unlink()
-    (folder / name).symlink_to(source / name)
+    for name in names:
+        if (source / name).exists():
+            (folder / name).symlink_to(source / name)
     return folder
 
 
@@ -65,7 +68,7 @@ def write_config(settings: Settings, lib: Path, *, admin_key: str, token_secret:
     root = janus_dir(settings)
     conf = root / "conf"
     conf.mkdir(parents=True, exist_ok=True)
-    plugins = _link_only(root / "plugins", lib / "plugins", "libjanus_streaming.so")
+    plugins = _link_only(root / "plugins", lib / "plugins", "libjanus_streaming.so", "libjanus_videoroom.so")
     transports = _link_only(root / "transports", lib / "transports", "libjanus_websockets.so")
     empty = root / "none"
     empty.mkdir(exist_ok=True)
@@ -127,13 +130,23 @@ admin: {{
     string_ids = false
 }}
 """)
+    # Rooms only through the API with the admin key, and RTP forwarding locked behind it too: only the app opens a
+    # studio's room and sends its media anywhere; the host's own token may only join it, with the room's pin.
+    (conf / "janus.plugin.videoroom.jcfg").write_text(f"""general: {{
+    admin_key = "{admin_key}"
+    lock_rtp_forward = true
+    events = false
+    string_ids = false
+}}
+""")
     return conf / "janus.jcfg"
 
 
-def sign_token(secret: str, ttl_s: float, *, now: float | None = None) -> tuple[str, float]:
-    """A Janus HMAC-signed token for the streaming plugin, valid `ttl_s`; and when it expires (epoch s)."""
+def sign_token(secret: str, ttl_s: float, *, now: float | None = None,
+               plugin: str = STREAMING) -> tuple[str, float]:
+    """A Janus HMAC-signed token for one plugin (streaming by default), valid `ttl_s`; and when it expires (epoch s)."""
     expires = int((now or time.time()) + ttl_s)
-    data = f"{expires},janus,{STREAMING}"
+    data = f"{expires},janus,{plugin}"
     signature = base64.b64encode(hmac.new(secret.encode(), data.encode(), hashlib.sha1).digest()).decode()
     return f"{data}:{signature}", float(expires)
 
@@ -150,20 +163,20 @@ class JanusClient:
         self._lock = asyncio.Lock()
         self._ids = itertools.count(1)
 
-    async def request(self, body: dict, timeout: float = 5.0) -> dict:
-        """One streaming-plugin request on a fresh session; the plugin's answer (`plugindata.data`)."""
+    async def request(self, body: dict, timeout: float = 5.0, plugin: str = STREAMING) -> dict:
+        """One plugin request (streaming by default) on a fresh session; the plugin's answer (`plugindata.data`)."""
         async with self._lock:  # a handful of calls per show: one at a time keeps the exchange simple
             try:
-                return await asyncio.wait_for(self._request(body), timeout)
+                return await asyncio.wait_for(self._request(body, plugin), timeout)
             except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
                 raise JanusError(f"Janus did not answer: {exc!r}") from exc
 
-    async def _request(self, body: dict) -> dict:
-        token, _ = sign_token(self.token_secret, 60)
+    async def _request(self, body: dict, plugin: str = STREAMING) -> dict:
+        token, _ = sign_token(self.token_secret, 60, plugin=plugin)
         async with websockets.connect(self.url, subprotocols=["janus-protocol"], open_timeout=3) as ws:
             session = await self._call(ws, {"janus": "create", "token": token})
             session_id = session["data"]["id"]
-            handle = await self._call(ws, {"janus": "attach", "plugin": STREAMING, "session_id": session_id,
+            handle = await self._call(ws, {"janus": "attach", "plugin": plugin, "session_id": session_id,
                                            "token": token})
             answer = await self._call(ws, {"janus": "message", "session_id": session_id,
                                            "handle_id": handle["data"]["id"], "body": body, "token": token})

@@ -2,7 +2,7 @@
 // question queue, chat with moderation, live viewers and the sales ticker, end the show. On a phone the same
 // page is one screen over the camera (templates/studio/phone.html): its parts are kept in step here.
 import { createPlayer } from "./player.js";
-import { createStudio } from "./golive.js";
+import { createStudio } from "./webrtc_publish.js";
 import { connectRoom } from "./room.js";
 import { createChatView } from "./chat.js";
 import { api, clock, formatNumber, pageData as data, problemText, t } from "./app.js";
