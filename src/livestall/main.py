@@ -23,11 +23,13 @@ from livestall.giveaways.routes import router as giveaways_router
 from livestall.insights.festival_routes import router as festival_figures_router
 from livestall.insights.routes import router as insights_router
 from livestall.ledger.routes import router as ledger_router
+from livestall.ledger.card_routes import router as saved_cards_router
 from livestall.media.ingest import router as media_ingest_router
 from livestall.media.key_routes import router as stream_keys_router
 from livestall.media.clip_routes import router as clip_router
 from livestall.media.restream_routes import router as restream_router
 from livestall.media.routes import router as media_router
+from livestall.media.webrtc_publish import router as webrtc_publish_router
 from livestall.media.webrtc_routes import router as webrtc_router
 from livestall.notifications.routes import router as notifications_router
 from livestall.openings.replay_routes import router as replay_router
@@ -57,8 +59,8 @@ from livestall.webhooks.routes import router as webhooks_router
 
 # In this order: a page router's paths must not be shadowed by an earlier one's.
 ROUTERS = (observability.router, accounts_router, buy_now_router, catalog_router, catalog_csv_router, shows_router, pins_router, chat_router,
-           media_router, media_ingest_router, stream_keys_router, restream_router, clip_router, clip_pages_router, webrtc_router, orders_router, addresses_router, flash_router,
-           ledger_router, payments_router, auctions_router, openings_router, replay_router, openings_pages_router, agency_router,
+           media_router, media_ingest_router, stream_keys_router, restream_router, clip_router, clip_pages_router, webrtc_router, webrtc_publish_router, orders_router, addresses_router, flash_router,
+           ledger_router, saved_cards_router, payments_router, auctions_router, openings_router, replay_router, openings_pages_router, agency_router,
            agency_bookings_router, agency_fees_router, insights_router, notifications_router, webhooks_router,
            festivals_router, festival_figures_router, web_router, agency_pages_router, insights_pages_router,
            notifications_pages_router, festivals_pages_router, operator_pages_router, embed_origins_router,

@@ -10,6 +10,7 @@ from livestall.orders import addresses as orders_addresses  # noqa: F401
 from livestall.ledger import models as ledger_models  # noqa: F401
 from livestall.orders import parcel_models as orders_parcel_models  # noqa: F401
 from livestall.ledger.providers import card_models as ledger_card_models  # noqa: F401
+from livestall.ledger.providers import saved_card_models as ledger_saved_card_models  # noqa: F401
 from livestall.media import models as media_models  # noqa: F401
 from livestall.media import clip_models, restream_models  # noqa: F401
 from livestall.agency import models as agency_models  # noqa: F401
@@ -20,6 +21,7 @@ from livestall.notifications import models as notifications_models  # noqa: F401
 from livestall.webhooks import models as webhooks_models  # noqa: F401
 from livestall.insights import models as insights_models  # noqa: F401
 from livestall.auctions import models as auctions_models  # noqa: F401
+from livestall.auctions import card_hold_models as auctions_card_hold_models  # noqa: F401
 from livestall.db import Base
 
 metadata = Base.metadata

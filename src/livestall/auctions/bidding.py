@@ -17,6 +17,7 @@ from livestall.auctions.service import auction_view
 from livestall.catalog.models import ShopMember
 from livestall.errors import Conflict, Forbidden, Invalid, NotFound
 from livestall.events import Event, publish_on_commit
+from livestall.ledger.providers.saved_cards import Authorization
 from livestall.money import Money
 from livestall.orders.addresses import get_default_shipping
 from livestall.shows.models import Show
@@ -30,6 +31,7 @@ class PendingBid:
     bid: BidIn
     received_at: datetime
     show_id: int
+    card: Authorization | None = None  # the saved card authorized for it before the tick (auctions/card_holds.py)
 
 
 class Tick:
@@ -38,6 +40,7 @@ class Tick:
     def __init__(self, session: AsyncSession, auction: Auction, bidders: dict[int, AuctionBidder]) -> None:
         self.session, self.auction, self.bidders = session, auction, bidders
         self.touched: set[int] = set()  # bidders whose standing this tick decided
+        self.cards_released: dict[int, str] = {}  # bidders whose card hold went back: the card's last four digits
 
     def standing(self) -> Standing:
         auction = self.auction
@@ -59,13 +62,17 @@ class Tick:
         auction.bids_count += 1
         self.touched.add(bidder.user_id)
         if resolved.outcome == "outbid":
-            await holds.release(self.session, auction, bidder)
+            self._note_card(bidder.user_id, await holds.release(self.session, auction, bidder))
             if before is not None:
                 self.touched.add(before)  # their proxy bid for them: the price they lead at rose
         elif before is not None and before != bidder.user_id:
             self.touched.add(before)
-            await holds.release(self.session, auction, self.bidders[before])
+            self._note_card(before, await holds.release(self.session, auction, self.bidders[before]))
         return resolved.outcome
+
+    def _note_card(self, user_id: int, card_last4: str | None) -> None:
+        if card_last4 is not None:
+            self.cards_released[user_id] = card_last4
 
     async def news(self, now: datetime, view: dict | None = None) -> None:
         """Each bidder this tick concerned hears once how they stand now: winning, or outbid."""
@@ -82,10 +89,13 @@ class Tick:
             else:
                 frame = {"type": "auction.outbid", "auction_id": auction.id, "price": view["price"],
                          "next_bid": view["next_bid"], "leader_name": view["leader_name"], "now": view["now"]}
+                if user_id in self.cards_released:  # the hold that went back was on their card, not the wallet
+                    frame["card_last4"] = self.cards_released[user_id]
             users[str(user_id)] = [frame]
         publish_on_commit(self.session, Event(auction.show_id, "auction.private",
                                               {"auction_id": auction.id, "users": users}))
         self.touched.clear()
+        self.cards_released.clear()
 
 
 async def load_tick(session: AsyncSession, auction: Auction, user_ids: set[int]) -> Tick:
@@ -145,7 +155,7 @@ async def apply_bid(tick: Tick, pending: PendingBid, staff: set[int]) -> dict:
         session.add(bidder)
         await session.flush()
         tick.bidders[pending.user_id] = bidder
-    await holds.hold_up_to(session, auction, bidder, top)  # raises insufficient_funds, nothing held
+    await holds.hold_up_to(session, auction, bidder, top, pending.card)  # raises insufficient_funds, nothing held
     bidder.max_minor, bidder.last_bid_minor, bidder.updated_at = top, amount, pending.received_at
     if auction.status == "scheduled":
         outcome = "prebid"

@@ -10,11 +10,13 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from livestall.auctions import card_holds
 from livestall.auctions.bidding import PendingBid, apply_bid, load_tick, staff_of
 from livestall.auctions.hammer import close_auction, due_auctions, expire_offers, orphaned_auctions
 from livestall.auctions.service import announce, do_cancel_auction, lock_auction
 from livestall.db import utcnow
 from livestall.errors import DomainError, NotFound
+from livestall.settings import get_settings
 
 log = logging.getLogger("livestall.auctions")
 
@@ -24,6 +26,8 @@ EXPIRE_EVERY_S = 5.0  # how often offers to runners-up that ran out are marked u
 # A close waits this long past `ends_at`, so that bids another process received before the end are settled
 # first; whether a bid counts is still decided by when it arrived, never by when it was settled.
 CLOSE_GRACE = timedelta(milliseconds=300)
+# A close waiting on a card capture longer than this was left midway (a stopped process, Stripe unreachable).
+STALLED_CLOSE = timedelta(seconds=30)
 
 
 class BidDesk:
@@ -130,15 +134,23 @@ class BidDesk:
                         await do_cancel_auction(session=session, auction=auction)
             except Exception:
                 log.exception("calling off an auction failed", extra={"auction": auction_id})
+        await card_holds.send_cancels(self.sessionmaker, get_settings(), None)  # any left unsent
 
     async def close_due(self) -> None:
         """Close every auction whose time is up, each in its own transaction."""
         now = utcnow()
         async with self.sessionmaker() as session:
             due = await due_auctions(session, now - CLOSE_GRACE)
+            due += await card_holds.stalled_closes(session, now - STALLED_CLOSE)
         for auction_id in due:
             try:
                 async with self.sessionmaker.begin() as session:
-                    await close_auction(session, auction_id, now=utcnow(), commission_bps=self.commission_bps)
+                    closed = await close_auction(session, auction_id, now=utcnow(), commission_bps=self.commission_bps)
+                if isinstance(closed, card_holds.Capture):  # the winner's card, charged with no transaction open
+                    captured = await card_holds.capture_for_close(self.sessionmaker, get_settings(), closed)
+                    if captured is not None:
+                        async with self.sessionmaker.begin() as session:
+                            await close_auction(session, auction_id, now=utcnow(),
+                                                commission_bps=self.commission_bps, captured=captured)
             except Exception:
                 log.exception("closing an auction failed", extra={"auction": auction_id})

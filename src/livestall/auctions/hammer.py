@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livestall.accounts.models import User
-from livestall.auctions import holds
+from livestall.auctions import card_holds, holds
 from livestall.auctions.models import Auction, AuctionBidder
 from livestall.auctions.service import AUCTIONS, announce, iso, lock_auction
 from livestall.catalog.models import Product, ProductVariant
@@ -72,31 +72,45 @@ async def _new_order(session: AsyncSession, auction: Auction, buyer_id: int, pri
     return order
 
 
-async def close_auction(session: AsyncSession, auction_id: int, *, now: datetime, commission_bps: int) -> bool:
-    """Close one auction whose time is up (False if another process did): hammer, order, holds, news."""
+async def close_auction(session: AsyncSession, auction_id: int, *, now: datetime, commission_bps: int,
+                        captured: bool | None = None) -> bool | card_holds.Capture:
+    """Close one auction whose time is up (False if another process did): hammer, order, holds, news. A winner
+    holding by card stops the close at "ended" and gets a Capture back: the card is charged outside any
+    transaction, then this is called again with `captured` (True: taken; False: the card refused it)."""
     auction = await lock_auction(session, auction_id)
-    if auction is None or auction.status != "open" or auction.ends_at > now:
+    waiting = auction is not None and auction.status == "ended" and auction.result is None  # on a card capture
+    if auction is None or not (waiting or (auction.status == "open" and auction.ends_at <= now)):
         return False
-    auction.status, auction.ended_at = "ended", now
+    if not waiting:
+        auction.status, auction.ended_at = "ended", now
     users: dict[str, list[dict]] = {}
     if auction.leader_id is None:
         auction.result = "unsold"
     else:
         winner = await session.scalar(select(AuctionBidder).where(AuctionBidder.auction_id == auction.id,
                                                                   AuctionBidder.user_id == auction.leader_id))
+        card = await card_holds.active_hold(session, auction.id, winner.user_id)
+        if card is not None and captured is None:  # ended: no bid counts now; the card is charged, then on
+            await session.flush()
+            return card_holds.Capture(auction.id, card.id, auction.price_minor)
         shipping = await get_default_shipping(session=session, user_id=winner.user_id)
-        # No address left in the winner's book counts as a failed payment, like a unit gone.
-        order = None if shipping is None else await _sell_paid(
+        # No address left in the winner's book counts as a failed payment, like a unit gone; so does a card that
+        # refused the capture.
+        order = None if shipping is None or (card is not None and not captured) else await _sell_paid(
             session, auction, winner.user_id, auction.price_minor, await holds.hold_account(session, auction), now,
-            shipping, commission_bps)
+            shipping, commission_bps, provider="stripe" if card is not None else "wallet")
+        if card is not None and captured:
+            await card_holds.settle_capture(session, auction, winner, card, auction.price_minor, order)
         if order is not None:
-            winner.held_minor -= auction.price_minor  # paid out of the hold
-            await holds.release(session, auction, winner)
+            if card is None:
+                winner.held_minor -= auction.price_minor  # paid out of the hold
+                await holds.release(session, auction, winner)
             auction.result, auction.winner_id = "sold", winner.user_id
             auction.hammer_minor, auction.order_id = auction.price_minor, order.id
             users[str(winner.user_id)] = [{"type": "auction.won", "auction_id": auction.id, "order_id": order.id,
                                            "order_ref": order.ref,
-                                           "hammer": Money(auction.price_minor, auction.currency).as_dict()}]
+                                           "hammer": Money(auction.price_minor, auction.currency).as_dict(),
+                                           **({"card_last4": card.card_label[-4:]} if card is not None else {})}]
         else:
             await holds.release(session, auction, winner)
             runner_up = await session.scalar(
@@ -122,13 +136,13 @@ async def close_auction(session: AsyncSession, auction_id: int, *, now: datetime
 
 
 async def _sell_paid(session: AsyncSession, auction: Auction, buyer_id: int, price_minor: int, source, now: datetime,
-                     shipping: dict | None, commission_bps: int) -> Order | None:
+                     shipping: dict | None, commission_bps: int, provider: str = "wallet") -> Order | None:
     """The order made and paid from `source` (the hold, or the wallet), with the room told of the sale."""
     order = await _new_order(session, auction, buyer_id, price_minor, now, shipping)
     if order is None:
         return None
-    # "wallet": the hold came out of the buyer's wallet, so a refund goes back there.
-    await do_mark_paid(session=session, order=order, provider="wallet", source=source,
+    # "wallet": the hold came out of the buyer's wallet, so a refund goes back there; "stripe": a card paid it.
+    await do_mark_paid(session=session, order=order, provider=provider, source=source,
                        commission_bps=commission_bps, now=now)
     await do_ride_in_parcel(session, order)
     variant = {"variant_id": auction.variant_id} if auction.variant_id is not None else {}

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from livestall.auctions import service
+from livestall.auctions import card_holds, service
 from livestall.auctions.bidding import PendingBid
 from livestall.auctions.desk import BidDesk
 from livestall.auctions.models import Auction
@@ -44,6 +44,7 @@ class AuctionsPart:
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession] | None, settings: Settings) -> None:
         self.desk = BidDesk(sessionmaker, settings.commission_bps) if sessionmaker is not None else None
+        self.settings = settings
         self.frames = {"bid": self.bid}
         # A crowd joining a show with no auction must not ask, joiner by joiner, whether it has one.
         self._current_ids: PerShowMemo[int | None] = PerShowMemo()
@@ -63,7 +64,17 @@ class AuctionsPart:
             bid_in = BidIn.model_validate(body)
         except ValidationError as exc:
             raise input_problem(exc) from None
-        return await self.desk.submit(PendingBid(ctx.principal.id, bid_in, received_at, ctx.show_id))
+        pending = PendingBid(ctx.principal.id, bid_in, received_at, ctx.show_id)
+        # A bid the wallet cannot cover: the saved card is authorized before the bid enters the tick.
+        pending.card = await card_holds.authorize_if_needed(
+            self.desk.sessionmaker, self.settings, user_id=pending.user_id, show_id=ctx.show_id,
+            auction_id=bid_in.auction_id, amount=bid_in.amount, max_minor=bid_in.max)
+        try:
+            return await self.desk.submit(pending)
+        finally:
+            if pending.card is not None:  # not used by the tick (refused, rolled back): cancelled
+                await card_holds.drop_if_unused(self.desk.sessionmaker, self.settings, auction_id=bid_in.auction_id,
+                                                user_id=pending.user_id, authorization=pending.card)
 
     async def snapshot(self, session: AsyncSession, show: Show, principal) -> dict[str, Any]:
         auction = await service.current_auction(session=session, show_id=show.id)

@@ -64,6 +64,7 @@ class Outbid(Payload):
     next_bid: MoneyView
     leader_name: str | None
     now: Timestamp
+    card_last4: str | None = None  # the hold that went back was on this saved card
 
 
 @DECLARED.frame("auction.won", when="this viewer won the auction: the order, paid from the hold, at the hammer price")
@@ -72,6 +73,7 @@ class Won(Payload):
     order_id: int
     order_ref: str
     hammer: MoneyView
+    card_last4: str | None = None  # the saved card charged, when the hold was on one
 
 
 @DECLARED.frame("auction.offered",

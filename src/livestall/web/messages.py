@@ -114,6 +114,11 @@ JS_MESSAGES = {
     "auction_variant_stock": N_("%(label)s · %(count)s left"),
     "auction_rule_variant_required": N_("Choose which variant goes up for bids."),
     "auction_rule_variant_of_product": N_("Choose a variant of this product."),
+    # Saved cards: bids held on the card when the wallet cannot cover them (auction.js), refusals by rule.
+    "auction_rule_card_declined": N_("Your card was declined: bid within your wallet or save another card."),
+    "auction_rule_card_hold_short": N_("The price moved while your card was checked: bid again."),
+    "auction_outbid_card": N_("Outbid: %(name)s leads at %(amount)s. The hold on your card ending %(last4)s is let go."),
+    "auction_won_card": N_("You won! Order %(ref)s, %(amount)s charged to your card ending %(last4)s."),
     # Moving a catalogue (catalog_io.js): the file picked, and the wait while it is checked and imported.
     "catalog_io_chosen": N_("%(name)s, %(size)s KB"),
     "catalog_io_importing": N_("Importing… photos by URL can take a minute."),
@@ -286,9 +291,14 @@ JS_MESSAGES = {
     "embed_added": N_("Added to the shop's cart."),
     "embed_no_cart": N_("This website's cart cannot be reached: buy on Livestall instead."),
     "embed_logging_in": N_("Log in in the window that opened, then come back here."),
-    "embed_signed_in": N_("You are logged in: tap Buy now."),
     "embed_buy_there": N_("Finish buying on Livestall"),
     "embed_login_blocked": N_("This browser keeps your login away from other websites: finish buying on Livestall."),
+    "embed_popup_blocked": N_("The sign-in window was blocked. Allow pop-ups for this website, or try again."),
+    "embed_retry": N_("Try again"),
+    "embed_expired": N_("Your sign-in in this player has ended: sign in again in the window that opened."),
+    "embed_not_here": N_("This shop does not allow buying in its player on this website."),
+    "embed_join_there": N_("Sign in on Livestall to take part."),
+    "embed_open_show": N_("Open the show on Livestall"),
     # The sub-second stage (webrtc.js): whether this server offers it, and which tier the studio preview plays.
     "webrtc_on": N_("Sub-second stage on: you, your moderators and the front row watch live over WebRTC."),
     "webrtc_off": N_("Sub-second stage off on this server: everyone watches over HLS."),
@@ -296,6 +306,14 @@ JS_MESSAGES = {
     "webrtc_not_running": N_("Sub-second stage unavailable: Janus is not running. Everyone watches over HLS."),
     "webrtc_tier_webrtc": N_("Your preview: sub-second (WebRTC)"),
     "webrtc_tier_hls": N_("Your preview: HLS, a few seconds behind"),
+    # Studio: going live over WebRTC (webrtc_publish.js), which path the camera takes and why the recorder.
+    "golive_path_webrtc": N_("Sending over WebRTC: the front row sees you within a fraction of a second."),
+    "golive_path_webrtc_short": N_("WebRTC · sub-second"),
+    "golive_path_recorder": N_("Sending with the recorder: viewers see you a few seconds later."),
+    "golive_path_recorder_short": N_("Recorder · seconds behind"),
+    "golive_why_no_h264": N_("This browser cannot send H.264 over WebRTC."),
+    "golive_why_unavailable": N_("The sub-second stage is not available on this server."),
+    "golive_why_failed": N_("The WebRTC connection did not get through."),
     # Variants (variants.js, shelf.js, buy_sheet.js): picking a combination, and the buy path's refusals of one.
     "variant_choose": N_("Choose %(axes)s first."),
     "rule_variant_required": N_("Choose which one you want first."),

@@ -191,6 +191,10 @@ async def handle_webhook(*, session: AsyncSession, payload: bytes, signature: st
         refunds = obj.get("refunds", {}).get("data", []) if obj.get("object") == "charge" else [obj]
         outcomes = [await on_refund(session, refund) for refund in refunds if isinstance(refund, dict)]
         outcome = ",".join(dict.fromkeys(outcomes)) or "ignored"
+    elif event_type in ("payment_method.attached", "payment_method.detached"):
+        from livestall.ledger.providers.saved_cards import apply_card_event  # it builds on this module
+
+        outcome = await apply_card_event(session, event_type, obj)
     await session.execute(update(EVENTS).where(EVENTS.c.id == claimed_id).values(outcome=outcome[:40]))
     return outcome
 

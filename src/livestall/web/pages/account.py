@@ -16,6 +16,7 @@ from livestall.db import SessionDep
 from livestall.errors import DomainError, Unauthorized
 from livestall.ledger import service as ledger
 from livestall.ledger.providers import provider_names
+from livestall.ledger.providers.saved_cards import list_cards
 from livestall.money import MINOR_UNITS
 from livestall.orders.addresses import AddressRead, list_addresses
 from livestall.orders.service import list_buyer_orders
@@ -183,7 +184,7 @@ async def my_addresses(page: PageDep, session: SessionDep):
 
 
 @router.get("/account/wallet")
-async def my_wallet(page: PageDep, session: SessionDep):
+async def my_wallet(page: PageDep, session: SessionDep, card: str = ""):
     """The user's wallet: a balance per currency, its latest movements newest first, and how to top it up."""
     user = require_user(page)
     wallets = await ledger.list_wallets(session, user.id)
@@ -193,7 +194,8 @@ async def my_wallet(page: PageDep, session: SessionDep):
     topup_currency = held[0] if held else page.currency
     return render(page, "account/wallet.html", {
         "wallets": wallets, "entries": entries, "currencies": currencies, "topup_currency": topup_currency,
-        "digits": {code: MINOR_UNITS[code] for code in currencies}, "stripe": "stripe" in provider_names(page.settings)})
+        "digits": {code: MINOR_UNITS[code] for code in currencies}, "stripe": "stripe" in provider_names(page.settings),
+        "cards": await list_cards(session, user.id), "card_news": card})
 
 
 @router.get("/account/following")

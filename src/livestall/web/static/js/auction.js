@@ -208,9 +208,11 @@ function onRoom(type, data) {
     if (data.now) setServerTime(Date.parse(data.now));
     setNote("winning", t("auction_winning", { max: money(data.max) }));
   } else if (type === "auction.outbid") {
-    setNote("outbid", t("auction_outbid", { name: data.leader_name || "", amount: money(data.price) }));
+    const outbid = { name: data.leader_name || "", amount: money(data.price), last4: data.card_last4 };
+    setNote("outbid", t(data.card_last4 ? "auction_outbid_card" : "auction_outbid", outbid));
   } else if (type === "auction.won") {
-    state.message = t("auction_won", { ref: data.order_ref, amount: money(data.hammer) });
+    const won = { ref: data.order_ref, amount: money(data.hammer), last4: data.card_last4 };
+    state.message = t(data.card_last4 ? "auction_won_card" : "auction_won", won);
   } else if (type === "auction.offered") {
     state.offer = data;
   } else {
