@@ -9,7 +9,7 @@ one show published over RTMP by an OBS-like ffmpeg whose frames carry their capt
 Glass-to-glass, in headless Chromium reading the bars of every displayed frame:
 - hls: the show's HLS through static/js/player.js (hls.js), as every viewer beyond the front row;
 - webrtc: the show's Janus mountpoint, with a seat taken through the API as a logged-in viewer takes it
-  (RTMP → nginx-rtmp → the app's ffmpeg forwarder → Janus → Chromium);
+  (RTMP → nginx-rtmp → the app's ffmpeg forwarder → Janus → Chromium); again with a camera sending no sound;
 - bare: the same Janus fed RTP straight by the camera's own ffmpeg (no RTMP, no forwarder): the floor.
 Cost per viewer: N logged-in viewers each take a seat and watch over WebRTC from one Chromium page holding N
 peer connections that are never attached to a <video> (Chromium does not decode a track nobody renders, so the
@@ -176,6 +176,15 @@ def bare_camera(port: int) -> subprocess.Popen:
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def silent_camera(url: str) -> subprocess.Popen:
+    """The same camera over RTMP with no sound track."""
+    return subprocess.Popen(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", CLOCK_BARS, "-an",
+         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30", "-keyint_min", "30",
+         "-pix_fmt", "yuv420p", "-b:v", "1500k", "-f", "flv", url],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def webrtc_glass_to_glass(page_url: str, seat: dict, seconds: float) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -269,9 +278,9 @@ def main(argv: list[str] | None = None) -> None:
         script = ROOT / "scripts" / "private-network"
         os.execv(str(script), [str(script), sys.executable, "-m", "bench.webrtc", *(argv or sys.argv[1:])])
     counts = [int(n) for n in args.viewers.split(",") if n]
-    os.environ.update({"LIVESTALL_JANUS_ICE_ENFORCE_LIST": "ls0", "LIVESTALL_WEBRTC_FRONT_ROW": str(max(counts) + 5),
-                       "LIVESTALL_WEBRTC_SHOW_CAP": str(max(counts) + 5),
-                       "LIVESTALL_WEBRTC_MACHINE_CAP": str(max(counts) + 5),
+    seats = str(sum(counts) + 10)  # every viewer keeps its seat until its token lapses, across the counts
+    os.environ.update({"LIVESTALL_JANUS_ICE_ENFORCE_LIST": "ls0", "LIVESTALL_WEBRTC_FRONT_ROW": seats,
+                       "LIVESTALL_WEBRTC_SHOW_CAP": seats, "LIVESTALL_WEBRTC_MACHINE_CAP": seats,
                        "LIVESTALL_AUTH_REGISTER_PER_IP": "100000", "LIVESTALL_AUTH_LOGIN_PER_IP": "100000"})
     workdir = Path(tempfile.mkdtemp(prefix="livestall-bench-webrtc-"))
     pages = PageServer(workdir)
@@ -294,6 +303,15 @@ def main(argv: list[str] | None = None) -> None:
                           if hls["frames_read"] else None, "frames_read": hls["frames_read"]}
         say("glass-to-glass over WebRTC (RTMP → forwarder → Janus) ...")
         results["webrtc"] = webrtc_glass_to_glass(page_url, viewers.seat(), args.viewer_seconds)
+        say("glass-to-glass over WebRTC from a camera without sound ...")
+        camera.kill()
+        camera.wait()
+        time.sleep(4.0)  # the show waits for its publisher; the mountpoint goes with the old stream
+        camera = silent_camera(app.ingest_url(0))
+        results["webrtc_silent"] = webrtc_glass_to_glass(page_url, viewers.seat(), args.viewer_seconds)
+        camera.kill()
+        camera.wait()
+        camera = publisher(app.ingest_url(0))
         say("glass-to-glass over WebRTC, bare (camera RTP straight into Janus) ...")
         bare_seat, port = bare_mountpoint(seat["ws_url"], *janus_secrets(workdir / "livestall-pass-1"))
         bare = bare_camera(port)
@@ -325,6 +343,7 @@ def print_table(results: dict, args: argparse.Namespace) -> None:
     print(f"glass-to-glass over {args.viewer_seconds:g} s (ms)")
     print("path                                  p50    p90    frames  first frame s")
     for key, name in (("bare", "bare: camera RTP → Janus"), ("webrtc", "livestall WebRTC: RTMP → Janus"),
+                      ("webrtc_silent", "livestall WebRTC, camera without sound"),
                       ("hls", "livestall HLS (hls.js)")):
         r = results.get(key, {})
         print(f"{name:36}  {r.get('glass_to_glass_ms')!s:>5}  {r.get('glass_to_glass_p90_ms')!s:>5}  "
