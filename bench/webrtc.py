@@ -12,9 +12,9 @@ Glass-to-glass, in headless Chromium reading the bars of every displayed frame:
   (RTMP → nginx-rtmp → the app's ffmpeg forwarder → Janus → Chromium); again with a camera sending no sound;
 - bare: the same Janus fed RTP straight by the camera's own ffmpeg (no RTMP, no forwarder): the floor.
 Cost per viewer: N logged-in viewers each take a seat and watch over WebRTC from one Chromium page holding N
-peer connections that are never attached to a <video> (Chromium does not decode a track nobody renders, so the
-client does not starve the server on two cores). Measured: Janus's CPU and memory over --seconds with N viewers,
-less the same with none (the bare baseline of the same Janus, same show, same run).
+peer connections never attached to a <video> (nothing is drawn; the client's own CPU is reported beside, since
+client and server share the two cores). Measured: Janus's CPU and memory over --seconds with N viewers, less the
+same with none (the bare baseline of the same Janus, same show, same run).
 """
 
 from __future__ import annotations
