@@ -89,7 +89,7 @@ def free_port() -> int:
 def publisher(url: str) -> subprocess.Popen:
     """A camera: the clock-bar test pattern and a tone, H.264 1 s GOP + AAC, over RTMP, in real time."""
     return subprocess.Popen(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", CLOCK_BARS,
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-thread_queue_size", "1", "-f", "lavfi", "-i", CLOCK_BARS,
          "-f", "lavfi", "-i", "sine=frequency=440", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
          "-g", "30", "-keyint_min", "30", "-pix_fmt", "yuv420p", "-b:v", "1500k", "-c:a", "aac", "-f", "flv", url],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

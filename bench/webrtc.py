@@ -10,6 +10,8 @@ Glass-to-glass, in headless Chromium reading the bars of every displayed frame:
 - hls: the show's HLS through static/js/player.js (hls.js), as every viewer beyond the front row;
 - webrtc: the show's Janus mountpoint, with a seat taken through the API as a logged-in viewer takes it
   (RTMP → nginx-rtmp → the app's ffmpeg forwarder → Janus → Chromium); again with a camera sending no sound;
+- studio: the studio page going live over WebRTC into Janus (webrtc_publish.js), its camera a canvas drawing the
+  clock bars, watched by a front-row viewer in the same Chromium (same clock);
 - bare: the same Janus fed RTP straight by the camera's own ffmpeg (no RTMP, no forwarder): the floor.
 Cost per viewer: N logged-in viewers each take a seat and watch over WebRTC from one Chromium page holding N
 peer connections never attached to a <video> (nothing is drawn; the client's own CPU is reported beside, since
@@ -125,7 +127,7 @@ class Viewers:
     def __init__(self, app: Livestall, show_id: int) -> None:
         self.app, self.show_id, self.made = app, show_id, 0
 
-    def seat(self) -> dict:
+    def seat(self, show_id: int | None = None) -> dict:
         self.made += 1
         email = f"viewer-{self.made}-{self.app.port}@example.com"
         self.app.api.post("/api/v1/auth/register", json={"email": email, "password": "Bench-Password-42",
@@ -134,7 +136,7 @@ class Viewers:
                                                               "password": "Bench-Password-42"}).json()["token"]
         self.app.api.cookies.clear()
         for _ in range(100):
-            answer = self.app.api.post(f"/api/v1/shows/{self.show_id}/webrtc", json={"intent": "watch"},
+            answer = self.app.api.post(f"/api/v1/shows/{show_id or self.show_id}/webrtc", json={"intent": "watch"},
                                        headers={"Authorization": f"Bearer {token}"})
             if answer.status_code == 200:
                 return answer.json()
@@ -174,6 +176,80 @@ def bare_camera(port: int) -> subprocess.Popen:
          "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-profile:v", "baseline", "-g", "30",
          "-pix_fmt", "yuv420p", "-b:v", "1500k", "-payload_type", "96", "-f", "rtp", f"rtp://127.0.0.1:{port}"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+# The studio's camera, replaced before the page's scripts run: a canvas drawing the clock bars of the moment
+# each frame is drawn, so the studio's own WebRTC publish (static/js/webrtc_publish.js) sends timed frames.
+CLOCK_CAMERA = """
+(() => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 640; canvas.height = 360;
+  const ctx = canvas.getContext("2d");
+  const draw = () => {
+    const now = Date.now() % 16777216;
+    ctx.fillStyle = "#808080"; ctx.fillRect(0, 0, 640, 360);
+    for (let bit = 0; bit < 24; bit++) {
+      ctx.fillStyle = (Math.floor(now / 2 ** bit) % 2) ? "#ebebeb" : "#101010";
+      ctx.fillRect(bit * 16, 0, 16, 16);
+    }
+  };
+  draw();
+  setInterval(draw, 33);
+  const stream = canvas.captureStream(30);
+  const audio = new AudioContext();
+  const tone = audio.createOscillator();
+  const sink = audio.createMediaStreamDestination();
+  tone.connect(sink); tone.start();
+  stream.addTrack(sink.stream.getAudioTracks()[0]);
+  navigator.mediaDevices.getUserMedia = async () => stream.clone();
+  navigator.mediaDevices.enumerateDevices = async () => [
+    { kind: "videoinput", deviceId: "clock", label: "clock", groupId: "c" },
+    { kind: "audioinput", deviceId: "tone", label: "tone", groupId: "c" }];
+})();
+"""
+
+
+def until(page, expression: str, timeout: float) -> None:
+    """Poll `expression` with evaluate (the studio's CSP forbids the string eval of wait_for_function)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{expression} not true within {timeout} s")
+        time.sleep(0.1)
+
+
+def studio_glass_to_glass(app: Livestall, viewers: Viewers, page_url: str, seconds: float) -> dict:
+    """The host goes live from the studio page (WebRTC into Janus); a front-row viewer reads the clock bars."""
+    from playwright.sync_api import sync_playwright
+
+    show_id = app.show_ids[1]
+    login = app.api.post("/api/v1/auth/login", json={"email": f"host-{app.port}@example.com",
+                                                     "password": "Bench-Password-42"}).json()
+    app.api.cookies.clear()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            studio_ctx = browser.new_context(base_url=app.url)
+            studio_ctx.add_cookies([{"name": "livestall_session", "value": login["token"], "url": app.url}])
+            studio_ctx.add_init_script(CLOCK_CAMERA)
+            studio = studio_ctx.new_page()
+            studio.goto(f"/studio/shows/{show_id}")
+            until(studio, "document.body.dataset.ingest === 'camera'", 30)
+            studio.click("[data-golive]")
+            until(studio, "document.body.dataset.ingest === 'live'", 60)
+            path = studio.evaluate("document.body.dataset.ingestPath")
+            viewer = browser.new_page()
+            viewer.goto(page_url)
+            viewer.wait_for_function("typeof window.watch === 'function'")
+            viewer.evaluate("(seat) => window.watch(seat, true)", viewers.seat(show_id))
+            viewer.wait_for_function("window.samples.length > 0", timeout=30000)
+            viewer.wait_for_timeout(3000)
+            viewer.evaluate("window.samples = []")
+            viewer.wait_for_timeout(seconds * 1000)
+            samples = [s for s in viewer.evaluate("window.samples") if s < 60_000]
+        finally:
+            browser.close()
+    return summary(samples) | {"publish_path": path}
 
 
 def silent_camera(url: str) -> subprocess.Popen:
@@ -286,7 +362,7 @@ def main(argv: list[str] | None = None) -> None:
     pages = PageServer(workdir)
     (workdir / "stage.html").write_text(STAGE_PAGE)
     page_url = f"http://127.0.0.1:{pages.port}/stage.html"
-    app = Livestall(workdir, 1, ladder=False)
+    app = Livestall(workdir, 2, ladder=False)  # show 0 from the RTMP camera, show 1 from the studio
     camera = publisher(app.ingest_url(0))
     bare = None
     results: dict = {}
@@ -313,12 +389,14 @@ def main(argv: list[str] | None = None) -> None:
         camera.wait()
         camera = publisher(app.ingest_url(0))
         say("glass-to-glass over WebRTC, bare (camera RTP straight into Janus) ...")
-        bare_seat, port = bare_mountpoint(seat["ws_url"], *janus_secrets(workdir / "livestall-pass-1"))
+        bare_seat, port = bare_mountpoint(seat["ws_url"], *janus_secrets(workdir / "livestall-pass-2"))
         bare = bare_camera(port)
         results["bare"] = webrtc_glass_to_glass(page_url, bare_seat, args.viewer_seconds)
         bare.kill()
         bare.wait()
         bare = None
+        say("glass-to-glass over WebRTC from the studio page's own WebRTC publish ...")
+        results["studio"] = studio_glass_to_glass(app, viewers, page_url, args.viewer_seconds)
         say(f"Janus per front-row viewer at {counts} ...")
         results["janus_per_viewer"] = janus_cost(app, viewers, page_url, counts, args.seconds)
     finally:
@@ -344,6 +422,7 @@ def print_table(results: dict, args: argparse.Namespace) -> None:
     print("path                                  p50    p90    frames  first frame s")
     for key, name in (("bare", "bare: camera RTP → Janus"), ("webrtc", "livestall WebRTC: RTMP → Janus"),
                       ("webrtc_silent", "livestall WebRTC, camera without sound"),
+                      ("studio", "livestall WebRTC from the studio page"),
                       ("hls", "livestall HLS (hls.js)")):
         r = results.get(key, {})
         print(f"{name:36}  {r.get('glass_to_glass_ms')!s:>5}  {r.get('glass_to_glass_p90_ms')!s:>5}  "

@@ -106,6 +106,8 @@ def overlap(a: dict, b: dict) -> bool:
 
 
 # Links, buttons and fields shown on the phone's screen that are smaller than a 44 x 44 px tap target.
+SHEET_SETTLED = """[...document.querySelectorAll('dialog[open]')].every((d) => d.getAnimations({ subtree: true })
+  .every((a) => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity))"""
 SMALL_TARGETS = """[...document.querySelectorAll(
     '.watch-layout :is(a, button, input), dialog[open] :is(a, button, input)')]
   .filter((e) => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden'
@@ -114,6 +116,12 @@ SMALL_TARGETS = """[...document.querySelectorAll(
   .filter(([e, r]) => r.width > 1 && (r.width < 44 || r.height < 44))
   .map(([e, r]) => `${e.tagName}.${e.className} ${(e.textContent || e.placeholder || '').trim().slice(0, 20)}`
     + ` ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+
+
+def small_targets(page) -> list[str]:
+    """Touch targets under 44 px, once the open sheets have settled (mid-slide a 44 px link is a pixel short)."""
+    until(page, SHEET_SETTLED)
+    return page.evaluate(SMALL_TARGETS)
 
 
 def test_the_video_fills_a_phone_screen_with_chat_likes_and_the_host_on_it(world, streams, open_page, api, app_server,
@@ -170,7 +178,7 @@ def test_the_video_fills_a_phone_screen_with_chat_likes_and_the_host_on_it(world
         for other in controls:
             if one < other:
                 assert not overlap(controls[one], controls[other]), (one, other)
-    assert page.evaluate(SMALL_TARGETS) == []
+    assert small_targets(page) == []
     screenshot(page, "phone-show")
     assert not page.errors, page.errors
 
@@ -188,7 +196,7 @@ def test_the_bag_shows_the_pinned_products_and_the_buy_sheet_buys_in_one_tap(wor
     assert scarf.locator("[data-stock]").inner_text() == "In stock: 40"
     cardigan = bag.locator("[data-shelf-items] li", has_text="Yak wool cardigan")
     assert cardigan.locator("[data-flash]").inner_text().startswith("Flash sale ends in ")
-    assert page.evaluate(SMALL_TARGETS) == []
+    assert small_targets(page) == []
     screenshot(page, "phone-bag")
 
     posted = []  # buying goes over the open room socket, not HTTP
@@ -203,7 +211,7 @@ def test_the_bag_shows_the_pinned_products_and_the_buy_sheet_buys_in_one_tap(wor
     assert sheet.locator("[data-buy-total]").inner_text() == "€33.16 (CN¥256.00)"
     until(page, "document.querySelector('[data-buy-wallet]').textContent === 'CN¥1,000.00'")
     assert sheet.locator("[data-buy-change-address]").inner_text() == "Add a delivery address"
-    assert page.evaluate(SMALL_TARGETS) == []
+    assert small_targets(page) == []
     screenshot(page, "phone-buy-sheet")
     sheet.get_by_role("button", name="Buy now").click()
     address = page.locator("[data-address-dialog]")  # the first purchase asks where to send it
@@ -300,7 +308,7 @@ def test_arabic_is_right_to_left_with_the_overlay_mirrored(world, open_page, scr
     assert box(page, ".actions .like")["x"] < middle and box(page, ".phone-close")["x"] < middle
     assert box(page, ".phone-avatar")["x"] > middle and box(page, "[data-messages]")["x"] + 1 > 390 * 0.25
     assert page.locator(".phone-follow").inner_text() == "متابعة"
-    assert page.evaluate(SMALL_TARGETS) == []
+    assert small_targets(page) == []
     screenshot(page, "phone-show-ar")
     page.locator(".phone-bag").click()
     bag = page.locator("dialog[data-sheet=bag]")

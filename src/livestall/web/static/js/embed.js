@@ -173,6 +173,10 @@ function signedIn() {
 function signIn(item, option, text) {
   forget();
   pendingBuy = { item, option };
+  if (!framed) { // the player opened as a page of its own, on our site: the login cookie works, log in right here
+    location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+    return;
+  }
   if (!parentOrigin) { // no website to bind a token to (a bare frame without ?origin=): buy on Livestall
     say(t("embed_login_blocked"), { link: showPageUrl(item.product_id), bad: true });
     return;
