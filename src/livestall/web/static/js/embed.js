@@ -102,7 +102,9 @@ document.addEventListener("click", (e) => {
 
 // A tap on a card drawn before the shelf's data arrived is kept (pendingTap), and taken when it comes: never lost.
 function takeTap(productId, chosen) {
-  const item = items.find((i) => String(i.product_id) === productId);
+  // The shelf's own items first: its "livestall:shelf" event may have fired before this module listened.
+  const drawn = window.livestallShow?.shelf?.items?.() || items;
+  const item = drawn.find((i) => String(i.product_id) === productId);
   pendingTap = item ? null : { productId, chosen };
   if (!item) return;
   if (data.cart === "host") addToHostCart(item, chosen);

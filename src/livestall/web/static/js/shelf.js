@@ -449,6 +449,7 @@ export function createShelf({ root, data, isLive, isEnded = () => false }) {
   return {
     event: onEvent,
     render(items) { shelf = items; renderShelf(); },
+    items: () => shelf, // as last drawn: what a tap on a drawn card buys
     patch: patchItem,
     refresh: refreshShelf,
     redraw: renderShelf,
