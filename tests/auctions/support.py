@@ -50,11 +50,12 @@ def get_auction(api: httpx.Client, auction_id: int, actor: Actor | None = None) 
 
 
 def wait_ended(api: httpx.Client, auction_id: int, timeout: float = 150) -> dict:
-    """The auction once the server closed it (by its own clock)."""
+    """The auction once the server closed it (by its own clock) and settled its hammer."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         auction = get_auction(api, auction_id)
-        if auction["status"] == "ended":
+        # A card winner's close ends the auction first and writes the hammer once the card is captured.
+        if auction["status"] == "ended" and (auction.get("hammer") is not None or auction.get("result") != "sold"):
             return auction
         time.sleep(0.3)
     raise TimeoutError(f"auction {auction_id} did not end in {timeout}s")
