@@ -54,8 +54,9 @@ def wait_ended(api: httpx.Client, auction_id: int, timeout: float = 150) -> dict
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         auction = get_auction(api, auction_id)
-        # A card winner's close ends the auction first and writes the hammer once the card is captured.
-        if auction["status"] == "ended" and (auction.get("hammer") is not None or auction.get("result") != "sold"):
+        # A card winner's close ends the auction first (no result yet) and writes the result and the hammer in one
+        # transaction once the card is captured.
+        if auction["status"] == "ended" and auction["result"] is not None:
             return auction
         time.sleep(0.3)
     raise TimeoutError(f"auction {auction_id} did not end in {timeout}s")
