@@ -9,7 +9,9 @@ one show published over RTMP by an OBS-like ffmpeg whose frames carry their capt
 Glass-to-glass, in headless Chromium reading the bars of every displayed frame:
 - hls: the show's HLS through static/js/player.js (hls.js), as every viewer beyond the front row;
 - webrtc: the show's Janus mountpoint, with a seat taken through the API as a logged-in viewer takes it
-  (RTMP → nginx-rtmp → the app's ffmpeg forwarder → Janus → Chromium); again with a camera sending no sound;
+  (RTMP → nginx-rtmp → the app's ffmpeg forwarder → Janus → Chromium), the sound on a stream of its own as the
+  player does; again with the picture lip-synced to the sound (the browser holds it back for the sound's longer
+  path: the difference is how far the player's sound trails its picture); again with a camera sending no sound;
 - studio: the studio page going live over WebRTC into Janus (webrtc_publish.js), its camera a canvas drawing the
   clock bars, watched by a front-row viewer in the same Chromium (same clock);
 - bare: the same Janus fed RTP straight by the camera's own ffmpeg (no RTMP, no forwarder): the floor.
@@ -71,7 +73,10 @@ async function watch(seat, render) {
   pc.oniceconnectionstatechange = () => { if (pc.iceConnectionState === "connected") window.connected++; };
   const stream = new MediaStream();
   pc.ontrack = (e) => { stream.addTrack(e.track); if (render) video.srcObject = stream; };
-  await pc.setRemoteDescription(offer.jsep);
+  // As the player does (static/js/webrtc.js soundOnItsOwn): the sound on a stream of its own, not lip-synced.
+  const sdp = seat.lipsync ? offer.jsep.sdp : offer.jsep.sdp.split(/(?=\\r?\\nm=)/)
+    .map((s) => s.replace(/^(\\r?\\nm=audio[^]*?\\r?\\na=msid:)(\\S+)/, "$1$2-sound")).join("");
+  await pc.setRemoteDescription({ type: offer.jsep.type, sdp });
   const answer = await pc.createAnswer();
   await pc.setLocalDescription(answer);
   await send({ janus: "message", body: { request: "start" }, jsep: { type: answer.type, sdp: answer.sdp } });
@@ -379,6 +384,9 @@ def main(argv: list[str] | None = None) -> None:
                           if hls["frames_read"] else None, "frames_read": hls["frames_read"]}
         say("glass-to-glass over WebRTC (RTMP → forwarder → Janus) ...")
         results["webrtc"] = webrtc_glass_to_glass(page_url, viewers.seat(), args.viewer_seconds)
+        say("glass-to-glass over WebRTC, the picture lip-synced with the sound ...")
+        results["webrtc_lipsync"] = webrtc_glass_to_glass(page_url, {**viewers.seat(), "lipsync": True},
+                                                          args.viewer_seconds)
         say("glass-to-glass over WebRTC from a camera without sound ...")
         camera.kill()
         camera.wait()
@@ -421,6 +429,7 @@ def print_table(results: dict, args: argparse.Namespace) -> None:
     print(f"glass-to-glass over {args.viewer_seconds:g} s (ms)")
     print("path                                  p50    p90    frames  first frame s")
     for key, name in (("bare", "bare: camera RTP → Janus"), ("webrtc", "livestall WebRTC: RTMP → Janus"),
+                      ("webrtc_lipsync", "livestall WebRTC, lip-synced"),
                       ("webrtc_silent", "livestall WebRTC, camera without sound"),
                       ("studio", "livestall WebRTC from the studio page"),
                       ("hls", "livestall HLS (hls.js)")):

@@ -63,6 +63,8 @@ def test_a_phone_in_the_front_row_plays_a_browser_h264_show_over_webrtc(sapi, st
         assert phone.evaluate("window.livestallShow.player.tier") == "webrtc"
         assert phone.evaluate("document.getElementById('video').srcObject !== null")
         assert advancing(phone) > 0.8
+        # The sound comes too, on a stream of its own (the picture is not held back to lip-sync with it).
+        until(phone, "document.getElementById('video').srcObject.getAudioTracks().some((t) => !t.muted)", timeout=10)
         assert seat_of(sapi, show_id, viewer).json()["seat"] == "front_row"
         phone.screenshot(path=str(screenshots() / "stage-browser-h264-phone.png"))
 

@@ -22,6 +22,17 @@ for (const name of ["livestall:front-row", "livestall:buy-sheet", "livestall:buy
   });
 }
 
+// Janus offers the picture and the sound as one stream (one msid), and Chromium then holds the picture back to
+// lip-sync it with the sound, whose path is longer (AAC turned into Opus at the forwarder, then the audio jitter
+// buffer): about 35 ms of the front row's delay from an RTMP encoder (docs/benchmarks.md). On a stream of its own
+// the sound plays as soon as it can and trails the picture by about that much, under the 125 ms at which
+// viewers notice sound late (ITU-R BT.1359), while the picture, what the auction and the host's gestures are
+// watched by, comes that much sooner.
+export function soundOnItsOwn(sdp) {
+  return sdp.split(/(?=\r?\nm=)/)
+    .map((section) => section.replace(/^(\r?\nm=audio[^]*?\r?\na=msid:)(\S+)/, "$1$2-sound")).join("");
+}
+
 async function askSeat(showId) {
   const res = await api("POST", `/api/v1/shows/${showId}/webrtc`, { intent: buyIntent ? "buy" : "watch" });
   if (res.ok) return { seat: res.data };
@@ -123,7 +134,7 @@ export function joinStage(showId, { onStream = () => {}, onFail = () => {} } = {
         if (!streaming && stream.getVideoTracks().length) waitForPicture(stream);
       }
     };
-    await pc.setRemoteDescription(offered.jsep);
+    await pc.setRemoteDescription({ type: offered.jsep.type, sdp: soundOnItsOwn(offered.jsep.sdp) });
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     await send({ janus: "message", handle_id: handleId, body: { request: "start" },
