@@ -6,8 +6,8 @@
 // Anyone on the page may fire "livestall:front-row" on document to say the viewer means to buy now
 // (the buy sheet opening does it too): a viewer left out of a full front row then asks again as a buyer.
 import { api, serverNow, t } from "./app.js";
+import { openJanus } from "./janus_ws.js";
 
-const KEEPALIVE_MS = 5000; // Janus drops sessions after LIVESTALL_JANUS_SESSION_TIMEOUT_S (15 s) of silence
 const CONNECT_TIMEOUT_MS = 8000; // no picture by then: most likely no UDP path to the server
 const DISCONNECTED_GRACE_MS = 3000;
 // Reasons worth asking again for, and after how long; others (no seat, no Janus, no UDP) stay on HLS.
@@ -41,16 +41,12 @@ async function askSeat(showId) {
 
 // One viewer's WebRTC session with Janus; calls onStream once the picture flows, onFail once if it stops.
 export function joinStage(showId, { onStream = () => {}, onFail = () => {} } = {}) {
-  let ws = null;
+  let janus = null;
   let pc = null;
   let seat = null;
-  let sessionId = null;
-  let handleId = null;
   let done = false;
   let streaming = false;
   const timers = new Set();
-  const pending = new Map(); // transaction -> resolve
-  let nextTx = 1;
 
   function later(fn, ms, every = false) {
     const id = every ? setInterval(fn, ms) : setTimeout(fn, ms);
@@ -61,13 +57,9 @@ export function joinStage(showId, { onStream = () => {}, onFail = () => {} } = {
   function cleanup() {
     for (const id of timers) { clearTimeout(id); clearInterval(id); }
     timers.clear();
-    if (ws && ws.readyState === WebSocket.OPEN && sessionId) {
-      const bye = { janus: "destroy", session_id: sessionId, token: seat?.token, transaction: "bye" };
-      try { ws.send(JSON.stringify(bye)); } catch { /* already closing */ }
-    }
-    if (ws) { ws.onclose = null; ws.close(); }
+    janus?.close();
     if (pc) { pc.ontrack = null; pc.oniceconnectionstatechange = null; pc.close(); }
-    ws = pc = null;
+    janus = pc = null;
   }
 
   function fail(reason) {
@@ -81,49 +73,20 @@ export function joinStage(showId, { onStream = () => {}, onFail = () => {} } = {
     onFail(reason, retryInMs);
   }
 
-  function send(message) {
-    const transaction = `t${nextTx++}`;
-    const body = { ...message, transaction, token: seat.token };
-    if (sessionId && !("session_id" in body)) body.session_id = sessionId;
-    return new Promise((resolve, reject) => {
-      pending.set(transaction, { resolve, reject });
-      ws.send(JSON.stringify(body));
-    });
-  }
-
-  function onMessage(event) {
-    const msg = JSON.parse(event.data);
-    if (msg.janus === "ack" || msg.janus === "keepalive") return;
-    const waiter = msg.transaction && pending.get(msg.transaction);
-    if (waiter) {
-      pending.delete(msg.transaction);
-      return msg.janus === "error" ? waiter.reject(msg.error) : waiter.resolve(msg);
-    }
-    // Janus's own news: the mountpoint went away (the stream stopped) or the PeerConnection closed.
+  // Janus's own news: the mountpoint went away (the stream stopped) or the PeerConnection closed.
+  function onEvent(msg) {
     const status = msg.plugindata?.data?.result?.status;
     if (msg.janus === "hangup" || msg.janus === "detached" || status === "stopped") fail("hangup");
   }
 
   async function watch() {
-    const created = await send({ janus: "create" });
-    sessionId = created.data.id;
-    later(() => ws?.readyState === WebSocket.OPEN && ws.send(JSON.stringify(
-      { janus: "keepalive", session_id: sessionId, token: seat.token, transaction: "ka" })), KEEPALIVE_MS, true);
-    const attached = await send({ janus: "attach", plugin: "janus.plugin.streaming" });
-    handleId = attached.data.id;
-    const offered = await send({ janus: "message", handle_id: handleId,
-                                 body: { request: "watch", id: seat.mountpoint, pin: seat.pin } });
-    const data = offered.plugindata?.data || {};
-    if (data.error || !offered.jsep) throw new Error(data.error || "no offer");
+    await janus.ready;
+    const offered = await janus.request({ request: "watch", id: seat.mountpoint, pin: seat.pin });
+    if (!offered.jsep) throw new Error("no offer");
     pc = new RTCPeerConnection({ iceServers: seat.ice_servers || [] });
     const stream = new MediaStream();
     pc.ontrack = (e) => stream.addTrack(e.track);
-    pc.onicecandidate = (e) => {
-      if (!ws || ws.readyState !== WebSocket.OPEN) return;
-      const candidate = e.candidate ? e.candidate.toJSON() : { completed: true };
-      ws.send(JSON.stringify({ janus: "trickle", session_id: sessionId, handle_id: handleId, token: seat.token,
-                               transaction: `c${nextTx++}`, candidate }));
-    };
+    pc.onicecandidate = (e) => janus?.trickle(e.candidate);
     let graceTimer = null;
     pc.oniceconnectionstatechange = () => {
       const state = pc?.iceConnectionState;
@@ -137,8 +100,7 @@ export function joinStage(showId, { onStream = () => {}, onFail = () => {} } = {
     await pc.setRemoteDescription({ type: offered.jsep.type, sdp: soundOnItsOwn(offered.jsep.sdp) });
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
-    await send({ janus: "message", handle_id: handleId, body: { request: "start" },
-                 jsep: { type: answer.type, sdp: answer.sdp } });
+    await janus.request({ request: "start" }, { type: answer.type, sdp: answer.sdp });
   }
 
   // Swap only once a picture has been decoded (the next keyframe): until then HLS keeps playing, no black frame.
@@ -159,7 +121,10 @@ export function joinStage(showId, { onStream = () => {}, onFail = () => {} } = {
   function renew() {
     askSeat(showId).then(({ seat: next, reason }) => {
       if (done) return;
-      if (next) seat = { ...seat, token: next.token, expires_at: next.expires_at };
+      if (next) {
+        seat = { ...seat, token: next.token, expires_at: next.expires_at };
+        if (janus) janus.token = next.token;
+      }
       else fail(reason); // the seat is gone (the stream stopped, or the server took it back)
     });
   }
@@ -172,10 +137,9 @@ export function joinStage(showId, { onStream = () => {}, onFail = () => {} } = {
     seat = asked.seat;
     later(renew, seat.renew_in_s * 1000, true);
     later(() => { if (!streaming) fail("ice_timeout"); }, CONNECT_TIMEOUT_MS);
-    ws = new WebSocket(seat.ws_url, "janus-protocol");
-    ws.onmessage = onMessage;
-    ws.onclose = () => fail("janus_closed");
-    ws.onopen = () => watch().catch((err) => fail(String(err).includes("pin") ? "refused" : "janus_closed"));
+    janus = openJanus(seat.ws_url, { token: seat.token, plugin: "janus.plugin.streaming", onEvent,
+                                     onClose: () => fail("janus_closed") });
+    watch().catch((err) => fail(String(err).includes("pin") ? "refused" : "janus_closed"));
   })();
 
   return {

@@ -6,9 +6,9 @@
 // [data-golive-path] line says which path is used, and an "ingestpath" event on document tells scripts.
 import { api, problemText, t } from "./app.js";
 import { createStudio as createRecorderStudio } from "./golive.js";
+import { openJanus } from "./janus_ws.js";
 
 const CONNECT_TIMEOUT_MS = 12000; // no picture sent by then: most likely no UDP path to the server
-const KEEPALIVE_MS = 5000; // Janus drops sessions after LIVESTALL_JANUS_SESSION_TIMEOUT_S (15 s) of silence
 const DISCONNECTED_GRACE_MS = 3000;
 const RETRY_MS = 1500;
 
@@ -39,16 +39,11 @@ async function keepResolution(pc) {
 // One WebRTC publish into the room of `ticket`: resolves once the camera's picture is being sent, rejects if it
 // never is; afterwards onDrop(reason) tells once that it stopped ("destroyed" when the server closed the room).
 function publishToJanus(showId, ticket, stream, { onDrop = () => {} } = {}) {
-  let ws = null;
+  let janus = null;
   let pc = null;
-  let sessionId = null;
-  let handleId = null;
-  let token = ticket.token;
   let done = false;
   let live = false;
-  let nextTx = 1;
   const timers = new Set();
-  const pending = new Map();
   let settle = null;
 
   const later = (fn, ms, every = false) => {
@@ -60,12 +55,9 @@ function publishToJanus(showId, ticket, stream, { onDrop = () => {} } = {}) {
   function cleanup() {
     for (const id of timers) { clearTimeout(id); clearInterval(id); }
     timers.clear();
-    if (ws && ws.readyState === WebSocket.OPEN && sessionId) {
-      try { ws.send(JSON.stringify({ janus: "destroy", session_id: sessionId, token, transaction: "bye" })); } catch { /* closing */ }
-    }
-    if (ws) { ws.onclose = null; ws.close(); }
+    janus?.close();
     if (pc) { pc.oniceconnectionstatechange = null; pc.close(); }
-    ws = pc = null;
+    janus = pc = null;
   }
 
   function drop(reason) {
@@ -76,25 +68,7 @@ function publishToJanus(showId, ticket, stream, { onDrop = () => {} } = {}) {
     else settle?.reject(new Dropped(reason));
   }
 
-  function send(message) {
-    const transaction = `p${nextTx++}`;
-    const body = { ...message, transaction, token };
-    if (sessionId && !("session_id" in body)) body.session_id = sessionId;
-    return new Promise((resolve, reject) => {
-      pending.set(transaction, { resolve, reject });
-      ws.send(JSON.stringify(body));
-    });
-  }
-
-  function onMessage(event) {
-    const msg = JSON.parse(event.data);
-    if (msg.janus === "ack" || msg.janus === "keepalive") return;
-    const waiter = msg.transaction && pending.get(msg.transaction);
-    if (waiter) {
-      pending.delete(msg.transaction);
-      const error = msg.janus === "error" ? msg.error?.reason : msg.plugindata?.data?.error;
-      return error ? waiter.reject(new Error(error)) : waiter.resolve(msg);
-    }
+  function onEvent(msg) {
     const data = msg.plugindata?.data || {};
     if (data.videoroom === "destroyed") drop("destroyed"); // the server closed the room: the show is over here
     else if (msg.janus === "hangup" || msg.janus === "detached") drop("hangup");
@@ -118,12 +92,9 @@ function publishToJanus(showId, ticket, stream, { onDrop = () => {} } = {}) {
   }
 
   async function publish() {
-    sessionId = (await send({ janus: "create" })).data.id;
-    later(() => ws?.readyState === WebSocket.OPEN && ws.send(JSON.stringify(
-      { janus: "keepalive", session_id: sessionId, token, transaction: "ka" })), KEEPALIVE_MS, true);
-    handleId = (await send({ janus: "attach", plugin: "janus.plugin.videoroom" })).data.id;
-    await send({ janus: "message", handle_id: handleId, body: { request: "join", ptype: "publisher",
-      room: ticket.room, pin: ticket.pin, id: ticket.publisher_id, display: "studio" } });
+    await janus.ready;
+    await janus.request({ request: "join", ptype: "publisher", room: ticket.room, pin: ticket.pin,
+                          id: ticket.publisher_id, display: "studio" });
     pc = new RTCPeerConnection({ iceServers: [] });
     for (const track of stream.getTracks()) {
       // The camera's own size, whatever the bandwidth estimate or the CPU: the HLS and the replay keep one shape
@@ -138,12 +109,7 @@ function publishToJanus(showId, ticket, stream, { onDrop = () => {} } = {}) {
         try { transceiver.setCodecPreferences([...h264, ...rest]); } catch { /* the room insists on H.264 anyway */ }
       }
     }
-    pc.onicecandidate = (e) => {
-      if (!ws || ws.readyState !== WebSocket.OPEN) return;
-      const candidate = e.candidate ? e.candidate.toJSON() : { completed: true };
-      ws.send(JSON.stringify({ janus: "trickle", session_id: sessionId, handle_id: handleId, token,
-                               transaction: `c${nextTx++}`, candidate }));
-    };
+    pc.onicecandidate = (e) => janus?.trickle(e.candidate);
     let graceTimer = null;
     pc.oniceconnectionstatechange = () => {
       const state = pc?.iceConnectionState;
@@ -156,9 +122,8 @@ function publishToJanus(showId, ticket, stream, { onDrop = () => {} } = {}) {
     };
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
-    const answered = await send({ janus: "message", handle_id: handleId,
-                                  body: { request: "publish", bitrate: ticket.bitrate },
-                                  jsep: { type: offer.type, sdp: offer.sdp } });
+    const answered = await janus.request({ request: "publish", bitrate: ticket.bitrate },
+                                         { type: offer.type, sdp: offer.sdp });
     if (!answered.jsep) throw new Error("no answer");
     await pc.setRemoteDescription(answered.jsep);
     await keepResolution(pc);
@@ -167,7 +132,7 @@ function publishToJanus(showId, ticket, stream, { onDrop = () => {} } = {}) {
   function renew() {
     api("POST", `/api/v1/shows/${showId}/webrtc-publish/renew`).then((res) => {
       if (done) return;
-      if (res.ok) token = res.data.token;
+      if (res.ok && janus) janus.token = res.data.token;
       else drop("destroyed"); // the server no longer has this publish: it ended there
     });
   }
@@ -175,11 +140,9 @@ function publishToJanus(showId, ticket, stream, { onDrop = () => {} } = {}) {
   const started = new Promise((resolve, reject) => { settle = { resolve, reject }; });
   later(renew, ticket.renew_in_s * 1000, true);
   later(() => { if (!live) drop("timeout"); }, CONNECT_TIMEOUT_MS);
-  ws = new WebSocket(ticket.ws_url, "janus-protocol");
-  ws.onmessage = onMessage;
-  ws.onclose = () => drop("janus_closed");
-  ws.onerror = () => drop("janus_closed");
-  ws.onopen = () => publish().catch(() => drop("failed"));
+  janus = openJanus(ticket.ws_url, { token: ticket.token, plugin: "janus.plugin.videoroom", onEvent,
+                                    onClose: () => drop("janus_closed") });
+  publish().catch(() => drop("failed"));
 
   return {
     started,
