@@ -93,6 +93,16 @@ def received(page, type_: str) -> list[dict]:
     return [e["detail"] for e in page.evaluate("window.received") if e["type"] == type_]
 
 
+def open_merchant_page(context, url: str):
+    """A page of the merchant's site, its script errors kept, once the player in it says it is ready."""
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.goto(url)
+    until(page, "window.received.some((e) => e.type === 'livestall:ready')", timeout=30)
+    return page
+
+
 def player_frame(page):
     return next(f for f in page.frames if "/embed/shows/" in f.url)
 
@@ -103,11 +113,7 @@ def test_a_phone_adds_a_product_to_the_merchants_cart_from_the_embedded_show(
     url = merchant.shop_page("/", app_server.url, world["show"]["id"])
     context = chromium.new_context(**PHONE, locale="en-US")
     try:
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        page.goto(url)
-        until(page, "window.received.some((e) => e.type === 'livestall:ready')", timeout=30)
+        page = open_merchant_page(context, url)
         ready = received(page, "livestall:ready")[0]
         assert ready["show_id"] == world["show"]["id"] and ready["status"] == "live" and ready["cart"] == "host"
         frame = player_frame(page)
@@ -181,9 +187,7 @@ def test_a_logged_in_viewer_buys_inside_the_player_and_the_merchant_hears_of_it(
     context.add_cookies([{"name": "livestall_session", "value": viewer.token, "url": app_server.url,
                           "httpOnly": True, "sameSite": "Lax"}])
     try:
-        page = context.new_page()
-        page.goto(f"{merchant.same_site_origin}/buy")
-        until(page, "window.received.some((e) => e.type === 'livestall:ready')", timeout=30)
+        page = open_merchant_page(context, f"{merchant.same_site_origin}/buy")
         card = player_frame(page).locator("[data-shelf-items] li", has_text="Hand-knitted wool scarf")
         card.get_by_role("button", name="Buy now").click()
         until(page, "window.received.some((e) => e.type === 'livestall:purchase')")

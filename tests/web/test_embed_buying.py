@@ -18,7 +18,7 @@ from tests.helpers_db import run_sql
 from tests.orders.support import ADDRESS, top_up
 from tests.web.conftest import PHONE
 from tests.web.support import live_world, until
-from tests.web.test_embed_browser import MerchantSite, allow, player_frame, received
+from tests.web.test_embed_browser import MerchantSite, allow, open_merchant_page, player_frame, received
 
 SHOP_SITE = "https://shop.example"
 
@@ -201,11 +201,7 @@ def test_a_phone_signs_in_from_the_player_on_another_website_and_buys(
     url = merchant.shop_page("/live", app_server.url, world["show"]["id"], cart="player")
     context = chromium.new_context(**PHONE, locale="en-US")
     try:
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        page.goto(url)
-        until(page, "window.received.some((e) => e.type === 'livestall:ready')", timeout=30)
+        page = open_merchant_page(context, url)
         with context.expect_page() as opened:
             tap_buy(page)
         popup = opened.value
