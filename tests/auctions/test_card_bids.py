@@ -12,7 +12,7 @@ import pytest
 from tests.appserver import AppProcess
 from tests.auctions.card_support import intents_of, own_database, save_card, start_stand_in, stripe_env
 from tests.auctions.support import auction_world, balance, bidder, get_auction, open_auction, wait_ended
-from tests.helpers import register
+from tests.helpers import Actor, register
 from tests.ledger.stripe_support import FakeStripe
 from tests.orders.support import ledger_check
 from tests.room_client import RoomClient
@@ -47,6 +47,14 @@ def wait_intent(intent_id: str, status: str, timeout: float = 10) -> dict:
 
 def bid(room: RoomClient, auction_id: int, **fields) -> dict:
     return room.request("bid", auction_id=auction_id, **fields)
+
+
+def card_world(capi, db: str, card: str = "visa") -> tuple[dict, Actor]:
+    """A 10 s auction in a live show, and Ann with an empty wallet and a saved card (the stand-in's `card` kind)."""
+    world = auction_world(capi, duration_s=10)
+    ann = bidder(capi, db, wallet_minor=0, name="Ann")
+    save_card(capi, ann, card)
+    return world, ann
 
 
 def test_a_card_is_saved_listed_and_removed_never_its_number(capi, card_server):
@@ -134,10 +142,8 @@ def test_a_declined_card_refuses_the_bid_by_its_rule_and_a_covering_wallet_goes_
 
 def test_the_hammer_captures_the_winners_card_and_a_refund_goes_back_to_it(capi, card_server):
     db = card_server.database_url
-    world = auction_world(capi, duration_s=10)
+    world, ann = card_world(capi, db)
     auction_id, show_id = world["auction"]["id"], world["show"]["id"]
-    ann = bidder(capi, db, wallet_minor=0, name="Ann")
-    save_card(capi, ann)
     with RoomClient(card_server.ws_base, show_id, ann.token) as a:
         open_auction(capi, world)
         assert bid(a, auction_id, max=25000)["data"]["outcome"] == "leading"
@@ -164,10 +170,9 @@ def test_the_hammer_captures_the_winners_card_and_a_refund_goes_back_to_it(capi,
 
 def test_a_card_that_refuses_the_capture_passes_the_lot_to_the_runner_up(capi, card_server):
     db = card_server.database_url
-    world = auction_world(capi, duration_s=10)
+    world, ann = card_world(capi, db, "capture_declined")
     auction_id, show_id = world["auction"]["id"], world["show"]["id"]
-    ann, bo = bidder(capi, db, wallet_minor=0, name="Ann"), bidder(capi, db, name="Bo")
-    save_card(capi, ann, "capture_declined")
+    bo = bidder(capi, db, name="Bo")
     with RoomClient(card_server.ws_base, show_id, ann.token) as a, \
             RoomClient(card_server.ws_base, show_id, bo.token) as b:
         open_auction(capi, world)
@@ -187,10 +192,8 @@ def test_a_card_that_refuses_the_capture_passes_the_lot_to_the_runner_up(capi, c
 
 def test_a_capture_stripe_could_not_take_waits_and_the_close_finishes_once_it_answers(capi, card_server):
     db = card_server.database_url
-    world = auction_world(capi, duration_s=10)
+    world, ann = card_world(capi, db)
     auction_id, show_id = world["auction"]["id"], world["show"]["id"]
-    ann = bidder(capi, db, wallet_minor=0, name="Ann")
-    save_card(capi, ann)
     FakeStripe.captures_down = True
     try:
         with RoomClient(card_server.ws_base, show_id, ann.token) as a:
