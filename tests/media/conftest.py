@@ -7,11 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.appserver import AppProcess
 from tests.media.stage import sapi, stage_server  # noqa: F401  (the WebRTC tests' fixtures)
-from tests.media.support import CHROMIUM, CHROMIUM_ARGS, have_media_tools, make_webm
-
-GRACE_S = 3.0
+from tests.media.support import CHROMIUM, CHROMIUM_ARGS, have_media_tools, make_webm, start_media_app
 
 
 # Package scope: stopped once the video tests are done. It shares the session's database, and a second
@@ -22,10 +19,8 @@ def media_server(database_url, tmp_path_factory):
     missing = have_media_tools()
     if missing:
         pytest.skip(missing)
-    env = {"LIVESTALL_MEDIA_GRACE_S": str(GRACE_S), "LIVESTALL_MEDIA_JOBS_INTERVAL_S": "0.3",
-           "LIVESTALL_MEDIA_MAX_TRANSCODES": "1", "LIVESTALL_MEDIA_MAX_CHUNK_KB": "512"}
-    server = AppProcess(database_url=database_url, data_dir=Path(tmp_path_factory.mktemp("media")), env=env).start()
-    server.rtmp = f"rtmp://127.0.0.1:{server.rtmp_port}/live"
+    server = start_media_app(database_url, Path(tmp_path_factory.mktemp("media")),
+                             {"LIVESTALL_MEDIA_MAX_TRANSCODES": "1", "LIVESTALL_MEDIA_MAX_CHUNK_KB": "512"})
     yield server
     server.stop()
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.appserver import AppProcess
-from tests.media.support import have_media_tools
+from tests.media.support import have_media_tools, start_media_app
 from tests.services import in_private_network
 
 # coturn for viewers behind strict NATs, as tests/media/test_turn.py runs it inside the private network.
@@ -34,14 +33,10 @@ def stage_server(database_url, tmp_path_factory):
         pytest.skip(missing)
     # Janus never gathers ICE candidates on loopback: only the namespace's veth keeps the media on this machine.
     assert in_private_network(), "WebRTC tests run inside scripts/private-network (make test-webrtc)"
-    env = {"LIVESTALL_MEDIA_GRACE_S": "3", "LIVESTALL_MEDIA_JOBS_INTERVAL_S": "0.3",
-           "LIVESTALL_WEBRTC_FRONT_ROW": "1", "LIVESTALL_WEBRTC_SHOW_CAP": "2",
+    env = {"LIVESTALL_WEBRTC_FRONT_ROW": "1", "LIVESTALL_WEBRTC_SHOW_CAP": "2",
            "LIVESTALL_JANUS_ICE_ENFORCE_LIST": "ls0",
            "LIVESTALL_WEBRTC_TURN_URLS": TURN_URL, "LIVESTALL_WEBRTC_TURN_SECRET": TURN_SECRET}
-    server = AppProcess(database_url=database_url, data_dir=Path(tmp_path_factory.mktemp("stage")), env=env)
-    server.janus_port = server.port + 2
-    server.start()
-    server.rtmp = f"rtmp://127.0.0.1:{server.rtmp_port}/live"
+    server = start_media_app(database_url, Path(tmp_path_factory.mktemp("stage")), env, janus=True)
     yield server
     server.stop()
 

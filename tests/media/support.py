@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.appserver import AppProcess
 from tests.helpers import Actor, make_shop, make_show, register
 
 CHROMIUM = "/usr/bin/chromium"
@@ -102,3 +103,18 @@ def have_media_tools() -> str | None:
     if not (shutil.which("nginx") and Path("/usr/lib/nginx/modules/ngx_rtmp_module.so").exists()):
         return "nginx with libnginx-mod-rtmp is not installed"
     return None
+
+
+GRACE_S = 3.0  # how long a show waits for its publisher to come back, in the video tests' servers
+
+
+def start_media_app(database_url: str, data_dir: Path, env: dict[str, str], janus: bool = False) -> AppProcess:
+    """`livestall serve` with nginx-rtmp supervised (RTMP on a free port, `.rtmp` its ingest base), short grace
+    periods and quick media jobs; with Janus's WebSocket on the app's port + 2 when `janus`."""
+    server = AppProcess(database_url=database_url, data_dir=data_dir, env={
+        "LIVESTALL_MEDIA_GRACE_S": str(GRACE_S), "LIVESTALL_MEDIA_JOBS_INTERVAL_S": "0.3", **env})
+    if janus:
+        server.janus_port = server.port + 2
+    server.start()
+    server.rtmp = f"rtmp://127.0.0.1:{server.rtmp_port}/live"
+    return server

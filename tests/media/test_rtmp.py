@@ -11,8 +11,7 @@ import time
 from livestall.db import make_engine, make_sessionmaker, utcnow
 from livestall.shows.models import ShowPin
 from tests.helpers import make_product
-from tests.media.conftest import GRACE_S
-from tests.media.support import (host_with_show, media_pids_of, playlist, rtmp_publisher, segment_names,
+from tests.media.support import (GRACE_S, host_with_show, media_pids_of, playlist, rtmp_publisher, segment_names,
                                  stream_key, wait_for)
 
 
