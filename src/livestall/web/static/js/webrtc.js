@@ -24,7 +24,7 @@ for (const name of ["livestall:front-row", "livestall:buy-sheet", "livestall:buy
 
 // Janus offers the picture and the sound as one stream (one msid), and Chromium then holds the picture back to
 // lip-sync it with the sound, whose path is longer (AAC turned into Opus at the forwarder, then the audio jitter
-// buffer): about 35 ms of the front row's delay from an RTMP encoder (docs/benchmarks.md). On a stream of its own
+// buffer): about 30 ms of the front row's delay from an RTMP encoder (docs/benchmarks.md). On a stream of its own
 // the sound plays as soon as it can and trails the picture by about that much, under the 125 ms at which
 // viewers notice sound late (ITU-R BT.1359), while the picture, what the auction and the host's gestures are
 // watched by, comes that much sooner.
