@@ -1,4 +1,4 @@
-"""The `livestall` command: serve, migrate, create-admin, demo, cluster."""
+"""The `livestall` command: serve, migrate, create-admin, demo, cluster, ledger, giveaways, verify-draw."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ app = typer.Typer(help="Livestall: live-stream shopping, self-hosted.", no_args_
 ledger_cli.app.command()(orders_cli.check)
 app.add_typer(ledger_cli.app, name="ledger")
 app.add_typer(giveaways_cli.app, name="giveaways")
+# Anyone holding a giveaway's public record checks its draw with one short command.
+app.command("verify-draw")(giveaways_cli.verify)
 
 
 @app.command(epilog=(
