@@ -66,6 +66,11 @@ def live_world(api: httpx.Client, **show_fields) -> dict:
     return {"host": host, "shop": shop, "scarf": scarf, "cardigan": cardigan, "show": show}
 
 
+# True once no open sheet (dialog) is mid-animation: a 44 px control measured mid-slide is a pixel short.
+SHEETS_SETTLED = """[...document.querySelectorAll('dialog[open]')].every((d) => d.getAnimations({ subtree: true })
+  .every((a) => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity))"""
+
+
 def until(page, expression: str, timeout: float = 15.0):
     """Wait until `expression` is true in the page (no wait_for_function: the CSP forbids string eval)."""
     deadline = time.monotonic() + timeout

@@ -14,7 +14,7 @@ from tests.festivals.support import fund, wallet_balance
 from tests.helpers import make_product, make_shop, make_show, register, unique
 from tests.helpers_db import make_operator
 from tests.web.conftest import DESKTOP
-from tests.web.support import until
+from tests.web.support import SHEETS_SETTLED, until
 
 ADDRESS = {"name": "Lucía Pérez", "line1": "Calle Mayor 1", "city": "Madrid", "postal_code": "28013", "country": "ES"}
 
@@ -25,6 +25,12 @@ SMALL_TARGETS = """[...document.querySelectorAll('dialog[open] :is(a, button, in
   .filter(([e, r]) => r.width > 1 && (r.width < 44 || r.height < 44))
   .map(([e, r]) => `${e.tagName} ${(e.textContent || e.placeholder || '').trim().slice(0, 20)}`
     + ` ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+
+
+def small_targets(page) -> list[str]:
+    """Controls in the open sheet under 44 px, once it has settled."""
+    until(page, SHEETS_SETTLED)
+    return page.evaluate(SMALL_TARGETS)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +110,7 @@ def test_a_short_wallet_and_a_missing_address_are_said_before_the_tap(api, world
     assert sheet.locator("[data-buy-wallet]").inner_text() == "CN¥12.00"
     assert sheet.get_by_role("radio", name="Wallet").is_checked()
     assert sheet.get_by_role("radio", name="Card").count() == 0  # Stripe is not configured here
-    assert page.evaluate(SMALL_TARGETS) == []
+    assert small_targets(page) == []
     screenshot(page, "checkout-wallet-short")
 
     # two more: the shortfall follows the total, before any tap on "Buy now"
@@ -140,7 +146,7 @@ def test_a_voucher_code_shows_its_discount_before_paying_and_pays_less(api, worl
     until(page, "document.querySelector('[data-to-pay]').textContent === 'CN¥98.00'"
                 " && !document.querySelector('[data-to-pay-line]').hidden")
     until(page, "document.querySelector('[data-buy-wallet-short]').hidden")
-    assert page.evaluate(SMALL_TARGETS) == []
+    assert small_targets(page) == []
     screenshot(page, "checkout-voucher")
 
     sheet.get_by_role("button", name="Buy now").click()

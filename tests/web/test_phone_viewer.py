@@ -17,7 +17,7 @@ from tests.orders.support import flash_sale, top_up
 from tests.room_client import RoomClient
 from tests.web.conftest import DESKTOP
 from tests.web.support import live_world
-from tests.web.support import until
+from tests.web.support import SHEETS_SETTLED, until
 
 pytestmark = pytest.mark.slow
 MARKET = "IS"  # no other test's shows are for this market: the feed of these viewers starts with ours
@@ -106,8 +106,6 @@ def overlap(a: dict, b: dict) -> bool:
 
 
 # Links, buttons and fields shown on the phone's screen that are smaller than a 44 x 44 px tap target.
-SHEET_SETTLED = """[...document.querySelectorAll('dialog[open]')].every((d) => d.getAnimations({ subtree: true })
-  .every((a) => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity))"""
 SMALL_TARGETS = """[...document.querySelectorAll(
     '.watch-layout :is(a, button, input), dialog[open] :is(a, button, input)')]
   .filter((e) => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden'
@@ -120,7 +118,7 @@ SMALL_TARGETS = """[...document.querySelectorAll(
 
 def small_targets(page) -> list[str]:
     """Touch targets under 44 px, once the open sheets have settled (mid-slide a 44 px link is a pixel short)."""
-    until(page, SHEET_SETTLED)
+    until(page, SHEETS_SETTLED)
     return page.evaluate(SMALL_TARGETS)
 
 
