@@ -133,7 +133,8 @@ def test_ending_a_login_closes_every_socket_of_the_user_in_every_show(gateways):
         assert recv_until(bob, lambda f: f["type"] == "ack")["ref"] == 1
 
 
-def test_over_redis_a_viewer_on_two_processes_counts_once_and_the_cap_and_logouts_span_both(gateways, rt_redis):
+# Redis is asked for first so that it outlives the gateways: they stop after it otherwise, with no Redis to leave.
+def test_over_redis_a_viewer_on_two_processes_counts_once_and_the_cap_and_logouts_span_both(rt_redis, gateways):
     limits = Limits(anonymous_per_address=2)
     a = gateways(room_settings(redis_url=rt_redis), limits=limits, redis_url=rt_redis)
     b = gateways(room_settings(redis_url=rt_redis), limits=limits, redis_url=rt_redis)
