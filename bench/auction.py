@@ -56,9 +56,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.fanout import compact, expect, machine, new_loop, raise_nofile, read_line, say, spawn, tell
-from bench.join_storm import LIVESTALL_ENV, Frames, Target, cpu_of, log_problems, pace, quantile, rss_of, \
+from bench.join_storm import LIVESTALL_ENV, Frames, Target, cpu_of, log_problems, quantile, rss_of, \
     stop_child
-from bench.socket_rush import ACK, ERROR, RushViewer, text_frame
+from bench.socket_rush import ACK, ERROR, RushViewer, join_on_schedule, text_frame
 
 MODULE = "bench.auction"
 STEP = 100  # one band: every bid goes up ¥1, so the price stays within the wallets however many bids land
@@ -188,13 +188,7 @@ async def run_client(cfg: dict) -> None:
     gc.collect()
     gc.freeze()  # the viewers live to the end: keep them out of the collector's scans
     say("ready", len(viewers))
-    t0 = float((await read_line()).split()[1])
-    due = [t0 + g / cfg["join_rate"] for g in range(cfg["index"], cfg["viewers"], cfg["procs"])]
-    late = await pace(viewers, due, cfg["host"], [cfg["port"]] * len(viewers))
-    deadline = (due[-1] if due else t0) + cfg["join_timeout"]
-    while time.time() < deadline and any(not (v.first or v.fail) for v in viewers):
-        await asyncio.sleep(0.05)
-    say("joined", sum(1 for v in viewers if v.first))
+    late = await join_on_schedule(cfg, viewers)
     rounds: list[asyncio.Task] = []
     while (order := (await read_line()).split()) and order[0] == "bids":  # bids AUCTION T0 SPAN COUNT SEED
         auction_id, start, span, count, seed = int(order[1]), float(order[2]), float(order[3]), int(order[4]), \

@@ -132,13 +132,9 @@ def client_viewers(cfg: dict, loop, frames: Frames) -> tuple[list[RushViewer], l
     return viewers, taps
 
 
-async def run_client(cfg: dict) -> None:
-    """A client process: join its viewers on schedule, tap when told, report, and hang up."""
-    loop, frames = asyncio.get_running_loop(), Frames()
-    viewers, taps = client_viewers(cfg, loop, frames)
-    gc.collect()
-    gc.freeze()  # the viewers live to the end: keep them out of the collector's scans
-    say("ready", len(viewers))
+async def join_on_schedule(cfg: dict, viewers: list) -> list[float]:
+    """On the bench's start time, join this process's share of the room at --join-rate, wait until every
+    viewer is in (or failed, or timed out), tell the bench how many joined; how late each join started."""
     t0 = float((await read_line()).split()[1])
     due = [t0 + g / cfg["join_rate"] for g in range(cfg["index"], cfg["viewers"], cfg["procs"])]
     late = await pace(viewers, due, cfg["host"], [cfg["port"]] * len(viewers))
@@ -146,6 +142,17 @@ async def run_client(cfg: dict) -> None:
     while time.time() < deadline and any(not (v.first or v.fail) for v in viewers):
         await asyncio.sleep(0.05)
     say("joined", sum(1 for v in viewers if v.first))
+    return late
+
+
+async def run_client(cfg: dict) -> None:
+    """A client process: join its viewers on schedule, tap when told, report, and hang up."""
+    loop, frames = asyncio.get_running_loop(), Frames()
+    viewers, taps = client_viewers(cfg, loop, frames)
+    gc.collect()
+    gc.freeze()  # the viewers live to the end: keep them out of the collector's scans
+    say("ready", len(viewers))
+    late = await join_on_schedule(cfg, viewers)
     order = (await read_line()).split()
     if order[0] == "rush":  # else the taps go over HTTP, from the bench process
         t1 = float(order[1])
