@@ -493,7 +493,7 @@ async def baseline(url: str, world, sequence: list[tuple[int, int | None, int | 
 
 def match_rows(rows: list[tuple], bids: list[list], user_ids: list[int]) -> tuple[list[float | None], int]:
     """Each bid row of the server's gets the send time of the bid it was: a bidder's acked bids, in the order
-    they were sent, are their rows in order (one socket's frames are handled one after another)."""
+    they were sent, are their rows in order (a socket's bids are settled in the order they were read)."""
     acked: dict[int, list[float]] = defaultdict(list)
     for b in sorted((b for b in bids if b[3] and b[4] in ("leading", "outbid", "raised_max")), key=lambda b: b[2]):
         acked[user_ids[b[0]]].append(b[2])

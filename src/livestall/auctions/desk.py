@@ -40,13 +40,13 @@ class BidDesk:
         self.task: asyncio.Task | None = None
         self.stats = {"ticks": 0, "bids": 0, "largest": 0}
 
-    async def submit(self, pending: PendingBid) -> dict:
-        """Queue one bid and wait for its own answer (a refusal raises its DomainError)."""
+    def enqueue(self, pending: PendingBid) -> asyncio.Future:
+        """Queue one bid for the next tick: the future of its own answer (a refusal, its DomainError)."""
         if self.task is None:
             raise RuntimeError("the auctions' desk is not running")
         future = asyncio.get_running_loop().create_future()
         self.pending[pending.bid.auction_id].append((pending, future))
-        return await future
+        return future
 
     def start(self) -> None:
         self.task = asyncio.create_task(self.run(), name="auction-desk")
@@ -82,6 +82,7 @@ class BidDesk:
         """Settle every auction's queued bids, one transaction each."""
         batches, self.pending = self.pending, defaultdict(list)
         for auction_id, batch in batches.items():
+            batch.sort(key=lambda item: item[0].received_at)  # a bid that waited on a card came in before others
             self.stats["ticks"] += 1
             self.stats["bids"] += len(batch)
             self.stats["largest"] = max(self.stats["largest"], len(batch))
@@ -113,6 +114,7 @@ class BidDesk:
                     answers.append(await apply_bid(tick, pending, staff))
                 except DomainError as exc:
                     answers.append(exc)
+            await tick.write()  # the wallets' net movements in one transfer, the rows in three statements
             if any(not isinstance(answer, BaseException) for answer in answers):
                 now = utcnow()
                 view = await announce(session, auction, "auction.bid", now)  # once per tick, whatever the bids

@@ -104,7 +104,7 @@ async def close_auction(session: AsyncSession, auction_id: int, *, now: datetime
         if order is not None:
             if card is None:
                 winner.held_minor -= auction.price_minor  # paid out of the hold
-                await holds.release(session, auction, winner)
+                await holds.release_all(session, auction, [winner])
             auction.result, auction.winner_id = "sold", winner.user_id
             auction.hammer_minor, auction.order_id = auction.price_minor, order.id
             users[str(winner.user_id)] = [{"type": "auction.won", "auction_id": auction.id, "order_id": order.id,
@@ -112,7 +112,7 @@ async def close_auction(session: AsyncSession, auction_id: int, *, now: datetime
                                            "hammer": Money(auction.price_minor, auction.currency).as_dict(),
                                            **({"card_last4": card.card_label[-4:]} if card is not None else {})}]
         else:
-            await holds.release(session, auction, winner)
+            await holds.release_all(session, auction, [winner])
             runner_up = await session.scalar(
                 select(AuctionBidder).where(AuctionBidder.auction_id == auction.id,
                                             AuctionBidder.user_id != winner.user_id)

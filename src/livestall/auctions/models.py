@@ -64,7 +64,7 @@ class AuctionBidder(Base):
     max_minor: Mapped[int] = mapped_column(BigInteger)
     last_bid_minor: Mapped[int] = mapped_column(BigInteger)
     held_minor: Mapped[int] = mapped_column(BigInteger, default=0)
-    holds: Mapped[int] = mapped_column(Integer, default=0)  # transfers made for this bidder: their references
+    holds: Mapped[int] = mapped_column(Integer, default=0)  # unused: holds' transfers once counted here
     prebid: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

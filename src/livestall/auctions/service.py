@@ -196,9 +196,8 @@ async def do_cancel_auction(*, session: AsyncSession, auction: Auction) -> Aucti
     await session.refresh(auction)
     if result.rowcount != 1:
         raise Conflict.field("status", "running", f"the auction is {auction.status}, it cannot be cancelled")
-    for bidder in await session.scalars(select(AuctionBidder).where(AuctionBidder.auction_id == auction.id,
-                                                                    AuctionBidder.held_minor > 0)):
-        await holds.release(session, auction, bidder)
+    await holds.release_all(session, auction, await session.scalars(
+        select(AuctionBidder).where(AuctionBidder.auction_id == auction.id, AuctionBidder.held_minor > 0)))
     await announce(session, auction, "auction.cancelled", now)
     return auction
 

@@ -99,6 +99,14 @@ async def get_default_shipping(*, session: AsyncSession, user_id: int) -> dict |
     return address.shipping() if address else None
 
 
+async def users_with_default_shipping(session: AsyncSession, user_ids: set[int]) -> set[int]:
+    """Which of these users have a default address, in one query."""
+    if not user_ids:
+        return set()
+    return set(await session.scalars(select(SavedAddress.user_id).where(SavedAddress.user_id.in_(user_ids),
+                                                                        SavedAddress.is_default.is_(True))))
+
+
 async def do_add_address(*, session: AsyncSession, user: User, address_in: AddressIn) -> SavedAddress:
     """Add an address to the user's book; the first one, or one asked to be, becomes the default."""
     count = await session.scalar(select(func.count()).where(SavedAddress.user_id == user.id)) or 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -33,6 +33,14 @@ class Limits:
     strikes: int = 10
     strikes_window_s: float = 10.0
     anonymous_per_address: int = 0  # anonymous sockets per client address in one show; 0 = no cap
+
+
+@dataclass(frozen=True, slots=True)
+class Later:
+    """A frame's answer still to come: the room reads the socket's next frames while `answer` is awaited, and
+    acks (or refuses) the frame when it is done."""
+
+    answer: Awaitable[dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -126,10 +134,12 @@ class RoomHandler(Protocol):
         ...
 
     async def on_frame(self, show_id: int, principal: Any | None, frame: dict[str, Any],
-                       conn: RoomConnection) -> dict[str, Any] | None:
+                       conn: RoomConnection) -> dict[str, Any] | Later | None:
         """Handle one client frame of a registered type; raise DomainError to refuse it.
 
         If the frame carried an `id`, the client gets `{"type": "ack", "ref": id, "data": <return>}`.
+        Return `Later(awaitable)` for an answer that waits on other work (a bid on its tick): the socket's next
+        frames are read meanwhile, and the ack (or the refusal it raises) goes out when the awaitable is done.
         """
         ...
 

@@ -64,6 +64,7 @@ class RealtimeGateway(ConnectionServer):
         self._tasks: list[asyncio.Task[Any]] = []
         self._background: set[asyncio.Task[Any]] = set()
         self._conns: dict[int, RoomConnection] = {}
+        self._answering: set[asyncio.Future] = set()
         self._users: dict[str, set[RoomConnection]] = {}  # user id -> their sockets here, to end a login
         self._ended: dict[str, tuple[float, str, str]] = {}  # user id -> when (monotonic) and why a login ended
         self._ids = itertools.count(1)
@@ -151,9 +152,9 @@ class RealtimeGateway(ConnectionServer):
             await asyncio.wait_for(server.wait_closed(), 2.0)
         except TimeoutError:
             log.warning("realtime gateway: handlers still running after stop")
-        for task in self._tasks:
+        for task in (*self._tasks, *self._answering):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._answering, return_exceptions=True)
         # Redis may be slow or gone: every step below is bounded.
         if self.presence is not None:
             try:  # report the rooms as empty now, rather than waiting for the TTL

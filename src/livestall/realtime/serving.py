@@ -18,7 +18,7 @@ from websockets.protocol import State
 from livestall import metrics
 from livestall.errors import DomainError, FieldProblem, Forbidden, TooManyRequests
 from livestall.realtime import admission, audience, config, protocol
-from livestall.realtime.connection import CLOSE_FLOODING, CLOSE_UNAUTHORIZED, ConnectRequest, RoomConnection
+from livestall.realtime.connection import CLOSE_FLOODING, CLOSE_UNAUTHORIZED, ConnectRequest, Later, RoomConnection
 
 if TYPE_CHECKING:
     from livestall.realtime.admission import AddressCap
@@ -50,6 +50,7 @@ class ConnectionServer:
     _ended: dict[str, tuple[float, str, str]]
     _accepting: bool
     _conns: dict[int, RoomConnection]
+    _answering: set[asyncio.Future]  # answers still to come (`Later`), held until they are sent
 
     def _counts(self, show_id: int, joining: int) -> Counts:
         raise NotImplementedError
@@ -224,19 +225,44 @@ class ConnectionServer:
                     hub.send(conn, protocol.snapshot(show_id, state, self._counts(show_id, joining=0).as_dict()))
                 else:
                     result = await handler.on_frame(show_id, principal, frame, conn)
-                    if ref is not None:
+                    if isinstance(result, Later):
+                        self._answer_later(conn, kind, ref, result)
+                    elif ref is not None:
                         conn.send("ack", ref=ref, **({"data": result} if result is not None else {}))
-            except TooManyRequests as exc:
-                conn.send_error(exc, ref)
-                if conn.strikes.add():
-                    conn.close(CLOSE_FLOODING, "flooding")
-            except DomainError as exc:
-                conn.send_error(exc, ref)
             except ConnectionClosed:
                 raise
-            except Exception:
-                log.exception("room frame handler failed", extra={"show_id": show_id, "frame_type": kind})
-                hub.send(conn, protocol.error(protocol.INTERNAL, "internal error", ref=ref))
+            except Exception as exc:
+                self._refuse_frame(conn, kind, ref, exc)
+
+    def _answer_later(self, conn: RoomConnection, kind: str, ref: str | None, later: Later) -> None:
+        """Ack or refuse a frame, as the receive loop would have, once its answer is done (a future costs no task:
+        a burst of bids is thousands of them)."""
+        answer = asyncio.ensure_future(later.answer)
+        self._answering.add(answer)
+
+        def answered(done: asyncio.Future) -> None:
+            self._answering.discard(done)
+            if done.cancelled():
+                return
+            exc = done.exception()
+            if exc is None:
+                if ref is not None:
+                    result = done.result()
+                    conn.send("ack", ref=ref, **({"data": result} if result is not None else {}))
+            elif not isinstance(exc, ConnectionClosed):
+                self._refuse_frame(conn, kind, ref, exc)
+
+        answer.add_done_callback(answered)
+
+    def _refuse_frame(self, conn: RoomConnection, kind: str, ref: str | None, exc: Exception) -> None:
+        """The `error` frame for a frame its handler refused (or failed on); floods earn strikes."""
+        if isinstance(exc, DomainError):
+            conn.send_error(exc, ref)
+            if isinstance(exc, TooManyRequests) and conn.strikes.add():
+                conn.close(CLOSE_FLOODING, "flooding")
+            return
+        log.error("room frame handler failed", exc_info=exc, extra={"show_id": conn.show_id, "frame_type": kind})
+        self.hub.send(conn, protocol.error(protocol.INTERNAL, "internal error", ref=ref))
 
 
 async def _close_and_drain(ws: ServerConnection, code: int, reason: str) -> None:

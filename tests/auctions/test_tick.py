@@ -1,0 +1,78 @@
+"""The tick under a burst: the room reads a bidder's next taps while a bid waits for its tick, and a tick's wallet
+movements are netted, so a bidder held and outbid within one tick sees no money move."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.auctions.support import auction_world, balance, bidder, get_auction, open_auction
+from tests.orders.support import ledger_check
+from tests.room_client import RoomClient
+
+
+def test_a_bidder_s_quick_taps_are_read_while_the_first_waits_for_its_tick(api, app_server, database_url):
+    world = auction_world(api)
+    auction_id, show_id = world["auction"]["id"], world["show"]["id"]
+    ann = bidder(api, database_url, name="Ann")
+    with RoomClient(app_server.ws_base, show_id, ann.token) as room:
+        open_auction(api, world)
+        sent = time.monotonic()
+        first = room.send("bid", auction_id=auction_id, amount=10000)
+        raised = room.send("bid", auction_id=auction_id, max=20000)  # a second tap at once: raise my max
+        pinged = room.send("ping")
+        answers = [room.wait_frame(lambda f, ref=ref: f.get("ref") == ref) for ref in (first, raised, pinged)]
+        # The ping is answered before the bids' tick has come round: the socket was read on, not held by the bid.
+        order = [frame["ref"] for frame in room.frames if frame.get("ref") in (first, raised, pinged)]
+        assert order.index(pinged) < order.index(first), room.frames
+        assert answers[0]["data"]["outcome"] == "leading", answers
+        assert answers[1]["data"]["outcome"] == "raised_max", answers
+        assert time.monotonic() - sent < 10
+    state = get_auction(api, auction_id, ann)
+    assert state["bids"] == 2 and state["mine"]["held"]["amount_minor"] == 20000
+    assert balance(api, ann) == 100_000 - 20000
+
+
+def test_a_tick_moves_only_the_money_still_held_when_it_ends(api, app_server, database_url):
+    """Five bids settled in one tick, as a burst brings them: the two bidders outbid within it see no entry on their
+    wallet, the leader one hold, the short wallet is refused, and the books balance."""
+    from livestall.auctions.bidding import PendingBid
+    from livestall.auctions.desk import BidDesk
+    from livestall.auctions.schemas import BidIn
+    from livestall.db import make_engine, make_sessionmaker, utcnow
+
+    world = auction_world(api)
+    auction_id, show_id = world["auction"]["id"], world["show"]["id"]
+    ann, bo, cy = (bidder(api, database_url, name=name) for name in ("Ann", "Bo", "Cy"))
+    dee = bidder(api, database_url, wallet_minor=5000, name="Dee")
+    open_auction(api, world)
+    taps = [(ann, {"amount": 10000}), (bo, {"amount": 11000}), (cy, {"amount": 12000, "max": 20000}),
+            (dee, {"amount": 13000}), (ann, {"amount": 13000})]
+
+    async def one_tick() -> list:
+        engine = make_engine(database_url)
+        try:
+            desk = BidDesk(make_sessionmaker(engine), commission_bps=0)
+            loop = asyncio.get_running_loop()
+            batch = [(PendingBid(actor.id, BidIn(auction_id=auction_id, **fields), utcnow(), show_id),
+                      loop.create_future()) for actor, fields in taps]
+            return await desk._settle(auction_id, batch)
+        finally:
+            await engine.dispose()
+
+    answers = asyncio.run(one_tick())
+    outcomes = [a["outcome"] if isinstance(a, dict) else a.errors[0].rule for a in answers]
+    assert outcomes == ["leading", "leading", "leading", "insufficient_funds", "outbid"]
+    state = get_auction(api, auction_id)
+    assert state["leader_name"] == "Cy" and state["price"]["amount_minor"] == 14000 and state["bids"] == 4
+
+    def wallet_entries(actor) -> list[dict]:
+        return api.get("/api/v1/me/wallet", headers=actor.headers).json()["entries"]
+
+    for outbid in (ann, bo):  # held and given back within the tick: no hold, no release on their statement
+        assert balance(api, outbid) == 100_000
+        assert [entry["kind"] for entry in wallet_entries(outbid)] == ["wallet_topup"]
+    assert balance(api, cy) == 100_000 - 20000  # the leader's max, held
+    assert [entry["kind"] for entry in wallet_entries(cy)] == ["auction_holds", "wallet_topup"]
+    assert balance(api, dee) == 5000
+    assert ledger_check(api, database_url)["ok"] is True
