@@ -31,6 +31,13 @@ def test_a_bidder_s_quick_taps_are_read_while_the_first_waits_for_its_tick(api, 
     state = get_auction(api, auction_id, ann)
     assert state["bids"] == 2 and state["mine"]["held"]["amount_minor"] == 20000
     assert balance(api, ann) == 100_000 - 20000
+    bo = bidder(api, database_url, name="Bo")
+    with RoomClient(app_server.ws_base, show_id, bo.token) as room:
+        taken = room.request("bid", auction_id=auction_id, amount=21000)
+        assert taken["data"]["outcome"] == "leading", taken
+    assert balance(api, ann) == 100_000  # outbid in a later tick: her hold came back
+    page = api.get("/account/wallet", headers={"Cookie": f"livestall_session={ann.token}"})
+    assert "Held for an auction" in page.text and page.text.count("Back from an auction") == 1
 
 
 def test_a_tick_moves_only_the_money_still_held_when_it_ends(api, app_server, database_url):
@@ -74,5 +81,7 @@ def test_a_tick_moves_only_the_money_still_held_when_it_ends(api, app_server, da
         assert [entry["kind"] for entry in wallet_entries(outbid)] == ["wallet_topup"]
     assert balance(api, cy) == 100_000 - 20000  # the leader's max, held
     assert [entry["kind"] for entry in wallet_entries(cy)] == ["auction_holds", "wallet_topup"]
+    page = api.get("/account/wallet", headers={"Cookie": f"livestall_session={cy.token}"})
+    assert page.status_code == 200 and "Held for an auction" in page.text  # not "Other"
     assert balance(api, dee) == 5000
     assert ledger_check(api, database_url)["ok"] is True

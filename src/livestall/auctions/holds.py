@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,13 @@ from livestall.money import Money
 
 HOLD_KIND = "auction_hold"
 WALLET_KIND = "buyer_wallet"
+
+
+class Holder(Protocol):
+    """A bidder as the holds see them: a tick's record (bidding.Bidder) or the ORM row (AuctionBidder)."""
+
+    user_id: int
+    held_minor: int
 
 
 async def hold_account(bind: Bind, auction: Auction) -> Account:
@@ -71,7 +79,7 @@ class Purse:
     def _available(self, user_id: int) -> int:
         return self._wallets[user_id][1] - self._moved[user_id]
 
-    async def hold_up_to(self, bidder: AuctionBidder, amount_minor: int, card: Authorization | None = None) -> None:
+    async def hold_up_to(self, bidder: Holder, amount_minor: int, card: Authorization | None = None) -> None:
         """Hold `amount_minor` in all (what is held already counts): from the wallet, else on the card authorized
         for this bid. Conflict `insufficient_funds` when neither covers it, and then nothing moved."""
         more = amount_minor - bidder.held_minor
@@ -100,7 +108,7 @@ class Purse:
         await self.release(bidder)
         self._cards[user_id] = await card_holds.record(self.session, self.auction, bidder, card)
 
-    async def release(self, bidder: AuctionBidder, keep_minor: int = 0) -> str | None:
+    async def release(self, bidder: Holder, keep_minor: int = 0) -> str | None:
         """Give back what is held for the bidder beyond `keep_minor` (all of it when outbid); a card hold goes back
         whole, its authorization cancelled once the transaction commits: then the card's last four digits."""
         user_id = bidder.user_id
