@@ -46,19 +46,16 @@ import math
 import os
 import random
 import re
-import resource
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.fanout import compact, expect, machine, new_loop, raise_nofile, read_line, say, spawn, tell
 from bench.join_storm import LIVESTALL_ENV, Frames, Target, cpu_of, log_problems, quantile, rss_of, \
     stop_child
-from bench.socket_rush import ACK, ERROR, RushViewer, join_on_schedule, text_frame
+from bench.socket_rush import ACK, ERROR, RushViewer, crowd_report, join_on_schedule, let_go, text_frame
 
 MODULE = "bench.auction"
 STEP = 100  # one band: every bid goes up ¥1, so the price stays within the wallets however many bids land
@@ -203,20 +200,12 @@ async def run_client(cfg: dict) -> None:
     await asyncio.sleep(0.5)  # the last ticks' notices
     say("done")
     await read_line()
-    usage, late = resource.getrusage(resource.RUSAGE_SELF), sorted(late)
     say(compact({"bids": [b for v in bidders for b in v.bids.values()],
                  "notices": {str(v.k): v.notices for v in bidders if v.notices},
                  "bid_events": [round(t, 3) for t in room.bid_events], "bidders_in": sum(1 for v in bidders if v.first),
-                 "waits": [round(1000 * (v.first - v.start), 1) for v in viewers if v.first],
-                 "fail": Counter(v.fail or "no snapshot in time" for v in viewers if not v.first),
-                 "after": Counter(v.after for v in viewers if v.after),
-                 "join_late_p99_ms": round(1000 * quantile(late, 0.99), 1) if late else 0.0,
-                 "cpu_s": round(usage.ru_utime + usage.ru_stime, 2)}))
+                 **crowd_report(viewers, late)}))
     await read_line()
-    for viewer in viewers:
-        viewer.done = True
-        if viewer.transport is not None:
-            viewer.transport.abort()
+    let_go(viewers)
 
 
 # -- the world ---------------------------------------------------------------------------------
@@ -773,23 +762,9 @@ def main(argv: list[str] | None = None) -> None:
     if argv[:1] == ["_client"]:
         new_loop().run_until_complete(run_client(json.loads(Path(argv[1]).read_text())))
         return
-    from bench.flash_sale import database_factory, say as note
+    from bench.flash_sale import each_database
 
-    args = parse_args(argv)
-    results: dict = {}
-    with ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="auction-bench-")))
-        for name in [d.strip() for d in args.databases.split(",") if d.strip()]:
-            url_for = database_factory(name, tmp, stack)
-            if url_for is None:
-                note(f"{name}: skipped (server binaries not installed)")
-                continue
-            results[name] = asyncio.run(run_database(name, url_for, args, tmp))
-            print_table({name: results[name]}, args)  # as soon as it is known: a later failure keeps it
-            sys.stdout.flush()
-    print_table(results, args)
-    if args.json:
-        args.json.write_text(json.dumps(report(results, args), indent=2) + "\n")
+    each_database(parse_args(argv), "auction-bench-", run_database, print_table, report)
 
 
 if __name__ == "__main__":

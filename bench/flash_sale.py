@@ -256,19 +256,25 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--buyers are among the --viewers: at most as many")
     args.limit = args.limit or None
     raise_nofile()
-    run, table, document = run_database, print_table, report
     if args.via == "socket":
-        run, table, document = socket_rush.run_database, socket_rush.print_table, socket_rush.report
+        each_database(args, "flash-bench-", socket_rush.run_database, socket_rush.print_table, socket_rush.report)
+    else:
+        each_database(args, "flash-bench-", run_database, print_table, report)
+
+
+def each_database(args, prefix: str, run, table, document) -> None:
+    """Run the bench on each of --databases that can run here, print each table as soon as it is known (a later
+    failure keeps it), then all of them, and write the JSON."""
     results: dict = {}
     with ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="flash-bench-")))
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
         for name in [d.strip() for d in args.databases.split(",") if d.strip()]:
             url_for = database_factory(name, tmp, stack)
             if url_for is None:
                 say(f"{name}: skipped (server binaries not installed)")
                 continue
             results[name] = asyncio.run(run(name, url_for, args, tmp))
-            table({name: results[name]}, args)  # as soon as it is known: a later failure keeps it
+            table({name: results[name]}, args)
             sys.stdout.flush()
     table(results, args)
     if args.json:

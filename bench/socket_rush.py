@@ -166,15 +166,24 @@ async def run_client(cfg: dict) -> None:
             await asyncio.sleep(0.05)
     say("done")
     await read_line()
-    usage, late = resource.getrusage(resource.RUSAGE_SELF), sorted(late)
     say(compact({"taps": [[k, v.due, v.sent, v.answered, v.answer] for _, v, k in taps],
-                 "waits": [round(1000 * (v.first - v.start), 1) for v in viewers if v.first],
-                 "buyers_in": sum(1 for _, v, _ in taps if v.first),
-                 "fail": Counter(v.fail or "no snapshot in time" for v in viewers if not v.first),
-                 "after": Counter(v.after for v in viewers if v.after),
-                 "join_late_p99_ms": round(1000 * quantile(late, 0.99), 1) if late else 0.0,
-                 "cpu_s": round(usage.ru_utime + usage.ru_stime, 2)}))
+                 "buyers_in": sum(1 for _, v, _ in taps if v.first), **crowd_report(viewers, late)}))
     await read_line()
+    let_go(viewers)
+
+
+def crowd_report(viewers: list, late: list[float]) -> dict:
+    """A client process's crowd as its report gives it: join waits, refusals, later closes, lateness, CPU."""
+    usage, late = resource.getrusage(resource.RUSAGE_SELF), sorted(late)
+    return {"waits": [round(1000 * (v.first - v.start), 1) for v in viewers if v.first],
+            "fail": Counter(v.fail or "no snapshot in time" for v in viewers if not v.first),
+            "after": Counter(v.after for v in viewers if v.after),
+            "join_late_p99_ms": round(1000 * quantile(late, 0.99), 1) if late else 0.0,
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 2)}
+
+
+def let_go(viewers: list) -> None:
+    """Drop every socket of the crowd at once, the bench being over."""
     for viewer in viewers:
         viewer.done = True
         if viewer.transport is not None:
