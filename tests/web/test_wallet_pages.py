@@ -8,9 +8,11 @@ import sqlite3
 
 import pytest
 
+from tests.auctions.support import auction_world, bidder, open_auction
 from tests.helpers import register
 from tests.ledger import stripe_support
 from tests.orders.support import ADDRESS, buy, top_up
+from tests.room_client import RoomClient
 from tests.test_cli import livestall
 from tests.web.support import lang_of, live_world, until
 
@@ -85,6 +87,32 @@ def test_a_funded_viewer_sees_balance_and_purchase_on_a_phone_and_no_dead_top_up
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
         assert page.locator("nav.menu a[href='/account/wallet']").count() == 1
         screenshot(page, "phone-wallet")
+        assert not page.errors, page.errors
+    finally:
+        context.close()
+
+
+def test_an_auction_hold_and_its_return_are_named_on_a_phone_in_arabic(api, app_server, database_url, chromium,
+                                                                      screenshot):
+    world = auction_world(api)
+    auction_id, show_id = world["auction"]["id"], world["show"]["id"]
+    layla = bidder(api, database_url, name="Layla", language="ar")
+    rival = bidder(api, database_url, name="Rival")
+    open_auction(api, world)
+    for actor, amount in ((layla, 10000), (rival, 11000)):  # Layla leads, then is outbid: her hold comes back
+        with RoomClient(app_server.ws_base, show_id, actor.token) as room:
+            answer = room.request("bid", auction_id=auction_id, amount=amount)
+            assert answer["data"]["outcome"] == "leading", answer
+    context, page = phone_page(chromium, app_server.url, layla, language="ar")
+    try:
+        page.goto("/account/wallet")
+        history = page.locator("[data-wallet-history] li")
+        assert [history.nth(i).get_attribute("data-kind") for i in range(3)] == [
+            "auction_holds", "auction_holds", "wallet_topup"]
+        assert "أُعيد من مزاد" in history.nth(0).inner_text()  # back from the auction, newest first
+        assert "محجوز لمزاد" in history.nth(1).inner_text()  # held for it
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(page, "phone-wallet-auction-ar")
         assert not page.errors, page.errors
     finally:
         context.close()
