@@ -85,3 +85,42 @@ def test_a_tick_moves_only_the_money_still_held_when_it_ends(api, app_server, da
     assert page.status_code == 200 and "Held for an auction" in page.text  # not "Other"
     assert balance(api, dee) == 5000
     assert ledger_check(api, database_url)["ok"] is True
+
+
+def test_a_storm_of_refused_bids_leaves_nothing_for_the_garbage_collector(api, app_server, database_url):
+    """Most of a storm's bids are refused (below the minimum): each refusal must be freed as soon as it is answered,
+    not wait for a full collection, which walks every pending bid and stalls the room while it does."""
+    import gc
+
+    from livestall.auctions.bidding import PendingBid
+    from livestall.auctions.desk import BidDesk
+    from livestall.auctions.schemas import BidIn
+    from livestall.db import make_engine, make_sessionmaker, utcnow
+
+    world = auction_world(api)
+    auction_id, show_id = world["auction"]["id"], world["show"]["id"]
+    ann = bidder(api, database_url, name="Ann")
+    open_auction(api, world)
+
+    async def garbage_after_tick(refused: int) -> int:
+        """Objects the collector finds after one tick of `refused` bids below the minimum."""
+        engine = make_engine(database_url)
+        try:
+            desk = BidDesk(make_sessionmaker(engine), commission_bps=0)
+            loop = asyncio.get_running_loop()
+            batch = [(PendingBid(ann.id, BidIn(auction_id=auction_id, amount=100), utcnow(), show_id),
+                      loop.create_future()) for _ in range(refused)]
+            gc.collect()
+            gc.disable()
+            try:
+                answers = await desk._settle(auction_id, batch)
+                assert [a.errors[0].rule for a in answers] == ["below_minimum"] * refused
+                del answers, batch
+                return gc.collect()
+            finally:
+                gc.enable()
+        finally:
+            await engine.dispose()
+
+    few, many = asyncio.run(garbage_after_tick(2)), asyncio.run(garbage_after_tick(400))
+    assert many - few < 100, (few, many)  # before: about ten objects kept alive by each refusal
