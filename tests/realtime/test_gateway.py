@@ -172,6 +172,23 @@ def test_private_sends_and_bans(gateways):
         assert chat_events(recv_until(carol, is_batch_with_chat))[0]["data"]["text"] == "carol stays"
 
 
+def test_a_private_send_reaches_every_socket_of_that_user_in_that_show_and_no_other(gateways):
+    gw = gateways()
+    with connect(gw.url(1, "host")) as host, connect(gw.url(1, "bob")) as phone, connect(gw.url(1, "bob")) as tab, \
+            connect(gw.url(2, "bob")) as elsewhere, connect(gw.url(1, "carol")) as carol, \
+            connect(gw.url(2, "host")) as host2:
+        for ws in (host, phone, tab, elsewhere, carol, host2):
+            recv_json(ws)
+        host.send(json.dumps({"type": "whisper", "user": "bob", "text": "in show 1"}))
+        for ws in (phone, tab):  # both of Bob's sockets in the show
+            assert recv_until(ws, lambda f: f["type"] == "whisper")["text"] == "in show 1"
+        host2.send(json.dumps({"type": "whisper", "user": "bob", "text": "in show 2"}))
+        # Bob's socket in the other show gets only that show's whisper, Carol none
+        assert recv_until(elsewhere, lambda f: f["type"] == "whisper")["text"] == "in show 2"
+        host.send(json.dumps({"type": "whisper", "user": "carol", "text": "for carol"}))
+        assert recv_until(carol, lambda f: f["type"] == "whisper")["text"] == "for carol"
+
+
 def test_flooding_gets_error_frames_then_a_disconnect(gateways):
     gw = gateways(limits=Limits(frames=5, frames_window_s=10, strikes=3, strikes_window_s=10))
     with connect(gw.url(1, "flood")) as ws:

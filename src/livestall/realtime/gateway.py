@@ -279,7 +279,10 @@ class RealtimeGateway(ConnectionServer):
         room = self.hub.rooms.get(show_id)
         if room is None:
             return
-        targets = [c for c in room.conns.values() if isinstance(c, RoomConnection) and c.user_id == message.get("u")]
+        # The user's own sockets, from the index by user: a tick's outbid notices are thousands of these, and
+        # scanning the room for each was the auction's largest cost in a big room.
+        conns = room.conns
+        targets = [c for c in self._users.get(str(message.get("u")), ()) if c.show_id == show_id and c.id in conns]
         for conn in targets:
             if kind == "user":
                 conn.send(**message["f"])
