@@ -35,6 +35,7 @@ def test_freeze_follows_the_audience():
 
 def test_the_start_up_heap_is_frozen_before_any_audience():
     keeper = HeapKeeper(lambda: 0)
+    thresholds = gc.get_threshold()
     try:
         gc.unfreeze()
         keeper.freeze_startup()
@@ -43,4 +44,28 @@ def test_the_start_up_heap_is_frozen_before_any_audience():
         assert sum(gc.get_count()) < 1_000
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+def test_a_storm_of_objects_that_live_for_seconds_runs_no_full_collection():
+    """What a bid storm leaves alive for a while (each socket's futures, queued bids) must not make the collector
+    walk all of it, again and again, while every answer waits."""
+    keeper = HeapKeeper(lambda: 0)
+    thresholds = gc.get_threshold()
+    full = []
+
+    def count_full(phase: str, info: dict) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            full.append(info)
+
+    try:
+        keeper.freeze_startup()
+        gc.callbacks.append(count_full)
+        storm = [[n] for n in range(400_000)]  # alive until the storm is over
+        assert not full, f"{len(full)} full collections during the storm"
+        del storm
+    finally:
+        gc.callbacks.remove(count_full)
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
