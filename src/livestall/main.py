@@ -37,7 +37,7 @@ from livestall.openings.routes import router as openings_router
 from livestall.orders.address_routes import router as addresses_router
 from livestall.orders.flash_routes import router as flash_router
 from livestall.orders.payment_routes import router as payments_router
-from livestall.orders.routes import hot_router as buy_now_router, router as orders_router
+from livestall.orders.routes import buy_now_route, hot_router as buy_now_router, router as orders_router
 from livestall.orders.shelf_routes import router as pins_router
 from livestall.security import AuthThrottleMiddleware, SecurityHeadersMiddleware
 from livestall.runtime import Runtime
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: refusals get the headers too
     for router in ROUTERS:
         app.include_router(router)
+    app.router.routes.insert(0, buy_now_route)  # the rush's path, matched first (orders/routes.py)
     app.mount("/media/uploads", StaticFiles(directory=settings.upload_dir), name="uploads")
     app.mount("/static", StaticFiles(directory=WEB_STATIC), name="static")
     return app

@@ -197,3 +197,17 @@ def test_who_sees_and_changes_an_order(api, world):
                      params={"status": "reserved", "show_id": world["show"]["id"]}).json()
     assert [o["id"] for o in listed["items"]] == [order["id"]]
     assert api.get(f"/api/v1/shops/{world['shop']['id']}/orders", headers=buyer.headers).status_code == 403
+
+
+def test_buy_now_keeps_its_refusals_and_its_documentation_on_its_own_route(api, world):
+    """Buy now is answered by a route of its own, first in the app: a show id that is not a number is still refused
+    naming the field, and the call is still in the API's schema."""
+    buyer = register(api)
+    body = {"product_id": world["product"]["id"], "quantity": 1, "shipping": ADDRESS}
+    bad = api.post("/api/v1/shows/tonight/buy", json=body, headers={**buyer.headers, "Idempotency-Key": "tap-x"})
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["errors"][0]["field"] == "show_id"
+    assert api.get("/api/v1/shows/1/buy").status_code == 405  # POST only, as before
+    schema = api.get("/openapi.json").json()
+    assert schema["paths"]["/api/v1/shows/{show_id}/buy"]["post"]["requestBody"]["required"] is True
+    assert stock_of(api, world["product"]["id"]) == 5
