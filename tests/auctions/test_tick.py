@@ -124,3 +124,38 @@ def test_a_storm_of_refused_bids_leaves_nothing_for_the_garbage_collector(api, a
 
     few, many = asyncio.run(garbage_after_tick(2)), asyncio.run(garbage_after_tick(400))
     assert many - few < 100, (few, many)  # before: about ten objects kept alive by each refusal
+
+
+def test_a_tick_that_ran_long_is_followed_at_once_by_the_next():
+    """Ticks start every TICK_S; in a storm a tick takes longer than that, and the bids that came meanwhile must
+    not wait another TICK_S on top of it."""
+    from livestall.auctions.desk import TICK_S, BidDesk
+
+    class TimedDesk(BidDesk):
+        def __init__(self) -> None:
+            super().__init__(None, commission_bps=0)
+            self.spans: list[tuple[float, float]] = []
+
+        async def tick(self) -> None:
+            started = time.monotonic()
+            await asyncio.sleep(3 * TICK_S if len(self.spans) < 3 else 0)  # three storm ticks, then quiet ones
+            self.spans.append((started, time.monotonic()))
+
+        async def close_due(self) -> None:
+            pass
+
+        async def tidy(self) -> None:
+            pass
+
+    async def run_for(seconds: float) -> list[tuple[float, float]]:
+        desk = TimedDesk()
+        desk.start()
+        await asyncio.sleep(seconds)
+        await desk.stop()
+        return desk.spans
+
+    spans = asyncio.run(run_for(1.5))
+    gaps = [nxt[0] - end for (_, end), nxt in zip(spans, spans[1:])]
+    assert all(gap < TICK_S / 2 for gap in gaps[:2]), gaps  # after each long tick: the next at once
+    quiet = [nxt[0] - start for (start, _), nxt in zip(spans[3:], spans[4:])]
+    assert quiet and all(0.8 * TICK_S < step < 3 * TICK_S for step in quiet), quiet  # quiet ticks: every TICK_S

@@ -64,9 +64,12 @@ class BidDesk:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        next_close = next_expiry = loop.time()
+        next_close = next_expiry = started = loop.time()
         while True:
-            await asyncio.sleep(TICK_S)
+            # Ticks start every TICK_S; one that took longer (a storm's) is followed at once, not after another
+            # TICK_S: every bid it did not hold is waiting for the next.
+            await asyncio.sleep(max(0.0, started + TICK_S - loop.time()))
+            started = loop.time()
             try:
                 await self.tick()
                 if loop.time() >= next_close:
