@@ -241,8 +241,7 @@ def test_a_phone_signs_in_from_the_player_on_another_website_and_buys(
         context.close()
 
 
-def test_a_blocked_popup_is_said_with_a_button_to_try_again(chromium, app_server, api, world, buyer, merchant,
-                                                            screenshot):
+def test_a_blocked_popup_is_said_with_a_button_to_try_again(chromium, app_server, api, world, buyer, merchant):
     allow(api, world, [merchant.origin])
     url = merchant.shop_page("/blocked", app_server.url, world["show"]["id"], cart="player")
     context = chromium.new_context(**PHONE, locale="en-US")
@@ -260,7 +259,8 @@ def test_a_blocked_popup_is_said_with_a_button_to_try_again(chromium, app_server
         assert "sign-in window was blocked" in note.inner_text()
         assert note.get_by_role("link").get_attribute("href") == \
             f"/shows/{world['show']['id']}?buy={world['scarf']['id']}"
-        screenshot(page, "embed-buying-blocked-phone")
+        # No screenshot of this note: after one, Chromium sometimes routes the next tap to the parent page's <iframe>
+        # element instead of into the cross-site player, and "Try again" never hears it (a test artifact, 1 run in 5).
         with context.expect_page() as opened:
             retry.tap()
         sign_in_in(page, opened.value, buyer.email)
