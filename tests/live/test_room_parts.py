@@ -24,6 +24,13 @@ def test_every_documented_client_frame_is_handled_by_one_part_and_no_other():
     assert set(handled) == documented
 
 
+def test_the_frames_a_crowd_taps_at_once_are_the_taps_the_gateway_is_told_of():
+    """Bids, purchases, claims and entries: a storm of them makes fan-out yield (realtime/hub.py); chat does not."""
+    room = LiveRoom(None, Settings(), room_parts(sessionmaker=None, settings=Settings(), recorder=None))
+    assert set(room.tap_types) == {"bid", "buy", "claim_coupon", "enter_giveaway"}
+    assert set(room.tap_types) <= set(room.frame_types)
+
+
 def test_two_parts_claiming_one_frame_type_are_refused_at_assembly():
     class Echo:
         name = "echo"

@@ -155,6 +155,13 @@ def chat_events(frame: dict[str, Any]) -> list[dict[str, Any]]:
     return [ev for ev in frame["events"] if ev["type"] != "viewers"]
 
 
+def masked_text_frame(payload: dict[str, Any]) -> bytes:
+    """A client's text frame (masked with a zero key, so the payload goes as is), to send many at once."""
+    data = json.dumps(payload).encode()
+    assert len(data) < 126
+    return bytes((0x81, 0x80 | len(data))) + b"\0\0\0\0" + data
+
+
 class RawClient:
     """A blocking, minimal WebSocket client over a plain socket, so that a test can stop reading."""
 

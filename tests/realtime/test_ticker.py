@@ -1,14 +1,52 @@
-"""The ticker widens its tick as rounds cost more, and more while a crowd arrives."""
+"""The ticker widens its tick as rounds cost more, more while a crowd arrives, and most in a storm of taps."""
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
+from livestall.realtime import Limits
 from livestall.realtime.hub import Hub
+from tests.realtime.support import RawClient, masked_text_frame
 
 
 def test_a_crowd_arriving_gets_most_of_the_loop():
-    """Fan-out takes at most 2/3 of the loop, and at most 1/3 while joins pour in: those arriving get in."""
+    """Fan-out takes at most 2/3 of the loop, 1/3 while joins pour in, 1/8 in a storm of taps."""
     hub = Hub(tick_s=0.1)
-    assert hub.period(0.01, arrivals_per_s=0) == 0.1  # a light round: the plain tick
-    assert hub.period(0.2, arrivals_per_s=20) == 0.2 * 1.5  # a heavy round: the tick widens
-    assert hub.period(0.2, arrivals_per_s=800) == 0.2 * 3.0  # a crowd arriving: wider still
-    assert hub.period(5.0, arrivals_per_s=800) == 2.0  # never past the longest tick
+    assert hub.period(0.01, hub.stretch_for(arrivals_per_s=0)) == 0.1  # a light round: the plain tick
+    assert hub.period(0.2, hub.stretch_for(arrivals_per_s=20)) == 0.2 * 1.5  # a heavy round: the tick widens
+    assert hub.period(0.2, hub.stretch_for(arrivals_per_s=800)) == 0.2 * 3.0  # a crowd arriving: wider still
+    # thousands of bids a second: their answers are private and written at once, the room's frames wait longest
+    assert hub.period(0.05, hub.stretch_for(arrivals_per_s=5000, taps_per_s=5000)) == pytest.approx(0.05 * 8.0)
+    assert hub.period(0.05, hub.stretch_for(arrivals_per_s=900, taps_per_s=900)) == pytest.approx(0.05 * 3.0)
+    assert hub.period(5.0, hub.stretch_for(arrivals_per_s=800, taps_per_s=5000)) == 2.0  # never past the longest tick
+
+
+def stretches_while_sending(gw, client: RawClient, frame: bytes, count: int) -> set[float]:
+    """Send `count` frames at once and read the ticker's stretch every few milliseconds until they are answered
+    and the rounds after them are done."""
+    client.sock.sendall(frame * count)
+    seen, answered, started = set(), 0, time.monotonic()
+    while (answered < count or time.monotonic() < started + 0.4) and time.monotonic() < started + 20:
+        seen.add(gw.call(lambda: gw.gateway.hub.stats["stretch"]))
+        answered += sum(1 for f in client.frames(0.005) if f["type"] in ("ack", "error"))
+    assert answered == count
+    return seen
+
+
+def test_a_storm_of_taps_over_the_sockets_makes_fan_out_yield_and_chat_at_the_same_rate_does_not(gateways):
+    gw = gateways(limits=Limits(frames=100_000, frames_window_s=1.0))
+    gw.call(lambda: gw.gateway.register("counts", taps=("counts",)))  # here, a tap: answered to its sender alone
+    tapper = RawClient(gw.gateway.port, "/ws/shows/1?user=ana")
+    chatter = RawClient(gw.gateway.port, "/ws/shows/1?user=bo")
+    tapper.frames(0.3), chatter.frames(0.3)  # their snapshots
+
+    taps = stretches_while_sending(gw, tapper, masked_text_frame({"type": "counts", "id": "t"}), 3000)
+    assert gw.gateway.hub.storm_stretch in taps
+    time.sleep(0.5)  # the storm is over: the next rounds go back to the plain tick
+    assert gw.call(lambda: gw.gateway.hub.stats["stretch"]) == gw.gateway.hub.stretch
+
+    chat = stretches_while_sending(gw, chatter, masked_text_frame({"type": "say", "text": "hi", "id": "c"}), 3000)
+    assert gw.gateway.hub.storm_stretch not in chat  # chat is the room's content: fan-out must carry it
+    assert gw.gateway.hub.crowd_stretch in chat

@@ -47,6 +47,7 @@ class AuctionsPart:
         self.desk = BidDesk(sessionmaker, settings.commission_bps) if sessionmaker is not None else None
         self.settings = settings
         self.frames = {"bid": self.bid}
+        self.taps = ("bid",)  # the last seconds of an auction are thousands of these a second
         # A crowd joining a show with no auction must not ask, joiner by joiner, whether it has one.
         self._current_ids: PerShowMemo[int | None] = PerShowMemo()
 

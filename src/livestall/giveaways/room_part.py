@@ -79,6 +79,7 @@ class GiveawaysPart:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession] | None) -> None:
         self.sessionmaker = sessionmaker
         self.frames = {"enter_giveaway": self.enter, "claim_coupon": self.claim}
+        self.taps = ("enter_giveaway", "claim_coupon")
         self.gateway = None
         self._entered: dict[int, int] = {}  # giveaway id -> show id, entered since the last flush
         self._claimed: dict[int, int] = {}  # coupon id -> show id

@@ -70,12 +70,17 @@ class LiveRoom(BaseRoomHandler):
         """Every client frame type the room accepts."""
         return tuple(self.frames)
 
+    @property
+    def tap_types(self) -> tuple[str, ...]:
+        """The frame types the parts call taps: answered to their sender alone (a bid, a purchase, a claim)."""
+        return tuple(kind for part in self.parts for kind in getattr(part, "taps", ()))
+
     # -- lifecycle ----------------------------------------------------------------------------
 
     def serve_with(self, gateway: Any) -> None:
         """Attach the gateway that carries this room, tell it the frame types, and start the parts' work."""
         self.gateway = gateway
-        gateway.register(*self.frame_types)
+        gateway.register(*self.frame_types, taps=self.tap_types)
         for part in self.parts:
             if hasattr(part, "attach"):
                 part.attach(gateway)

@@ -69,6 +69,7 @@ class BuyPart:
     def __init__(self, buying: BuyingDesk | None) -> None:
         self.buying = buying
         self.frames = {"buy": self.buy}
+        self.taps = ("buy",)  # a flash sale opening is thousands of these in a second
 
     async def buy(self, ctx) -> dict[str, Any]:
         frame = ctx.frame

@@ -9,6 +9,7 @@ import os
 import random
 import threading
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from websockets.asyncio.server import Server, serve
@@ -45,6 +46,7 @@ class RealtimeGateway(ConnectionServer):
         self.limits = limits or Limits()
         self.node_id = node_id or f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.frame_types: set[str] = set()
+        self.tap_types: set[str] = set()  # frames answered to their sender alone: a storm of them yields fan-out
         self.origins = config.allowed_origins(self.settings)
         self.origin_policy = None  # set by a room part that knows which websites each show allows
         self.proxies = config.TrustedProxies()
@@ -71,9 +73,11 @@ class RealtimeGateway(ConnectionServer):
 
     # -- public API ---------------------------------------------------------------------------
 
-    def register(self, *frame_types: str) -> None:
-        """Accept these client frame types (others get an `unknown-type` error frame)."""
+    def register(self, *frame_types: str, taps: Iterable[str] = ()) -> None:
+        """Accept these client frame types (others get an `unknown-type` error frame); `taps` among them are
+        answered to their sender alone (bids, purchases), and thousands a second make fan-out yield to them."""
         self.frame_types.update(frame_types)
+        self.tap_types.update(taps)
 
     @property
     def port(self) -> int:

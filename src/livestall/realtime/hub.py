@@ -61,6 +61,8 @@ class Hub:
         stretch: float = 1.5,
         crowd_stretch: float = 3.0,
         crowd_arrivals_per_s: float = 100.0,
+        storm_stretch: float = 8.0,
+        storm_taps_per_s: float = 1000.0,
         buffer_bytes: int = 256 * 1024,
         max_pending: int = 10_000,
         max_batch: int = 1_000,
@@ -71,16 +73,19 @@ class Hub:
     ) -> None:
         self.tick_s, self.max_tick_s, self.stretch = tick_s, max_tick_s, stretch
         self.crowd_stretch, self.crowd_arrivals_per_s = crowd_stretch, crowd_arrivals_per_s
+        self.storm_stretch, self.storm_taps_per_s = storm_stretch, storm_taps_per_s
         # Sockets added and client frames received since the last round: a crowd arriving (a go-live
         # notification) or tapping at once (a flash sale opening) widens the tick.
         self.arrivals = 0
+        # Of those frames, the taps (bids, purchases, claims): each is answered to its sender alone.
+        self.taps = 0
         self.buffer_bytes = buffer_bytes
         self.max_pending, self.max_batch, self.chunk = max_pending, max_batch, chunk
         self.coalesce = frozenset(coalesce)
         self.on_open, self.on_close = on_open, on_close
         self.rooms: dict[int, Room] = {}
         self.stats = {"rounds": 0, "batches": 0, "writes": 0, "dropped": 0, "resyncs": 0, "last_round_s": 0.0,
-                      "last_round_cpu_s": 0.0, "period_s": tick_s}
+                      "last_round_cpu_s": 0.0, "period_s": tick_s, "stretch": stretch}
 
     # -- membership ---------------------------------------------------------------------------
 
@@ -173,7 +178,8 @@ class Hub:
         last = loop.time()
         while True:
             started, cpu_started = loop.time(), time.thread_time()
-            arrivals_per_s, self.arrivals = self.arrivals / max(started - last, 1e-3), 0
+            since = max(started - last, 1e-3)
+            arrivals_per_s, taps_per_s, self.arrivals, self.taps = self.arrivals / since, self.taps / since, 0, 0
             last = started
             try:
                 await self.flush()
@@ -190,18 +196,33 @@ class Hub:
             # notification just went out) or tapping (a flash sale just opened), fan-out takes at
             # most 1/crowd_stretch of the loop: the handshakes and snapshots of those coming in,
             # and the answers to the taps, get the rest, and everyone gets bigger, fewer frames
-            # for those seconds.
-            period = self.period(cpu, arrivals_per_s)
-            self.stats.update(last_round_s=took, last_round_cpu_s=cpu, period_s=period)
+            # for those seconds. In a storm of taps (the last seconds of an auction: thousands of
+            # bids a second) fan-out yields further, to 1/storm_stretch: each tap's answer and the
+            # outbid notices are private frames written at once, not in these rounds, and they are
+            # what the tappers wait for; the room's price and stock frames merge meanwhile.
+            stretch = self.stretch_for(arrivals_per_s, taps_per_s)
+            period = self.period(cpu, stretch)
+            self.stats.update(last_round_s=took, last_round_cpu_s=cpu, period_s=period, stretch=stretch)
             await asyncio.sleep(max(0.0, period - took))
 
     def arrived(self) -> None:
         """A client frame came in (a tap, a chat line): many at once widen the tick like a crowd joining."""
         self.arrivals += 1
 
-    def period(self, round_cpu_s: float, arrivals_per_s: float) -> float:
+    def tapped(self) -> None:
+        """That frame was a tap (a bid, a purchase): a storm of them widens the tick further."""
+        self.taps += 1
+
+    def stretch_for(self, arrivals_per_s: float, taps_per_s: float = 0.0) -> float:
+        """How many times a round's CPU the next round waits: fan-out takes at most 1/stretch of the loop."""
+        if taps_per_s >= self.storm_taps_per_s:
+            return self.storm_stretch
+        if arrivals_per_s >= self.crowd_arrivals_per_s:
+            return self.crowd_stretch
+        return self.stretch
+
+    def period(self, round_cpu_s: float, stretch: float) -> float:
         """The time from one round to the next, after a round that cost `round_cpu_s` of CPU."""
-        stretch = self.crowd_stretch if arrivals_per_s >= self.crowd_arrivals_per_s else self.stretch
         return min(self.max_tick_s, max(self.tick_s, round_cpu_s * stretch))
 
     async def flush(self) -> None:

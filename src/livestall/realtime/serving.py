@@ -41,6 +41,7 @@ class ConnectionServer:
     broker: Broker
     presence: PresenceTracker | None
     frame_types: set[str]
+    tap_types: set[str]
     origins: set[str] | None
     # (show id, page origin) -> allowed: a domain's per-show list of websites (the shop's embed origins)
     origin_policy: Callable[[int, str], Awaitable[bool]] | None
@@ -217,6 +218,8 @@ class ConnectionServer:
                 continue
             assert frame is not None
             kind = frame["type"]
+            if kind in self.tap_types:
+                hub.tapped()
             try:
                 if kind == "ping":
                     conn.send("pong", ref=ref)
