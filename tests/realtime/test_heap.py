@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import time
 
+from livestall.realtime import heap
 from livestall.realtime.heap import HeapKeeper
 
 
@@ -69,3 +72,33 @@ def test_a_storm_of_objects_that_live_for_seconds_runs_no_full_collection():
         gc.unfreeze()
         gc.set_threshold(*thresholds)
 
+
+
+def test_the_collector_waits_out_a_storm_of_taps_but_not_forever_and_not_past_the_keeper():
+    keeper = HeapKeeper(lambda: 0)
+    assert gc.isenabled()
+    try:
+        keeper.storm(True)
+        assert not gc.isenabled()
+        keeper.storm(False)
+        assert gc.isenabled()
+        keeper.storm(True)
+        keeper.storm_since = time.monotonic() - heap.LONGEST_STORM_S - 1  # a storm that lasts
+        keeper.check()
+        assert gc.isenabled()
+        keeper.storm(False)
+
+        async def stopped_in_a_storm() -> None:
+            running = asyncio.create_task(keeper.run())
+            await asyncio.sleep(0.05)
+            keeper.storm(True)
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+
+        thresholds = gc.get_threshold()
+        asyncio.run(stopped_in_a_storm())
+        gc.set_threshold(*thresholds)
+        assert gc.isenabled()  # a process is never left without its collector
+    finally:
+        gc.unfreeze()
+        gc.enable()

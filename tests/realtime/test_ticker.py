@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
@@ -23,30 +24,35 @@ def test_a_crowd_arriving_gets_most_of_the_loop():
     assert hub.period(5.0, hub.stretch_for(arrivals_per_s=800, taps_per_s=5000)) == 2.0  # never past the longest tick
 
 
-def stretches_while_sending(gw, client: RawClient, frame: bytes, count: int) -> set[float]:
-    """Send `count` frames at once and read the ticker's stretch every few milliseconds until they are answered
-    and the rounds after them are done."""
+def stretches_while_sending(gw, client: RawClient, frame: bytes, count: int) -> tuple[set[float], set[bool]]:
+    """Send `count` frames at once and read the ticker's stretch, and whether the collector runs, every few
+    milliseconds until they are answered and the rounds after them are done."""
     client.sock.sendall(frame * count)
-    seen, answered, started = set(), 0, time.monotonic()
+    stretches, collecting, answered, started = set(), set(), 0, time.monotonic()
     while (answered < count or time.monotonic() < started + 0.4) and time.monotonic() < started + 20:
-        seen.add(gw.call(lambda: gw.gateway.hub.stats["stretch"]))
+        stretches.add(gw.call(lambda: gw.gateway.hub.stats["stretch"]))
+        collecting.add(gc.isenabled())
         answered += sum(1 for f in client.frames(0.005) if f["type"] in ("ack", "error"))
     assert answered == count
-    return seen
+    return stretches, collecting
 
 
-def test_a_storm_of_taps_over_the_sockets_makes_fan_out_yield_and_chat_at_the_same_rate_does_not(gateways):
+def test_a_storm_of_taps_over_the_sockets_makes_fan_out_and_the_collector_yield_and_chat_does_not(gateways):
+    """While thousands of taps a second come in, the room's frames merge longest and the collector waits; chat
+    at the same rate is the room's content, and fan-out keeps carrying it."""
     gw = gateways(limits=Limits(frames=100_000, frames_window_s=1.0))
     gw.call(lambda: gw.gateway.register("counts", taps=("counts",)))  # here, a tap: answered to its sender alone
     tapper = RawClient(gw.gateway.port, "/ws/shows/1?user=ana")
     chatter = RawClient(gw.gateway.port, "/ws/shows/1?user=bo")
     tapper.frames(0.3), chatter.frames(0.3)  # their snapshots
 
-    taps = stretches_while_sending(gw, tapper, masked_text_frame({"type": "counts", "id": "t"}), 3000)
-    assert gw.gateway.hub.storm_stretch in taps
-    time.sleep(0.5)  # the storm is over: the next rounds go back to the plain tick
-    assert gw.call(lambda: gw.gateway.hub.stats["stretch"]) == gw.gateway.hub.stretch
+    assert gc.isenabled()
+    taps, collecting = stretches_while_sending(gw, tapper, masked_text_frame({"type": "counts", "id": "t"}), 3000)
+    assert gw.gateway.hub.storm_stretch in taps and False in collecting
+    time.sleep(0.5)  # the storm is over: the next rounds go back to the plain tick, the collector runs again
+    assert gw.call(lambda: gw.gateway.hub.stats["stretch"]) == gw.gateway.hub.stretch and gc.isenabled()
 
-    chat = stretches_while_sending(gw, chatter, masked_text_frame({"type": "say", "text": "hi", "id": "c"}), 3000)
-    assert gw.gateway.hub.storm_stretch not in chat  # chat is the room's content: fan-out must carry it
+    chat, collecting = stretches_while_sending(gw, chatter, masked_text_frame({"type": "say", "text": "hi", "id": "c"}),
+                                               3000)
+    assert gw.gateway.hub.storm_stretch not in chat and collecting == {True}
     assert gw.gateway.hub.crowd_stretch in chat

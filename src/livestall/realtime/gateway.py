@@ -120,6 +120,7 @@ class RealtimeGateway(ConnectionServer):
                        asyncio.create_task(self.presence.run(), name="realtime-presence")]
         if self.settings.realtime_gc_freeze:
             keeper = HeapKeeper(lambda: len(self._conns))
+            self.hub.on_storm = keeper.storm
             self._tasks.append(asyncio.create_task(keeper.run(), name="realtime-heap"))
         self._accepting = True
         # compression=None: frames are built once and written raw to every socket, which

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import Callable
 
 log = logging.getLogger("livestall.realtime.heap")
 
 THRESHOLDS = (7000, 10, 100)  # the collector's, once the start-up heap is frozen (see freeze_startup)
+LONGEST_STORM_S = 30.0  # the collector waits out a storm of taps, but no longer than this
 
 
 class HeapKeeper:
@@ -34,13 +36,32 @@ class HeapKeeper:
         self.connections = connections
         self.interval_s, self.min_connections, self.growth = interval_s, min_connections, growth
         self.frozen_at = 0  # connections open at the last freeze; 0 = not frozen
+        self.storm_since: float | None = None  # monotonic time the storm of taps began; None = calm
 
     async def run(self) -> None:
         """Freeze the start-up heap, then check every interval, until cancelled."""
         self.freeze_startup()
-        while True:
-            await asyncio.sleep(self.interval_s)
-            self.check()
+        try:
+            while True:
+                await asyncio.sleep(self.interval_s)
+                self.check()
+        finally:
+            self.storm(False)  # never leave the process without its collector
+
+    def storm(self, on: bool) -> None:
+        """A storm of taps began (thousands of bids a second) or ended: the collector waits for its end.
+
+        In a bid storm nearly everything allocated lives until its tick (the frame, its bid, its future), so
+        each young collection walks thousands of live objects and finds almost no garbage: about a tenth of
+        the process's time at the peak, and a middle collection of 60-160 ms now and then, while every answer
+        waits. Reference counting still frees what the storm drops; the few cycles it leaves wait for the end.
+        """
+        if on and self.storm_since is None:
+            self.storm_since = time.monotonic()
+            gc.disable()
+        elif not on and self.storm_since is not None:
+            self.storm_since = None
+            gc.enable()
 
     def freeze_startup(self) -> None:
         """Collect once and freeze what the process is made of, before any audience comes; then make full
@@ -56,6 +77,8 @@ class HeapKeeper:
 
     def check(self) -> None:
         """Freeze after the audience grew by `growth`; unfreeze and collect once it is down to a quarter."""
+        if self.storm_since is not None and time.monotonic() - self.storm_since > LONGEST_STORM_S:
+            gc.enable()  # a storm that lasts: its cycles are collected as they come after all
         n = self.connections()
         if n >= self.min_connections and n >= self.frozen_at * (1 + self.growth):
             gc.collect(1)  # the young generations only: cheap, and keeps fresh garbage out of the freeze

@@ -70,6 +70,7 @@ class Hub:
         coalesce: Iterable[str] = ("viewers",),
         on_open: Callable[[int], None] | None = None,
         on_close: Callable[[int], None] | None = None,
+        on_storm: Callable[[bool], None] | None = None,
     ) -> None:
         self.tick_s, self.max_tick_s, self.stretch = tick_s, max_tick_s, stretch
         self.crowd_stretch, self.crowd_arrivals_per_s = crowd_stretch, crowd_arrivals_per_s
@@ -82,7 +83,8 @@ class Hub:
         self.buffer_bytes = buffer_bytes
         self.max_pending, self.max_batch, self.chunk = max_pending, max_batch, chunk
         self.coalesce = frozenset(coalesce)
-        self.on_open, self.on_close = on_open, on_close
+        self.on_open, self.on_close, self.on_storm = on_open, on_close, on_storm
+        self.storming = False  # the last round saw a storm of taps
         self.rooms: dict[int, Room] = {}
         self.stats = {"rounds": 0, "batches": 0, "writes": 0, "dropped": 0, "resyncs": 0, "last_round_s": 0.0,
                       "last_round_cpu_s": 0.0, "period_s": tick_s, "stretch": stretch}
@@ -202,6 +204,11 @@ class Hub:
             # what the tappers wait for; the room's price and stock frames merge meanwhile.
             stretch = self.stretch_for(arrivals_per_s, taps_per_s)
             period = self.period(cpu, stretch)
+            storming = taps_per_s >= self.storm_taps_per_s
+            if storming != self.storming:
+                self.storming = storming
+                if self.on_storm:
+                    self.on_storm(storming)
             self.stats.update(last_round_s=took, last_round_cpu_s=cpu, period_s=period, stretch=stretch)
             await asyncio.sleep(max(0.0, period - took))
 
