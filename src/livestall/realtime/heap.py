@@ -54,14 +54,20 @@ class HeapKeeper:
         In a bid storm nearly everything allocated lives until its tick (the frame, its bid, its future), so
         each young collection walks thousands of live objects and finds almost no garbage: about a tenth of
         the process's time at the peak, and a middle collection of 60-160 ms now and then, while every answer
-        waits. Reference counting still frees what the storm drops; the few cycles it leaves wait for the end.
+        waits. Reference counting still frees what the storm drops. At its end, what it allocated is frozen
+        (O(1)) rather than walked in one long young collection while the last answers wait; the few cycles it
+        left are freed with the audience's, when the heap is next unfrozen.
         """
         if on and self.storm_since is None:
             self.storm_since = time.monotonic()
             gc.disable()
         elif not on and self.storm_since is not None:
             self.storm_since = None
-            gc.enable()
+            self._collect_again()
+
+    def _collect_again(self) -> None:
+        gc.freeze()
+        gc.enable()
 
     def freeze_startup(self) -> None:
         """Collect once and freeze what the process is made of, before any audience comes; then make full
@@ -77,8 +83,8 @@ class HeapKeeper:
 
     def check(self) -> None:
         """Freeze after the audience grew by `growth`; unfreeze and collect once it is down to a quarter."""
-        if self.storm_since is not None and time.monotonic() - self.storm_since > LONGEST_STORM_S:
-            gc.enable()  # a storm that lasts: its cycles are collected as they come after all
+        if self.storm_since is not None and time.monotonic() - self.storm_since > LONGEST_STORM_S and not gc.isenabled():
+            self._collect_again()  # a storm that lasts: from now on its cycles are collected as they come
         n = self.connections()
         if n >= self.min_connections and n >= self.frozen_at * (1 + self.growth):
             gc.collect(1)  # the young generations only: cheap, and keeps fresh garbage out of the freeze
