@@ -19,9 +19,17 @@ def test_a_crowd_arriving_gets_most_of_the_loop():
     assert hub.period(0.2, hub.stretch_for(arrivals_per_s=20)) == 0.2 * 1.5  # a heavy round: the tick widens
     assert hub.period(0.2, hub.stretch_for(arrivals_per_s=800)) == 0.2 * 3.0  # a crowd arriving: wider still
     # thousands of bids a second: their answers are private and written at once, the room's frames wait longest
-    assert hub.period(0.05, hub.stretch_for(arrivals_per_s=5000, taps_per_s=5000)) == pytest.approx(0.05 * 8.0)
-    assert hub.period(0.05, hub.stretch_for(arrivals_per_s=900, taps_per_s=900)) == pytest.approx(0.05 * 3.0)
-    assert hub.period(5.0, hub.stretch_for(arrivals_per_s=800, taps_per_s=5000)) == 2.0  # never past the longest tick
+    assert hub.period(0.05, hub.stretch_for(arrivals_per_s=5000, storming=True)) == pytest.approx(0.05 * 8.0)
+    assert hub.period(5.0, hub.stretch_for(arrivals_per_s=800, storming=True)) == 2.0  # never past the longest tick
+
+
+def test_a_storm_of_taps_begins_at_a_thousand_a_second_and_lasts_until_half_that():
+    hub = Hub(tick_s=0.1)
+    assert not hub.storming_at(900)
+    assert hub.storming_at(1000)
+    hub.storming = True
+    assert hub.storming_at(600)  # an auction's tail of bids at about the threshold: still the storm's regime
+    assert not hub.storming_at(400)
 
 
 def stretches_while_sending(gw, client: RawClient, frame: bytes, count: int) -> tuple[set[float], set[bool]]:

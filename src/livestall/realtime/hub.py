@@ -202,13 +202,13 @@ class Hub:
             # bids a second) fan-out yields further, to 1/storm_stretch: each tap's answer and the
             # outbid notices are private frames written at once, not in these rounds, and they are
             # what the tappers wait for; the room's price and stock frames merge meanwhile.
-            stretch = self.stretch_for(arrivals_per_s, taps_per_s)
-            period = self.period(cpu, stretch)
-            storming = taps_per_s >= self.storm_taps_per_s
+            storming = self.storming_at(taps_per_s)
             if storming != self.storming:
                 self.storming = storming
                 if self.on_storm:
                     self.on_storm(storming)
+            stretch = self.stretch_for(arrivals_per_s, storming)
+            period = self.period(cpu, stretch)
             self.stats.update(last_round_s=took, last_round_cpu_s=cpu, period_s=period, stretch=stretch)
             await asyncio.sleep(max(0.0, period - took))
 
@@ -220,9 +220,14 @@ class Hub:
         """That frame was a tap (a bid, a purchase): a storm of them widens the tick further."""
         self.taps += 1
 
-    def stretch_for(self, arrivals_per_s: float, taps_per_s: float = 0.0) -> float:
+    def storming_at(self, taps_per_s: float) -> bool:
+        """Whether a storm of taps is on: it begins at `storm_taps_per_s` and lasts until the rate falls below half
+        of it, so that a storm hovering at the threshold does not flap between two regimes."""
+        return taps_per_s >= self.storm_taps_per_s * (0.5 if self.storming else 1.0)
+
+    def stretch_for(self, arrivals_per_s: float, storming: bool = False) -> float:
         """How many times a round's CPU the next round waits: fan-out takes at most 1/stretch of the loop."""
-        if taps_per_s >= self.storm_taps_per_s:
+        if storming:
             return self.storm_stretch
         if arrivals_per_s >= self.crowd_arrivals_per_s:
             return self.crowd_stretch
