@@ -83,7 +83,8 @@ class HeapKeeper:
 
     def check(self) -> None:
         """Freeze after the audience grew by `growth`; unfreeze and collect once it is down to a quarter."""
-        if self.storm_since is not None and time.monotonic() - self.storm_since > LONGEST_STORM_S and not gc.isenabled():
+        lasted = self.storm_since is not None and time.monotonic() - self.storm_since > LONGEST_STORM_S
+        if lasted and not gc.isenabled():
             self._collect_again()  # a storm that lasts: from now on its cycles are collected as they come
         n = self.connections()
         if n >= self.min_connections and n >= self.frozen_at * (1 + self.growth):
