@@ -102,14 +102,19 @@ def test_chromium_finds_it_installable_and_the_push_worker_keeps_its_scope_and_w
         # A push as the push service would deliver it: the worker shows it as a notification.
         worker = next(r for r in registrations if r["scopeURL"] == scope)
         news = {"title": "Ana is live", "body": "Pearl necklaces", "url": "/shows/1"}
-        cdp.send("ServiceWorker.deliverPushMessage", {"origin": app_server.url, "registrationId":
-                                                      worker["registrationId"], "data": json.dumps(news)})
+        push = {"origin": app_server.url, "registrationId": worker["registrationId"], "data": json.dumps(news)}
         shown = ("navigator.serviceWorker.getRegistration('/static/js/').then(r => r.getNotifications())"
                  ".then(ns => ns.map(n => [n.title, n.body, n.data.url]))")
         deadline = time.monotonic() + 30  # a busy machine may take a while to wake the worker
         while not page.evaluate(shown) and time.monotonic() < deadline:
-            page.wait_for_timeout(100)
-        assert page.evaluate(shown) == [["Ana is live", "Pearl necklaces", "/shows/1"]]
+            # Delivered again every 10 s, as a push service retries: on a busy machine Chromium now and then
+            # drops a message delivered through the DevTools protocol while it wakes the worker.
+            cdp.send("ServiceWorker.deliverPushMessage", push)
+            wait_until = min(deadline, time.monotonic() + 10)
+            while not page.evaluate(shown) and time.monotonic() < wait_until:
+                page.wait_for_timeout(100)
+        notifications = page.evaluate(shown)
+        assert notifications and all(n == ["Ana is live", "Pearl necklaces", "/shows/1"] for n in notifications)
         assert not [m for m in console if "Content Security Policy" in m or "Manifest" in m], console
     finally:
         context.close()
