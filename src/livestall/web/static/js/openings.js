@@ -24,11 +24,14 @@ function what(outcome) {
   return outcome.summary || outcome.drawn_item || "";
 }
 
-// The line moved (a room event): recompute my places from everyone's positions.
-function replace(lotId) {
+// The line moved (a room event): recompute my places from everyone's positions. A ticket past the event's `sold`
+// was bought after the event was made (its private frame comes at once, the room's event with the next tick, so
+// it can overtake an older one): it keeps the place its own frame gave.
+function replace(lotId, sold = Infinity) {
   const line = queued.get(lotId) || [];
-  const kept = (mine.get(lotId) || []).filter((t) => line.includes(t.position));
-  mine.set(lotId, kept.map((t) => ({ position: t.position, place: line.filter((p) => p <= t.position).length })));
+  const kept = (mine.get(lotId) || []).filter((t) => line.includes(t.position) || t.position > sold);
+  mine.set(lotId, kept.map((t) => (line.includes(t.position)
+    ? { position: t.position, place: line.filter((p) => p <= t.position).length } : t)));
 }
 
 function renderPlace() {
@@ -53,7 +56,8 @@ async function buy(lot, button, status) {
   }
   const line = queued.get(lot.id) || [];
   if (!line.includes(res.data.position)) queued.set(lot.id, [...line, res.data.position]);
-  mine.set(lot.id, [...(mine.get(lot.id) || []), { position: res.data.position, place: 0 }]);
+  const tickets = mine.get(lot.id) || []; // its private frame may have come first
+  if (!tickets.some((t) => t.position === res.data.position)) mine.set(lot.id, [...tickets, { position: res.data.position, place: 0 }]);
   replace(lot.id);
   status.textContent = say("bought");
   renderPlace();
@@ -132,7 +136,7 @@ document.addEventListener("livestall:room", ({ detail: { type, data: event } }) 
     renderLots();
   } else if (type === "opening.queue") {
     queued.set(event.lot_id, event.queued_positions);
-    replace(event.lot_id);
+    replace(event.lot_id, event.sold);
     const lot = lots.find((l) => l.id === event.lot_id);
     if (lot) { lot.sold = event.sold; lot.left = event.left; lot.outcome_deducible = event.outcome_deducible; }
     renderLots();
