@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
 import pytest
 
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
 from livestall.live.parts import frame_types, room_parts
 from livestall.live.room import LiveRoom
+from livestall.realtime import RealtimeGateway
 from livestall.settings import Settings
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "livestall"
@@ -29,6 +33,25 @@ def test_the_frames_a_crowd_taps_at_once_are_the_taps_the_gateway_is_told_of():
     room = LiveRoom(None, Settings(), room_parts(sessionmaker=None, settings=Settings(), recorder=None))
     assert set(room.tap_types) == {"bid", "buy", "claim_coupon", "enter_giveaway"}
     assert set(room.tap_types) <= set(room.frame_types)
+
+
+def test_the_auction_desks_ticks_go_between_the_chunks_of_the_rooms_frames():
+    """Served by a gateway, the desk's transactions are the ones its fan-out lets finish (realtime/precedence.py)."""
+    async def served() -> tuple:
+        engine = create_async_engine("sqlite+aiosqlite://")
+        room = LiveRoom(async_sessionmaker(engine), Settings(),
+                        room_parts(sessionmaker=async_sessionmaker(engine), settings=Settings(), recorder=None))
+        gateway = RealtimeGateway(room, Settings(), host="127.0.0.1", port=0)
+        room.serve_with(gateway)
+        try:
+            desk = next(part for part in room.parts if part.name == "auctions").desk
+            return desk.precedence, gateway.hub.precedence
+        finally:
+            await room.stop()
+            await engine.dispose()
+
+    desks, fan_outs = asyncio.run(served())
+    assert desks is fan_outs
 
 
 def test_two_parts_claiming_one_frame_type_are_refused_at_assembly():

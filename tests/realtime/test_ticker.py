@@ -32,6 +32,23 @@ def test_a_storm_of_taps_begins_at_a_thousand_a_second_and_lasts_until_half_that
     assert not hub.storming_at(400)
 
 
+def test_a_storm_begins_with_its_taps_not_at_the_next_round():
+    """The collector stops and fan-out yields within the storm's first hundred taps, not up to two seconds later."""
+    storms: list[bool] = []
+    hub = Hub(tick_s=0.1, on_storm=storms.append)
+    hub.counting_since = time.monotonic() - 1.0  # the last round was a second ago: 150 taps since is no storm
+    for _ in range(150):
+        hub.tapped()
+    assert not hub.storming and storms == []
+    hub.taps, hub.counting_since = 0, time.monotonic()  # a round just went; then a hundred taps at once
+    for _ in range(100):
+        hub.tapped()
+    assert hub.storming and storms == [True]
+    for _ in range(1000):  # the storm is on: it is not begun again
+        hub.tapped()
+    assert storms == [True]
+
+
 def stretches_while_sending(gw, client: RawClient, frame: bytes, count: int) -> tuple[set[float], set[bool]]:
     """Send `count` frames at once and read the ticker's stretch, and whether the collector runs, every few
     milliseconds until they are answered and the rounds after them are done."""

@@ -16,6 +16,7 @@ from livestall.auctions.hammer import close_auction, due_auctions, expire_offers
 from livestall.auctions.service import announce, do_cancel_auction, lock_auction
 from livestall.db import utcnow
 from livestall.errors import DomainError, NotFound
+from livestall.realtime.precedence import Precedence
 from livestall.settings import get_settings
 
 log = logging.getLogger("livestall.auctions")
@@ -39,6 +40,7 @@ class BidDesk:
         self.pending: dict[int, list[tuple[PendingBid, asyncio.Future]]] = defaultdict(list)
         self.task: asyncio.Task | None = None
         self.stats = {"ticks": 0, "bids": 0, "largest": 0}
+        self.precedence = Precedence()  # the gateway's, once the room is served
 
     def enqueue(self, pending: PendingBid) -> asyncio.Future:
         """Queue one bid for the next tick: the future of its own answer (a refusal, its DomainError)."""
@@ -71,10 +73,13 @@ class BidDesk:
             await asyncio.sleep(max(0.0, started + TICK_S - loop.time()))
             started = loop.time()
             try:
-                await self.tick()
-                if loop.time() >= next_close:
-                    next_close = loop.time() + CLOSE_EVERY_S
-                    await self.close_due()
+                # The room's fan-out goes between two ticks (realtime/precedence.py), and the clock's look for
+                # auctions to close is part of the tick: the next one waits on it.
+                with self.precedence.writing():
+                    await self.tick()
+                    if loop.time() >= next_close:
+                        next_close = loop.time() + CLOSE_EVERY_S
+                        await self.close_due()
                 if loop.time() >= next_expiry:
                     next_expiry = loop.time() + EXPIRE_EVERY_S
                     await self.tidy()

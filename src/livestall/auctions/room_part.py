@@ -51,6 +51,10 @@ class AuctionsPart:
         # A crowd joining a show with no auction must not ask, joiner by joiner, whether it has one.
         self._current_ids: PerShowMemo[int | None] = PerShowMemo()
 
+    def attach(self, gateway) -> None:
+        if self.desk is not None:
+            self.desk.precedence = gateway.hub.precedence
+
     def start(self) -> None:
         if self.desk is not None:
             self.desk.start()

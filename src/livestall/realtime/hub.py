@@ -13,10 +13,12 @@ from websockets.protocol import State
 from livestall import metrics
 from livestall.events import Event
 from livestall.realtime import protocol
+from livestall.realtime.precedence import Precedence
 
 log = logging.getLogger("livestall.realtime.hub")
 
 OPEN = State.OPEN
+STORM_PROBE = 100  # every this many taps between rounds, whether a storm has begun is checked at once
 MAX_HELD = 64  # frames kept for a socket whose snapshot is not out yet; beyond that it resyncs
 
 
@@ -71,6 +73,7 @@ class Hub:
         on_open: Callable[[int], None] | None = None,
         on_close: Callable[[int], None] | None = None,
         on_storm: Callable[[bool], None] | None = None,
+        longest_wait_s: float = 0.25,
     ) -> None:
         self.tick_s, self.max_tick_s, self.stretch = tick_s, max_tick_s, stretch
         self.crowd_stretch, self.crowd_arrivals_per_s = crowd_stretch, crowd_arrivals_per_s
@@ -84,7 +87,11 @@ class Hub:
         self.max_pending, self.max_batch, self.chunk = max_pending, max_batch, chunk
         self.coalesce = frozenset(coalesce)
         self.on_open, self.on_close, self.on_storm = on_open, on_close, on_storm
-        self.storming = False  # the last round saw a storm of taps
+        self.storming = False  # a storm of taps is on (see storming_at)
+        self.counting_since = time.monotonic()  # when `arrivals` and `taps` were last reset
+        # Merged writers' transactions go between two chunks of a round (realtime/precedence.py); a chunk waits
+        # for them at most this long.
+        self.precedence, self.longest_wait_s = Precedence(), longest_wait_s
         self.rooms: dict[int, Room] = {}
         self.stats = {"rounds": 0, "batches": 0, "writes": 0, "dropped": 0, "resyncs": 0, "last_round_s": 0.0,
                       "last_round_cpu_s": 0.0, "period_s": tick_s, "stretch": stretch}
@@ -182,7 +189,7 @@ class Hub:
             started, cpu_started = loop.time(), time.thread_time()
             since = max(started - last, 1e-3)
             arrivals_per_s, taps_per_s, self.arrivals, self.taps = self.arrivals / since, self.taps / since, 0, 0
-            last = started
+            last, self.counting_since = started, time.monotonic()
             try:
                 await self.flush()
             except Exception:  # the ticker must outlive any one bad round
@@ -203,10 +210,7 @@ class Hub:
             # outbid notices are private frames written at once, not in these rounds, and they are
             # what the tappers wait for; the room's price and stock frames merge meanwhile.
             storming = self.storming_at(taps_per_s)
-            if storming != self.storming:
-                self.storming = storming
-                if self.on_storm:
-                    self.on_storm(storming)
+            self._storm(storming)
             stretch = self.stretch_for(arrivals_per_s, storming)
             period = self.period(cpu, stretch)
             self.stats.update(last_round_s=took, last_round_cpu_s=cpu, period_s=period, stretch=stretch)
@@ -219,6 +223,17 @@ class Hub:
     def tapped(self) -> None:
         """That frame was a tap (a bid, a purchase): a storm of them widens the tick further."""
         self.taps += 1
+        if not self.storming and self.taps % STORM_PROBE == 0 and self.storming_at(
+                self.taps / max(time.monotonic() - self.counting_since, 1e-3)):
+            # A storm begins at once, not at the next round (up to two seconds away): the collector stops before
+            # it walks the first thousand bids, the tick before the room's frame takes its share of the loop.
+            self._storm(True)
+
+    def _storm(self, on: bool) -> None:
+        if on != self.storming:
+            self.storming = on
+            if self.on_storm:
+                self.on_storm(on)
 
     def storming_at(self, taps_per_s: float) -> bool:
         """Whether a storm of taps is on: it begins at `storm_taps_per_s` and lasts until the rate falls below half
@@ -282,6 +297,7 @@ class Hub:
         for start in range(0, len(conns), step):
             if start:
                 await asyncio.sleep(0)  # let reads and HTTP in between chunks of a big room
+            await self.precedence.wait_clear(self.longest_wait_s)
             for conn in conns[start : start + step]:
                 if conn.held is not None:
                     self._hold(conn, frame)
