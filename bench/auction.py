@@ -19,7 +19,9 @@ window --snipe-s, not sudden death, one step of ¥1) and opens it once everyone 
   has closed, which must all be refused (`auction_id`/`closed`).
 
 Measured: every bid answered (answers against bids sent, by kind: ack outcome, or error code/field/rule);
-bid-to-answer p50/p99 (from the frame's send to its `ack`/`error`); bid-to-"outbid" p50/p99: the server's bid
+bid-to-answer p50/p99 (from the frame's send to its `ack`/`error`); the price's lag over the peak, p50/p99: from the
+server time an `auction.bid` room event names (its tick's commit) to the last socket of each client process that
+got its batch (what the 15,000 watch); bid-to-"outbid" p50/p99: the server's bid
 rows (auction_bids, in order) are matched to the bids acked, bidder by bidder, and each bid that took the lead
 from someone (or lost at once to the leader's max) starts a clock stopped by the first `auction.outbid` private
 frame that the outbid bidder's socket gets for that tick (matched by the price it names); the winner: the
@@ -66,6 +68,7 @@ OUTBID, BID_EVENT = b'"type":"auction.outbid"', b'"type":"auction.bid"'
 PRICE = re.compile(rb'"price":\{"amount_minor":(\d+)')
 NEXT_BID = re.compile(rb'"next_bid":\{"amount_minor":(\d+)')
 SEQ = re.compile(rb'"seq":(\d+)')
+BID_EVENT_NOW = re.compile(rb'"type":"auction.bid","data":\{.*?"now":"([^"]+)"')
 
 
 def answer_of(reply: dict) -> str:
@@ -83,15 +86,20 @@ class Room:
     def __init__(self) -> None:
         self.next_bid = STARTING_MINOR
         self.price = STARTING_MINOR
-        self.batches: set[int] = set()
+        self.batches: dict[int, list[float]] = {}  # seq -> its `auction.bid` events' server times
+        self.last_arrival: dict[int, float] = {}  # seq -> when the last of this process's sockets got it
         self.bid_events: list[float] = []  # when each `auction.bid` arrived: one per tick that accepted a bid
 
     def batch(self, payload: bytes) -> None:
         """A room batch: the auction's newest price and next bid, and one tick more per `auction.bid` in it."""
         seq = SEQ.search(payload, 0, 200)
-        if seq is None or int(seq.group(1)) in self.batches:
+        if seq is None:
             return
-        self.batches.add(int(seq.group(1)))
+        seq = int(seq.group(1))
+        self.last_arrival[seq] = time.time()
+        if seq in self.batches:
+            return
+        self.batches[seq] = [moment(now.decode()) for now in BID_EVENT_NOW.findall(payload)]
         self.bid_events += [time.time()] * payload.count(BID_EVENT)
         for found in NEXT_BID.findall(payload):
             self.next_bid = max(self.next_bid, int(found))
@@ -203,6 +211,8 @@ async def run_client(cfg: dict) -> None:
     say(compact({"bids": [b for v in bidders for b in v.bids.values()],
                  "notices": {str(v.k): v.notices for v in bidders if v.notices},
                  "bid_events": [round(t, 3) for t in room.bid_events], "bidders_in": sum(1 for v in bidders if v.first),
+                 "price_seen": [[round(now, 3), round(room.last_arrival[seq], 3)]
+                                for seq, nows in room.batches.items() for now in nows],
                  **crowd_report(viewers, late)}))
     await read_line()
     let_go(viewers)
@@ -606,6 +616,8 @@ def summarise(run: dict, reports: list[dict], db: dict, world, args) -> dict:
     bid_events = max((r["bid_events"] for r in reports), key=len, default=[])
     peak_ticks = sum(1 for t in bid_events if peak0 <= t <= peak_end)
     peak_by_desk = sum(1 for b in by_desk if peak0 <= b[3] <= peak_end)
+    # How old the price is when the last watcher sees it: from the tick that set it to its frame on every socket.
+    price_lags = sorted(1000 * (seen - now) for r in reports for now, seen in r["price_seen"] if peak0 <= now <= peak_end)
     return {
         "bids_sent": len(sent), "answered": len(answered), "unanswered": len(sent) - len(answered),
         "not_sent": len(bids) - len(sent), "answers": dict(Counter(b[4] for b in answered).most_common()),
@@ -616,6 +628,8 @@ def summarise(run: dict, reports: list[dict], db: dict, world, args) -> dict:
         "ticks_with_bids": len(bid_events), "ticks_in_peak": peak_ticks,
         "bids_per_tick": round(len(by_desk) / len(bid_events), 1) if bid_events else 0.0,
         "bids_per_tick_peak": round(peak_by_desk / peak_ticks, 1) if peak_ticks else 0.0,
+        "price_lag_p50_ms": round(quantile(price_lags, 0.5), 1) if price_lags else float("nan"),
+        "price_lag_p99_ms": round(quantile(price_lags, 0.99), 1) if price_lags else float("nan"),
         **outbid_latencies(db["rows"], row_sent, notices, world.buyer_ids), "rows_without_send_time": unmatched_rows,
         **winner_check(db, run["api"], bids, world.buyer_ids),
         "late_bids": len(late), "late_refused_closed": sum(1 for b in late if b[4].endswith("auction_id/closed")),
@@ -666,7 +680,8 @@ async def run_database(name: str, url_for, args, tmp: Path) -> dict:
 COLUMNS = [("database", None), ("in", "viewers_in"), ("bids", "bids_sent"), ("answered", "answered"),
            ("acked", "bids_acked"), ("ack p50", "ack_p50_ms"), ("ack p99", "ack_p99_ms"),
            ("outbid p50", "outbid_p50_ms"), ("outbid p99", "outbid_p99_ms"), ("peak sent/s", "peak_sent_per_s"),
-           ("peak settled/s", "peak_answered_per_s"), ("bids/tx peak", "bids_per_tick_peak"), ("baseline bids/s", None),
+           ("peak settled/s", "peak_answered_per_s"), ("bids/tx peak", "bids_per_tick_peak"),
+           ("price lag p99", "price_lag_p99_ms"), ("baseline bids/s", None),
            ("ext", "extensions"), ("winner ok", "winner_correct"), ("ledger ok", "ledger_balanced"),
            ("cpu %", "cpu_pct_of_core"), ("rss MB", "rss_mb")]
 

@@ -92,6 +92,7 @@ class Hub:
         # Merged writers' transactions go between two chunks of a round (realtime/precedence.py); a chunk waits
         # for them at most this long.
         self.precedence, self.longest_wait_s = Precedence(), longest_wait_s
+        self.yielded_cpu_s = 0.0  # of this round's time, the CPU the loop gave those writers
         self.rooms: dict[int, Room] = {}
         self.stats = {"rounds": 0, "batches": 0, "writes": 0, "dropped": 0, "resyncs": 0, "last_round_s": 0.0,
                       "last_round_cpu_s": 0.0, "period_s": tick_s, "stretch": stretch}
@@ -186,7 +187,7 @@ class Hub:
         loop = asyncio.get_running_loop()
         last = loop.time()
         while True:
-            started, cpu_started = loop.time(), time.thread_time()
+            started, cpu_started, self.yielded_cpu_s = loop.time(), time.thread_time(), 0.0
             since = max(started - last, 1e-3)
             arrivals_per_s, taps_per_s, self.arrivals, self.taps = self.arrivals / since, self.taps / since, 0, 0
             last, self.counting_since = started, time.monotonic()
@@ -194,7 +195,8 @@ class Hub:
                 await self.flush()
             except Exception:  # the ticker must outlive any one bad round
                 log.exception("fan-out round failed")
-            took, cpu = loop.time() - started, time.thread_time() - cpu_started
+            # The round's own CPU: not the ticks it let finish between its chunks.
+            took, cpu = loop.time() - started, time.thread_time() - cpu_started - self.yielded_cpu_s
             # A round that costs more than 1/stretch of a tick means we are falling behind:
             # widen the window so that more events merge into each frame. Writes cost per
             # socket, not per event, so delivery stays whole at the price of some latency,
@@ -297,7 +299,10 @@ class Hub:
         for start in range(0, len(conns), step):
             if start:
                 await asyncio.sleep(0)  # let reads and HTTP in between chunks of a big room
-            await self.precedence.wait_clear(self.longest_wait_s)
+            if self.precedence.open:
+                waited_from = time.thread_time()
+                await self.precedence.wait_clear(self.longest_wait_s)
+                self.yielded_cpu_s += time.thread_time() - waited_from
             for conn in conns[start : start + step]:
                 if conn.held is not None:
                     self._hold(conn, frame)
