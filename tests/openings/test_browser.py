@@ -48,9 +48,10 @@ def test_buy_an_opening_see_the_place_and_the_outcome_live(world, chromium, api,
         # The room's event of the first purchase can come after the second's private frame (that one is sent at
         # once, the room's with the next tick): it must not take the newer ticket's place away.
         first = min(t["position"] for t in api.get("/api/v1/me/openings", headers=wang.headers).json()["items"])
-        viewer.evaluate("([lot, first]) => document.dispatchEvent(new CustomEvent('livestall:room', {detail: "
-                        "{type: 'opening.queue', data: {lot_id: lot, queued_positions: [first], sold: first}}}))",
-                        [world["lot"]["id"], first])
+        stale = {"lot_id": world["lot"]["id"], "queued_positions": [first], "sold": first, "left": 3 - first,
+                 "waiting": 1, "opened": 0, "outcome_deducible": False}  # the event as the first purchase sent it
+        viewer.evaluate("(data) => document.dispatchEvent(new CustomEvent('livestall:room', {detail: "
+                        "{type: 'opening.queue', data}}))", stale)
         assert viewer.evaluate(place) == "Your place in line: 1 · Your place in line: 2"
 
         until(host, "document.querySelector('[data-openings-studio]').textContent.includes('Next: Wang')")
