@@ -30,10 +30,10 @@ def test_waiting_for_writers_returns_when_the_last_is_done_or_at_the_limit():
         with precedence.writing():  # a writer that never finishes cannot hold fan-out past the limit
             started = time.monotonic()
             await precedence.wait_clear(0.1)
-            seen.append(f"gave up after {time.monotonic() - started >= 0.1}")
+            seen.append(f"gave up after {time.monotonic() - started >= 0.1}, none left waiting: {not precedence._clear}")
         return seen
 
-    assert asyncio.run(scenario()) == ["short done", "long done", "fan-out", "gave up after True"]
+    assert asyncio.run(scenario()) == ["short done", "long done", "fan-out", "gave up after True, none left waiting: True"]
 
 
 def chat_seen(viewer: RawClient, within_s: float, until_any: bool = True) -> list:
