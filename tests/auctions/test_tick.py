@@ -161,3 +161,46 @@ def test_a_tick_that_ran_long_is_followed_at_once_by_the_next():
     assert all(gap < 0.9 * TICK_S for gap in gaps[:2]), gaps
     quiet = [nxt[0] - start for (start, _), nxt in zip(spans[3:], spans[4:])]
     assert quiet and all(0.8 * TICK_S < step < 10 * TICK_S for step in quiet), quiet  # quiet ticks: every TICK_S
+
+
+def test_an_idle_desk_never_holds_up_the_rooms_frames(api, app_server, database_url):
+    """The room's fan-out waits while the desk settles bids (realtime/precedence.py). With no bid waiting, the desk's
+    clock still looks for auctions to close four times a second, and the room's frames must not wait on that."""
+    from livestall.auctions.bidding import PendingBid
+    from livestall.auctions.desk import CLOSE_EVERY_S, BidDesk
+    from livestall.auctions.schemas import BidIn
+    from livestall.db import make_engine, make_sessionmaker, utcnow
+    from livestall.realtime.precedence import Precedence
+
+    class CountedPrecedence(Precedence):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transactions = 0
+
+        def writing(self):
+            self.transactions += 1
+            return super().writing()
+
+    world = auction_world(api)
+    auction_id, show_id = world["auction"]["id"], world["show"]["id"]
+    ann = bidder(api, database_url, name="Ann")
+    open_auction(api, world)
+
+    async def idle_then_one_bid() -> tuple[int, int, dict]:
+        engine = make_engine(database_url)
+        desk = BidDesk(make_sessionmaker(engine), commission_bps=0)
+        desk.precedence = CountedPrecedence()
+        desk.start()
+        try:
+            await asyncio.sleep(4 * CLOSE_EVERY_S)
+            idle = desk.precedence.transactions
+            answer = await desk.enqueue(PendingBid(ann.id, BidIn(auction_id=auction_id, amount=10000), utcnow(),
+                                                   show_id))
+            return idle, desk.precedence.transactions, answer
+        finally:
+            await desk.stop()
+            await engine.dispose()
+
+    idle, after_bid, answer = asyncio.run(idle_then_one_bid())
+    assert idle == 0
+    assert answer["outcome"] == "leading" and after_bid >= 1  # a tick with a bid is one fan-out lets by

@@ -4,6 +4,7 @@ transaction and in order of arrival, publishes the standing once, then closes th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -73,9 +74,10 @@ class BidDesk:
             await asyncio.sleep(max(0.0, started + TICK_S - loop.time()))
             started = loop.time()
             try:
-                # The room's fan-out goes between two ticks (realtime/precedence.py), and the clock's look for
-                # auctions to close is part of the tick: the next one waits on it.
-                with self.precedence.writing():
+                # The room's fan-out goes between two ticks of bids (realtime/precedence.py), and the clock's look for
+                # auctions to close is then part of the tick: the next one waits on it. Without bids the look is a
+                # read that nobody waits on, and fan-out does not wait for it either.
+                with self.precedence.writing() if self.pending else contextlib.nullcontext():
                     await self.tick()
                     if loop.time() >= next_close:
                         next_close = loop.time() + CLOSE_EVERY_S
@@ -156,8 +158,10 @@ class BidDesk:
             due += await card_holds.stalled_closes(session, now - STALLED_CLOSE)
         for auction_id in due:
             try:
-                async with self.sessionmaker.begin() as session:
-                    closed = await close_auction(session, auction_id, now=utcnow(), commission_bps=self.commission_bps)
+                with self.precedence.writing():  # the hammer, between two chunks of the room's frame
+                    async with self.sessionmaker.begin() as session:
+                        closed = await close_auction(session, auction_id, now=utcnow(),
+                                                     commission_bps=self.commission_bps)
                 if isinstance(closed, card_holds.Capture):  # the winner's card, charged with no transaction open
                     captured = await card_holds.capture_for_close(self.sessionmaker, get_settings(), closed)
                     if captured is not None:
