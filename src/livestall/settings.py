@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     realtime_tick_ms: int = Field(100, ge=10, le=2000)
     realtime_buffer_kb: int = Field(256, ge=16)
     realtime_presence_interval_s: float = Field(2.0, gt=0)
+    realtime_keepalive_s: float = Field(20.0, gt=0)  # a room socket is pinged this often, closed if no pong in as long
     realtime_anonymous_per_address: int = Field(8, ge=0)  # anonymous room sockets per address in a show; 0 = no cap
     realtime_gc_freeze: bool = True  # freeze the heap as audiences grow (see realtime/heap.py)
 

@@ -175,6 +175,7 @@ class RawClient:
                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
                           .encode())
         self.buf = b""
+        self.pings = 0  # keepalive pings read (and answered)
         while b"\r\n\r\n" not in self.buf:
             self.buf += self.sock.recv(4096)
         head, self.buf = self.buf.split(b"\r\n\r\n", 1)
@@ -198,6 +199,7 @@ class RawClient:
                 if opcode == 1:
                     out.append(json.loads(payload))
                 elif opcode == 9:  # answer pings (masked, zero key) so the server keeps us
+                    self.pings += 1
                     self.sock.sendall(bytes((0x8A, 0x80 | len(payload))) + b"\0\0\0\0" + payload)
             try:
                 data = self.sock.recv(1 << 20)

@@ -10,6 +10,7 @@ import random
 import threading
 import uuid
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from websockets.asyncio.server import Server, serve
@@ -22,6 +23,7 @@ from livestall.realtime.brokers import ALL_SHOWS, Broker, MemoryBroker, RedisBro
 from livestall.realtime.connection import CLOSE_FORBIDDEN, CLOSE_RESTART, Limits, RoomConnection, RoomHandler
 from livestall.realtime.heap import HeapKeeper
 from livestall.realtime.hub import Hub
+from livestall.realtime.keepalive import RoomSocket
 from livestall.realtime.presence import Counts, MemoryPresence, PresenceTracker
 from livestall.realtime.presence_redis import RedisPresence
 from livestall.realtime.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -128,8 +130,9 @@ class RealtimeGateway(ConnectionServer):
         # 4 KB check (error frame, connection kept) instead of closing the socket.
         self._server = await serve(
             self._serve, self.host, self._port, process_request=self._check_request, compression=None,
-            max_size=64 * 1024, max_queue=8, write_limit=self.hub.buffer_bytes, ping_interval=20,
-            ping_timeout=20, close_timeout=5, server_header=None, backlog=4096)
+            max_size=64 * 1024, max_queue=8, write_limit=self.hub.buffer_bytes,
+            ping_interval=self.settings.realtime_keepalive_s, ping_timeout=self.settings.realtime_keepalive_s,
+            close_timeout=5, server_header=None, backlog=4096, create_connection=partial(RoomSocket, hub=self.hub))
         log.info("realtime gateway listening", extra={"host": self.host, "port": self.port,
                                                         "broker": type(self.broker).__name__})
 

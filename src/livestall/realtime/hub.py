@@ -88,6 +88,9 @@ class Hub:
         self.coalesce = frozenset(coalesce)
         self.on_open, self.on_close, self.on_storm = on_open, on_close, on_storm
         self.storming = False  # a storm of taps is on (see storming_at)
+        # Set while no storm is on: keepalive pings wait for it, at most ping_hold_s (realtime/keepalive.py).
+        self.calm, self.ping_hold_s = asyncio.Event(), 30.0
+        self.calm.set()
         self.counting_since = time.monotonic()  # when `arrivals` and `taps` were last reset
         # Merged writers' transactions go between two chunks of a round (realtime/precedence.py); a chunk waits
         # for them at most this long.
@@ -234,6 +237,10 @@ class Hub:
     def _storm(self, on: bool) -> None:
         if on != self.storming:
             self.storming = on
+            if on:
+                self.calm.clear()
+            else:
+                self.calm.set()
             if self.on_storm:
                 self.on_storm(on)
 
