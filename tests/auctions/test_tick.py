@@ -204,3 +204,59 @@ def test_an_idle_desk_never_holds_up_the_rooms_frames(api, app_server, database_
     idle, after_bid, answer = asyncio.run(idle_then_one_bid())
     assert idle == 0
     assert answer["outcome"] == "leading" and after_bid >= 1  # a tick with a bid is one fan-out lets by
+
+
+def test_a_running_auctions_product_is_read_once_and_a_new_title_shows_after_the_next_tidy(api, app_server,
+                                                                                           database_url):
+    """Each tick's view of the auction is what the room shows; what it takes from the product and the bidders' names
+    is kept between ticks (a storm's round trips wait behind the loop), and read again at each tidy."""
+    from sqlalchemy import event
+
+    from livestall.auctions.bidding import PendingBid
+    from livestall.auctions.desk import BidDesk
+    from livestall.auctions.schemas import BidIn
+    from livestall.db import make_engine, make_sessionmaker, utcnow
+
+    world = auction_world(api)
+    auction_id, show_id, product = world["auction"]["id"], world["show"]["id"], world["product"]
+    ann, bo = bidder(api, database_url, name="Ann"), bidder(api, database_url, name="Bo")
+    open_auction(api, world)
+
+    async def ticks() -> list[tuple[dict, list[str]]]:
+        engine = make_engine(database_url)
+        statements: list[str] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        published: list = []
+        desk = BidDesk(make_sessionmaker(engine, publisher=published.append), commission_bps=0)
+        seen = []
+
+        async def tick(actor, amount: int) -> None:
+            statements.clear()
+            future = asyncio.get_running_loop().create_future()
+            pending = PendingBid(actor.id, BidIn(auction_id=auction_id, amount=amount), utcnow(), show_id)
+            answers = await desk._settle(auction_id, [(pending, future)])
+            assert answers[0]["outcome"] == "leading", answers
+            room = [ev.data for ev in published if ev.type == "auction.bid"][-1]  # what the room was sent
+            seen.append((room, [s for s in statements if "FROM products" in s]))
+
+        try:
+            await tick(ann, 10000)
+            await tick(bo, 11000)
+            renamed = api.patch(f"/api/v1/products/{product['id']}", json={"title": "Akoya pearl, 8 mm"},
+                                headers=world["seller"].headers)
+            assert renamed.status_code == 200, renamed.text
+            await tick(ann, 12000)  # kept: the old title until the tidy
+            await desk.tidy()
+            await tick(bo, 13000)
+            return seen
+        finally:
+            await engine.dispose()
+
+    seen = asyncio.run(ticks())
+    assert [len(reads) for _, reads in seen] == [1, 0, 0, 1]  # read at the first tick, and after the tidy
+    assert [view["leader_name"] for view, _ in seen] == ["Ann", "Bo", "Ann", "Bo"]
+    assert [view["price"]["amount_minor"] for view, _ in seen] == [10000, 11000, 12000, 13000]
+    assert [view["bidders"] for view, _ in seen] == [1, 2, 2, 2]
+    title = world["auction"]["title"]
+    assert [view["title"] for view, _ in seen] == [title, title, title, "Akoya pearl, 8 mm"]
+    assert get_auction(api, auction_id)["title"] == "Akoya pearl, 8 mm"  # the API reads it afresh

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from livestall.auctions import card_holds
 from livestall.auctions.bidding import PendingBid, apply_bid, load_tick, staff_of
 from livestall.auctions.hammer import close_auction, due_auctions, expire_offers, orphaned_auctions
-from livestall.auctions.service import announce, do_cancel_auction, lock_auction
+from livestall.auctions.service import KeptView, announce, do_cancel_auction, lock_auction
 from livestall.db import utcnow
 from livestall.errors import DomainError, NotFound
 from livestall.realtime.precedence import Precedence
@@ -42,6 +42,9 @@ class BidDesk:
         self.task: asyncio.Task | None = None
         self.stats = {"ticks": 0, "bids": 0, "largest": 0}
         self.precedence = Precedence()  # the gateway's, once the room is served
+        # Per auction, what its view reads from rows that hardly change; dropped at each tidy, so that a product's
+        # new title or a bidder's new name shows within EXPIRE_EVERY_S.
+        self.kept: dict[int, KeptView] = {}
 
     def enqueue(self, pending: PendingBid) -> asyncio.Future:
         """Queue one bid for the next tick: the future of its own answer (a refusal, its DomainError)."""
@@ -129,13 +132,15 @@ class BidDesk:
             await tick.write()  # the wallets' net movements in one transfer, the rows in three statements
             if any(not isinstance(answer, BaseException) for answer in answers):
                 now = utcnow()
-                view = await announce(session, auction, "auction.bid", now)  # once per tick, whatever the bids
+                view = await announce(session, auction, "auction.bid", now,  # once per tick, whatever the bids
+                                      self.kept.setdefault(auction_id, KeptView()))
                 await tick.news(now, view)
         return answers
 
     async def tidy(self) -> None:
         """Offers not taken in time lapse; auctions left waiting in a show that ended are called off, their
         pre-bidders' holds given back."""
+        self.kept.clear()
         async with self.sessionmaker.begin() as session:
             await expire_offers(session, utcnow())
         async with self.sessionmaker() as session:
