@@ -164,10 +164,10 @@ async def load_tick(session: AsyncSession, auction: Auction, user_ids: set[int])
 
 
 async def staff_of(session: AsyncSession, auction: Auction) -> set[int]:
-    """Who may not bid: the show's host and the shop's owners and staff."""
-    show = await session.get(Show, auction.show_id)
-    members = await session.scalars(select(ShopMember.user_id).where(ShopMember.shop_id == auction.shop_id))
-    return {*members, show.host_id}
+    """Who may not bid: the show's host and the shop's owners and staff (one round trip: a tick makes it)."""
+    host = select(Show.host_id).where(Show.id == auction.show_id)
+    members = select(ShopMember.user_id).where(ShopMember.shop_id == auction.shop_id)
+    return set(await session.scalars(host.union_all(members)))
 
 
 def _money(auction: Auction, minor: int) -> str:

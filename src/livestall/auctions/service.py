@@ -34,9 +34,11 @@ async def get_auction(*, session: AsyncSession, auction_id: int) -> Auction:
 
 
 async def lock_auction(session: AsyncSession, auction_id: int) -> Auction | None:
-    """The auction row, locked for this transaction (bids, the close and the host's taps queue behind it)."""
-    await session.execute(update(AUCTIONS).where(AUCTIONS.c.id == auction_id).values(status=AUCTIONS.c.status))
-    return await session.get(Auction, auction_id, populate_existing=True)
+    """The auction row, locked for this transaction (bids, the close and the host's taps queue behind it), as it
+    stands once locked: the lock and the read are one statement, a round trip less for every tick."""
+    locking = (update(Auction).where(Auction.id == auction_id).values(status=Auction.status).returning(Auction)
+               .execution_options(synchronize_session=False, populate_existing=True))
+    return (await session.execute(locking)).scalar_one_or_none()
 
 
 async def names_of(session: AsyncSession, user_ids: set[int | None]) -> dict[int, str]:
