@@ -51,8 +51,8 @@ async def names_of(session: AsyncSession, user_ids: set[int | None]) -> dict[int
 @dataclass
 class KeptView:
     """What a running auction's view reads from rows that hardly change while it runs (its product, variant and
-    picture, its bidders' names), kept by the bid desk between its ticks: a tick's view is then one query, not six,
-    and in a storm every round trip waits behind the loop's other work."""
+    picture, its bidders' names), kept by the bid desk between its ticks: a tick's view is then one or two queries,
+    not six, and in a storm every round trip waits behind the loop's other work."""
 
     product: dict | None = None  # variant_label, title, image_url
     names: dict[int, str] = field(default_factory=dict)
