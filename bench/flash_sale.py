@@ -247,6 +247,7 @@ def main(argv: list[str] | None = None) -> None:
     rush.add_argument("--viewers", type=int, default=15000, help="sockets in the room, the buyers' among them")
     rush.add_argument("--rush-s", type=float, default=1.0, help="the buyers tap within this many seconds")
     rush.add_argument("--join-rate", type=float, default=1000.0, help="viewers joining per second, before the rush")
+    rush.add_argument("--doors", default="socket,http", help="which doors the buyers tap at, in this order")
     rush.add_argument("--client-procs", type=int, default=0, help="viewer client processes; 0 = one per 5,000")
     rush.add_argument("--answer-timeout", type=float, default=60.0, help="seconds to wait for the last answers")
     rush.add_argument("--profile", default="", help="record the server with py-spy from the first tap to the last "
@@ -254,6 +255,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.via == "socket" and args.buyers > args.viewers:
         parser.error("--buyers are among the --viewers: at most as many")
+    args.doors = [door.strip() for door in args.doors.split(",") if door.strip()]
+    if not args.doors or not set(args.doors) <= {"socket", "http"}:
+        parser.error("--doors: a comma-separated list of socket and http")
     args.limit = args.limit or None
     raise_nofile()
     if args.via == "socket":

@@ -373,7 +373,7 @@ async def run_database(name: str, url_for, args, tmp: Path) -> dict:
     args.shipping = SHIPPING
     args.client_procs = args.client_procs or max(1, math.ceil(args.viewers / 5000))
     out = {}
-    for door in ("socket", "http"):
+    for door in args.doors:
         note(f"{name}: {args.viewers} viewers in, {args.buyers} buyers tapping buy over the {door}")
         url = await asyncio.to_thread(url_for, f"rush-{door}")
         world = await seed(url, buyers=args.buyers, stock=args.stock, per_buyer_limit=args.limit, tag=f"rush-{door}",
@@ -423,7 +423,8 @@ def report(results: dict, args) -> dict:
                      "via": "socket", "viewers": args.viewers, "buyers": args.buyers, "stock": args.stock,
                      "per_buyer_limit": args.limit, "rush_s": args.rush_s, "join_rate_per_s": args.join_rate,
                      "client_processes": args.client_procs, "http_connections": args.connections,
-                     "answer_timeout_s": args.answer_timeout}}
+                     "answer_timeout_s": args.answer_timeout,
+                     "doors": args.doors}}
     for db, doors in results.items():
         for door, r in doors.items():
             out[f"livestall_{door}_{db}"] = r

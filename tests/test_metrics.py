@@ -8,8 +8,10 @@ import re
 import time
 from pathlib import Path
 
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.appserver import AppProcess
 from tests.helpers import register
 from tests.orders.support import buy, live_shop
 from tests.room_client import RoomClient
@@ -104,6 +106,29 @@ def test_the_grafana_dashboard_uses_only_metrics_the_app_exposes(api):
     exposed = {name for name, _ in scrape(api)}
     assert len(used) >= 15
     assert used - exposed == set()
+
+
+def test_a_rush_of_buy_now_over_http_is_a_storm_of_taps_like_one_over_the_room_socket(api, app_server, tmp_path):
+    """Buy-now over HTTP weighs on the process's loop as a `buy` frame does: a rush of them makes the rooms' fan-out
+    yield to the buyers (a storm, counted), and a crowd that only watches does not."""
+    world = live_shop(api, stock=1, price_minor=5000)
+    show_id, product_id = world["show"]["id"], world["product"]["id"]
+    buyers = [register(api) for _ in range(12)]
+    server = AppProcess(database_url=app_server.database_url, data_dir=tmp_path / "storm",
+                        env={"LIVESTALL_REALTIME_STORM_TAPS_PER_S": "5"}).start()  # a storm at 5 taps a second
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as near, RoomClient(server.ws_base, show_id) as viewer:
+            for _ in range(12):  # watching and reading the show: no taps
+                assert near.get(f"/api/v1/shows/{show_id}").status_code == 200
+            time.sleep(0.5)
+            assert value(scrape(near), "livestall_room_storms_total") == 0
+
+            answers = [buy(near, buyer, show_id, product_id).status_code for buyer in buyers]
+            assert sorted(answers) == [201] + [409] * 11
+            viewer.wait_event("product.sold_out")  # the room still got the sale, in the storm's merged frames
+            assert value(scrape(near), "livestall_room_storms_total") >= 1
+    finally:
+        server.stop()
 
 
 def test_background_jobs_are_counted_and_timed(api):

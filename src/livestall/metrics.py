@@ -30,6 +30,9 @@ ROOM_FRAMES_DROPPED = Counter("livestall_room_frames_dropped_total",
                               registry=REGISTRY)
 ROOM_RESYNCS = Counter("livestall_room_resyncs_total", "Resync frames sent (after drops or a broker outage)",
                        registry=REGISTRY)
+ROOM_STORMS = Counter("livestall_room_storms_total",
+                      "Storms of taps begun (a flash sale's or an auction's last seconds): fan-out yields to the tappers",
+                      registry=REGISTRY)
 ROOM_EVENTS = Counter("livestall_room_events_total", "Room events queued for fan-out on this process",
                       registry=REGISTRY)
 BROKER_CONNECTED = Gauge("livestall_broker_connected", "1 while the Redis broker's subscription is up",

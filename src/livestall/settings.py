@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     realtime_buffer_kb: int = Field(256, ge=16)
     realtime_presence_interval_s: float = Field(2.0, gt=0)
     realtime_keepalive_s: float = Field(20.0, gt=0)  # a room socket is pinged this often, closed if no pong in as long
+    realtime_storm_taps_per_s: float = Field(1000.0, gt=0)  # taps a second (bids, buys) that begin a storm: hub.py
     realtime_anonymous_per_address: int = Field(8, ge=0)  # anonymous room sockets per address in a show; 0 = no cap
     realtime_gc_freeze: bool = True  # freeze the heap as audiences grow (see realtime/heap.py)
 

@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 
 from tests.auctions.support import auction_world, balance, bidder, get_auction, open_auction, wait_ended
-from tests.helpers import register
+from tests.helpers import make_product, make_shop, make_show, register
 from tests.orders.support import ledger_check
 from tests.room_client import RoomClient
 
@@ -91,6 +91,39 @@ def test_refusals_name_their_rule_and_change_nothing(api, app_server, database_u
     assert bad_setup.status_code == 422 and bad_setup.json()["errors"][0]["field"] == "duration_s"
     stranger = api.post(f"/api/v1/auctions/{auction_id}/open", headers=poor.headers)
     assert stranger.status_code == 403
+
+
+def test_an_outside_host_and_the_shops_staff_may_not_bid_and_nothing_is_held(api, app_server, database_url):
+    # The seller owns the shop and hosts the show: a host from outside the shop (an agency's) and staff who do not
+    # host are each shut out on their own account.
+    seller = register(api, roles=["seller", "host"])
+    shop = make_shop(api, seller)
+    product = make_product(api, seller, shop["id"], stock=5, price_minor=30000)
+    host = bidder(api, database_url, name="Lucia", roles=["host"])
+    show = make_show(api, seller, shop["id"], host_id=host.id)
+    [invitation] = api.get("/api/v1/me/host-invitations", headers=host.headers).json()
+    assert api.post(f"/api/v1/host-invitations/{invitation['id']}/accept", headers=host.headers).status_code == 200
+    staff = bidder(api, database_url, name="Mei")
+    added = api.post(f"/api/v1/shops/{shop['id']}/staff", json={"email": staff.email}, headers=seller.headers)
+    assert added.status_code == 201, added.text
+    assert api.post(f"/api/v1/shows/{show['id']}/start", headers=host.headers).status_code == 200
+    assert api.put(f"/api/v1/shows/{show['id']}/pins", headers=seller.headers,
+                   json={"product_ids": [product["id"]]}).status_code == 200
+    world = {"seller": seller, "auction": api.post(
+        f"/api/v1/shows/{show['id']}/auctions", headers=seller.headers,
+        json={"product_id": product["id"], "starting_price_minor": 10000, "duration_s": 20}).json()}
+    auction_id = world["auction"]["id"]
+    viewer = bidder(api, database_url, name="Ann")
+    with RoomClient(app_server.ws_base, show["id"], host.token) as hosting, \
+            RoomClient(app_server.ws_base, show["id"], staff.token) as working, \
+            RoomClient(app_server.ws_base, show["id"], viewer.token) as watching:
+        open_auction(api, world)
+        for room in (hosting, working):
+            refused = bid(room, auction_id, max=20000)
+            assert (refused["code"], refused["field"], refused["rule"]) == ("forbidden", "auction_id", "own_shop")
+        assert bid(watching, auction_id)["data"]["outcome"] == "leading"  # the same bid from a viewer counts
+    assert balance(api, host) == balance(api, staff) == 100_000
+    assert get_auction(api, auction_id)["bids"] == 1
 
 
 def test_the_close_sells_to_the_winner_from_the_hold_and_the_books_balance(api, app_server, database_url):

@@ -44,7 +44,7 @@ def test_buy_an_opening_see_the_place_and_the_outcome_live(world, chromium, api,
         # Bought elsewhere (another tab): the page hears of it only through the viewer's private frame.
         assert buy_ticket(api, wang, world["lot"]["id"]).status_code == 201
         place = "document.querySelector('[data-openings-place]').textContent"
-        until(viewer, f"{place} === 'Your place in line: 1 · Your place in line: 2'")
+        until(viewer, f"{place} === 'Your places in line: 1 · 2'")
         # The room's event of the first purchase can come after the second's private frame (that one is sent at
         # once, the room's with the next tick): it must not take the newer ticket's place away.
         first = min(t["position"] for t in api.get("/api/v1/me/openings", headers=wang.headers).json()["items"])
@@ -52,7 +52,7 @@ def test_buy_an_opening_see_the_place_and_the_outcome_live(world, chromium, api,
                  "waiting": 1, "opened": 0, "outcome_deducible": False}  # the event as the first purchase sent it
         viewer.evaluate("(data) => document.dispatchEvent(new CustomEvent('livestall:room', {detail: "
                         "{type: 'opening.queue', data}}))", stale)
-        assert viewer.evaluate(place) == "Your place in line: 1 · Your place in line: 2"
+        assert viewer.evaluate(place) == "Your places in line: 1 · 2"
 
         until(host, "document.querySelector('[data-openings-studio]').textContent.includes('Next: Wang')")
         host.locator(".opening-outcome input[name=pearl_count]").first.fill("4")

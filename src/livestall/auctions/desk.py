@@ -163,15 +163,17 @@ class BidDesk:
             due += await card_holds.stalled_closes(session, now - STALLED_CLOSE)
         for auction_id in due:
             try:
-                with self.precedence.writing():  # the hammer, between two chunks of the room's frame
-                    async with self.sessionmaker.begin() as session:
-                        closed = await close_auction(session, auction_id, now=utcnow(),
-                                                     commission_bps=self.commission_bps)
+                closed = await self._close(auction_id)
                 if isinstance(closed, card_holds.Capture):  # the winner's card, charged with no transaction open
                     captured = await card_holds.capture_for_close(self.sessionmaker, get_settings(), closed)
                     if captured is not None:
-                        async with self.sessionmaker.begin() as session:
-                            await close_auction(session, auction_id, now=utcnow(),
-                                                commission_bps=self.commission_bps, captured=captured)
+                        await self._close(auction_id, captured=captured)
             except Exception:
                 log.exception("closing an auction failed", extra={"auction": auction_id})
+
+    async def _close(self, auction_id: int, captured: bool | None = None) -> bool | card_holds.Capture:
+        """One close transaction (the hammer, or a card's capture written), between two chunks of the room's frame."""
+        with self.precedence.writing():
+            async with self.sessionmaker.begin() as session:
+                return await close_auction(session, auction_id, now=utcnow(), commission_bps=self.commission_bps,
+                                           captured=captured)

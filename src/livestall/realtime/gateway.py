@@ -54,6 +54,7 @@ class RealtimeGateway(ConnectionServer):
         self.proxies = config.TrustedProxies()
         self.cap = AddressCap(self.limits.anonymous_per_address, self.node_id)
         self.hub = Hub(tick_s=self.settings.realtime_tick_ms / 1000,
+                       storm_taps_per_s=self.settings.realtime_storm_taps_per_s,
                        buffer_bytes=self.settings.realtime_buffer_kb * 1024,
                        on_open=self._room_opened, on_close=self._room_closed)
         self.broker: Broker = MemoryBroker(self.node_id)

@@ -239,6 +239,7 @@ class Hub:
             self.storming = on
             if on:
                 self.calm.clear()
+                metrics.ROOM_STORMS.inc()
             else:
                 self.calm.set()
             if self.on_storm:

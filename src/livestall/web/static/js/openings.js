@@ -35,9 +35,9 @@ function replace(lotId, sold = Infinity) {
 }
 
 function renderPlace() {
-  const parts = [];
-  for (const tickets of mine.values()) for (const t of tickets) parts.push(say("place", { place: t.place }));
-  root.querySelector("[data-openings-place]").textContent = parts.join(" · ");
+  const places = [...mine.values()].flat().map((t) => t.place);
+  root.querySelector("[data-openings-place]").textContent = !places.length ? ""
+    : places.length === 1 ? say("place", { place: places[0] }) : say("places", { places: places.join(" · ") });
 }
 
 async function buy(lot, button, status) {
