@@ -297,6 +297,20 @@ def test_a_swipe_moves_to_the_next_live_show_and_back(world, streams, open_page)
     assert not page.errors, page.errors
 
 
+def test_the_first_swipe_hint_on_a_show_still_to_come_does_not_cover_when_it_starts(api, world, open_page, screenshot):
+    later = make_show(api, world["other_host"], world["next"]["shop_id"], title=unique("Pearl necklaces"),
+                      language="en", market=MARKET, minutes_ahead=90)
+    page = open_page(f"/shows/{later['id']}", world["viewer"], swiped_before=False)
+    until(page, "!document.querySelector('[data-swipe-hint]').hidden")
+    assert "Starts at" in page.locator("[data-notice] p").first.inner_text()
+    hint = box(page, "[data-swipe-hint]")
+    for covered in ("[data-notice] p", "[data-remind] button"):  # when it starts, and the button to be reminded
+        other = box(page, covered)
+        assert hint["y"] + hint["height"] <= other["y"] or other["y"] + other["height"] <= hint["y"], (covered, hint)
+    screenshot(page, "phone-scheduled-swipe-hint")
+    assert not page.errors, page.errors
+
+
 def test_arabic_is_right_to_left_with_the_overlay_mirrored(world, open_page, screenshot):
     page = open_page(f"/shows/{world['show']['id']}", world["layla"], language="ar")
     assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["ar", "rtl"]
