@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.appserver import AppProcess
 from tests.helpers import register
-from tests.orders.support import buy, live_shop
+from tests.orders.support import ADDRESS, buy, live_shop
 from tests.room_client import RoomClient
 
 
@@ -110,7 +110,7 @@ def test_the_grafana_dashboard_uses_only_metrics_the_app_exposes(api):
 
 def test_a_rush_of_buy_now_over_http_is_a_storm_of_taps_like_one_over_the_room_socket(api, app_server, tmp_path):
     """Buy-now over HTTP weighs on the process's loop as a `buy` frame does: a rush of them makes the rooms' fan-out
-    yield to the buyers (a storm, counted), and a crowd that only watches does not."""
+    yield to the buyers (a storm, counted); a crowd that only watches, or requests without a login, do not."""
     world = live_shop(api, stock=1, price_minor=5000)
     show_id, product_id = world["show"]["id"], world["product"]["id"]
     buyers = [register(api) for _ in range(12)]
@@ -118,8 +118,11 @@ def test_a_rush_of_buy_now_over_http_is_a_storm_of_taps_like_one_over_the_room_s
                         env={"LIVESTALL_REALTIME_STORM_TAPS_PER_S": "5"}).start()  # a storm at 5 taps a second
     try:
         with httpx.Client(base_url=server.url, timeout=30) as near, RoomClient(server.ws_base, show_id) as viewer:
-            for _ in range(12):  # watching and reading the show: no taps
+            for _ in range(12):  # watching and reading the show, or buying without a login: no taps
                 assert near.get(f"/api/v1/shows/{show_id}").status_code == 200
+                stranger = near.post(f"/api/v1/shows/{show_id}/buy", headers={"Authorization": "Bearer nobody"},
+                                     json={"product_id": product_id, "quantity": 1, "shipping": ADDRESS})
+                assert stranger.status_code == 401, stranger.text
             time.sleep(0.5)
             assert value(scrape(near), "livestall_room_storms_total") == 0
 

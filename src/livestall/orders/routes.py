@@ -46,16 +46,17 @@ async def buy_now(show_id: int, request: Request) -> Response:
     """Buy a product pinned in a live show: its units are reserved until paid (201); the same
     Idempotency-Key again returns the same order (200), never a second one."""
     # A rush's every tap comes here: the body and the token are read directly, not through dependencies.
-    runtime = get_runtime(request)
-    if runtime.gateway is not None:
-        # A tap over HTTP weighs on this process's loop as one over a room socket does: a rush of them makes the
-        # rooms' fan-out yield the same way, so that the buyers' answers are not kept waiting behind it.
-        runtime.gateway.hub.arrived()
-        runtime.gateway.hub.tapped()
     buy_in = json_input(BuyIn, await request.body(), request.headers.get("content-type"))
+    runtime = get_runtime(request)
     # The buyer is known from the token cache (a login that ends is forgotten at once on every process), and
     # every step of buying uses a short session of its own: a rush must not hold the pool while it waits.
     buyer = await runtime.tokens.known(runtime.sessionmaker, request_token(request))
+    if runtime.gateway is not None:
+        # A buyer's tap over HTTP weighs on this process's loop as one over a room socket does: a rush of them makes
+        # the rooms' fan-out yield the same way, so that the answers are not kept waiting behind it. (Counted once
+        # the buyer is known: requests without a login cannot put the rooms in a storm's regime.)
+        runtime.gateway.hub.arrived()
+        runtime.gateway.hub.tapped()
     key = check_idempotency_key(request.headers.get(KEY_HEADER))
     bought = await runtime.buying.buy_now(buyer.user_id, show_id, buy_in, key)
     # Serialized once, here: the order was built from the writer's row and needs no second validation.
