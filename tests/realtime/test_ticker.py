@@ -81,3 +81,15 @@ def test_a_storm_of_taps_over_the_sockets_makes_fan_out_and_the_collector_yield_
                                                3000)
     assert gw.gateway.hub.storm_stretch not in chat and collecting == {True}
     assert gw.gateway.hub.crowd_stretch in chat
+
+
+def test_taps_from_a_socket_without_a_login_make_no_storm(gateways):
+    """Bids and purchases need a login: a flood of them from anonymous sockets is refused, and never puts the room
+    in a storm's regime (frames held back, the collector stopped, the pings held)."""
+    gw = gateways(limits=Limits(frames=100_000, frames_window_s=1.0))
+    gw.call(lambda: gw.gateway.register("counts", taps=("counts",)))
+    anonymous = RawClient(gw.gateway.port, "/ws/shows/1")
+    anonymous.frames(0.3)
+    taps, collecting = stretches_while_sending(gw, anonymous, masked_text_frame({"type": "counts", "id": "t"}), 3000)
+    assert gw.gateway.hub.storm_stretch not in taps and collecting == {True}
+    assert not gw.gateway.hub.storming

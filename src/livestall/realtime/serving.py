@@ -218,7 +218,7 @@ class ConnectionServer:
                 continue
             assert frame is not None
             kind = frame["type"]
-            if kind in self.tap_types:
+            if kind in self.tap_types and principal is not None:  # (one without a login is refused: no storm)
                 hub.tapped()
             try:
                 if kind == "ping":
