@@ -53,8 +53,10 @@ def test_a_crowd_opening_a_show_at_once_gets_one_answer_built_once(api, app_serv
     # One build for the crowd, or one per second it took a loaded machine to answer them all.
     seconds = int(time.monotonic() - started)
     assert 1 <= reads(api, "built") - built <= 1 + seconds
-    # And the next asker, at once, is answered what was kept.
-    again = time.monotonic()
+    # And the next askers get the same answer, the second of two at once what the first left kept (a loaded
+    # machine may have taken longer than the answer is kept to answer the crowd: the first may be built anew).
+    kept, again = reads(api, "kept"), time.monotonic()
+    assert get(api, show["id"]).content == answers[0].content
     assert get(api, show["id"]).content == answers[0].content
     assert reads(api, "kept") - kept >= 1 or time.monotonic() - again >= 1
 
