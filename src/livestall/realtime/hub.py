@@ -87,8 +87,8 @@ class Hub:
         self.max_pending, self.max_batch, self.chunk = max_pending, max_batch, chunk
         self.coalesce = frozenset(coalesce)
         self.on_open, self.on_close, self.on_storm = on_open, on_close, on_storm
-        self.storming = False  # a storm of taps is on (see storming_at)
-        # Set while no storm is on: keepalive pings wait for it, at most ping_hold_s (realtime/keepalive.py).
+        # Set while no storm of taps is on (see storming_at): keepalive pings wait for it, at most ping_hold_s
+        # (realtime/keepalive.py).
         self.calm, self.ping_hold_s = asyncio.Event(), 30.0
         self.calm.set()
         self.counting_since = time.monotonic()  # when `arrivals` and `taps` were last reset
@@ -234,9 +234,13 @@ class Hub:
             # it walks the first thousand bids, the tick before the room's frame takes its share of the loop.
             self._storm(True)
 
+    @property
+    def storming(self) -> bool:
+        """Whether a storm of taps is on."""
+        return not self.calm.is_set()
+
     def _storm(self, on: bool) -> None:
         if on != self.storming:
-            self.storming = on
             if on:
                 self.calm.clear()
                 metrics.ROOM_STORMS.inc()
